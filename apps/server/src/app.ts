@@ -1,0 +1,80 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import fastifyStatic from '@fastify/static';
+import rateLimit from '@fastify/rate-limit';
+import { z } from 'zod';
+import type { ModuleDeps } from './platform/deps';
+import { createHttpServer, registerPlatformPlugins, type HttpServer } from './platform/http/server';
+import { registerIdempotency } from './platform/http/idempotency';
+import { isMigrated } from './platform/db/migrate';
+import { realtimeRoutes } from './platform/realtime/realtime';
+import { principalOf } from './platform/http/auth';
+import { notFound } from './platform/errors';
+import { backgroundTasks } from './platform/jobs/tasks.tables';
+import { presentTask } from './platform/jobs/queue';
+import { and, eq } from 'drizzle-orm';
+import { identityModule } from './modules/identity';
+import { tenantsRoutes } from './modules/tenants';
+import { auditRoutes } from './modules/audit';
+
+export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
+
+export type BuiltApp = { app: HttpServer; identity: ReturnType<typeof identityModule> };
+
+/** The HTTP side of LeadMaster: platform plugins, then every module's routes, then the web app. */
+export async function buildApp(deps: ModuleDeps, options: { webDist?: string | null } = {}): Promise<BuiltApp> {
+  const identity = identityModule(deps);
+  const app = await createHttpServer({ config: deps.config, logger: deps.logger, auth: identity.authResolver });
+  await registerPlatformPlugins(app, { version: VERSION });
+  await app.register(rateLimit, { global: false });
+  registerIdempotency(app, deps.database);
+
+  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/ready', { schema: { hide: true } }, async (_request, reply) => {
+    const ready = await isMigrated(deps.database.sql).catch(() => false);
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready' });
+  });
+
+  await app.register(identity.routes);
+  await app.register(tenantsRoutes(deps));
+  await app.register(auditRoutes(deps));
+  await app.register(realtimeRoutes({ bus: deps.bus, auth: identity.authResolver, config: deps.config }));
+
+  app.get(
+    '/api/v1/tasks/:id',
+    { config: { auth: { permission: null } }, schema: { tags: ['tasks'], params: z.object({ id: z.uuid() }) } },
+    async (request) => {
+      const { tenantId } = principalOf(request);
+      const [row] = await deps.database.withTenant(tenantId, (tx) =>
+        tx.select().from(backgroundTasks).where(and(eq(backgroundTasks.tenantId, tenantId), eq(backgroundTasks.id, request.params.id))),
+      );
+      if (!row) throw notFound('Task');
+      return presentTask(row);
+    },
+  );
+
+  const webDist = options.webDist === undefined ? WEB_DIST : options.webDist;
+  if (webDist && existsSync(path.join(webDist, 'index.html'))) await serveWebApp(app, webDist);
+  return { app, identity };
+}
+
+/** The single-page app: hashed assets cached for good, every other page path answered by index.html. */
+async function serveWebApp(app: HttpServer, root: string) {
+  await app.register(fastifyStatic, {
+    root,
+    wildcard: false,
+    index: false,
+    setHeaders: (res, filePath) => {
+      res.setHeader('cache-control', filePath.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
+    },
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const apiLike = /^\/(api|webhooks)(\/|$)/.test(request.url);
+    if (request.method !== 'GET' || apiLike || !request.headers.accept?.includes('text/html')) {
+      return reply.status(404).send({ error: { code: 'not_found', message: 'Route not found', requestId: request.id } });
+    }
+    return reply.header('cache-control', 'no-cache').sendFile('index.html');
+  });
+}

@@ -1,0 +1,93 @@
+import postgres, { type Sql } from 'postgres';
+import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { sql as dsql } from 'drizzle-orm';
+import * as schema from './schema';
+import { APP_ROLE } from './security';
+import { openEmbedded, type OwnerKind } from './embedded/embedded';
+import type { Config } from '../config';
+
+export type Schema = typeof schema;
+export type Db = PostgresJsDatabase<Schema>;
+export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
+
+/** Where the database is: a PostgreSQL URL, or the Unix socket of an embedded PGlite host. */
+export type DatabaseTarget = { url: string } | { socketPath: string };
+
+export type Database = {
+  kind: 'postgres' | 'embedded';
+  target: DatabaseTarget;
+  /** Connections acting as `leadmaster_app`: everything requests and jobs do. */
+  sql: Sql;
+  db: Db;
+  /** Runs `fn` in a transaction that sees only `tenantId`'s rows. */
+  withTenant<T>(tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** A transaction with no tenant set: tenant tables look empty; platform tables are reachable. */
+  withoutTenant<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+};
+
+export function connectionOptions(target: DatabaseTarget, options: { max: number; role?: string }) {
+  const embedded = 'socketPath' in target;
+  return {
+    max: options.max,
+    // The embedded host multiplexes one session: named prepared statements would collide.
+    prepare: !embedded,
+    idle_timeout: 60,
+    connect_timeout: 30,
+    onnotice: () => undefined,
+    connection: { application_name: 'leadmaster', ...(options.role ? { role: options.role } : {}) },
+    ...(embedded ? { path: target.socketPath, database: 'postgres', username: 'postgres' } : {}),
+  };
+}
+
+export function createSql(target: DatabaseTarget, options: { max: number; role?: string }): Sql {
+  const opts = connectionOptions(target, options);
+  return 'url' in target ? postgres(target.url, opts) : postgres(opts);
+}
+
+export function createDatabase(options: {
+  target: DatabaseTarget;
+  poolSize: number;
+  onClose?: () => Promise<void>;
+}): Database {
+  const { target } = options;
+  const embedded = 'socketPath' in target;
+  const sql = createSql(target, { max: embedded ? 1 : options.poolSize, role: APP_ROLE });
+  const db = drizzle({ client: sql, schema, casing: 'snake_case' });
+  return {
+    kind: embedded ? 'embedded' : 'postgres',
+    target,
+    sql,
+    db,
+    withTenant: (tenantId, fn) =>
+      db.transaction(async (tx) => {
+        await tx.execute(dsql`select set_config('app.tenant_id', ${tenantId}, true)`);
+        return fn(tx);
+      }),
+    withoutTenant: (fn) => db.transaction(fn),
+    close: async () => {
+      await sql.end({ timeout: 5 });
+      await options.onClose?.();
+    },
+  };
+}
+
+/**
+ * Opens the configured database: PostgreSQL through DATABASE_URL, otherwise the embedded one in
+ * DATA_DIR (started here, or borrowed from the server process that already runs it).
+ */
+export async function openDatabase(options: {
+  config: Config;
+  owner: OwnerKind;
+  onWait?: (message: string) => void;
+}): Promise<Database> {
+  const { config } = options;
+  if (config.databaseUrl) return createDatabase({ target: { url: config.databaseUrl }, poolSize: config.poolSize });
+  const handle = await openEmbedded({
+    dataDir: config.dataDir,
+    kind: options.owner,
+    onWait: (holder) =>
+      options.onWait?.(`Waiting for process ${holder.pid} (${holder.kind}) to release the embedded database…`),
+  });
+  return createDatabase({ target: { socketPath: handle.socketPath }, poolSize: 1, onClose: handle.close });
+}

@@ -1,0 +1,6 @@
+/** Every table of the product, for Drizzle's typed queries and drizzle-kit's migrations. */
+export * from '../../modules/tenants/tenants.tables';
+export * from '../../modules/identity/identity.tables';
+export * from '../../modules/audit/audit.tables';
+export * from '../jobs/tasks.tables';
+export * from '../http/idempotency.tables';

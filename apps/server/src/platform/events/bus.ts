@@ -1,0 +1,76 @@
+import { EventEmitter } from 'node:events';
+import type { Sql } from 'postgres';
+import type { Logger } from '../logger';
+
+/**
+ * A realtime event. It always belongs to one tenant; `userId` narrows it to one user of that
+ * tenant (for instance that user's unread counters).
+ */
+export type BusEvent = {
+  type: string;
+  tenantId: string;
+  userId?: string | null;
+  data: unknown;
+};
+
+export interface EventBus {
+  publish(event: BusEvent): Promise<void>;
+  subscribe(listener: (event: BusEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+const CHANNEL = 'leadmaster_events';
+/** PostgreSQL refuses NOTIFY payloads of 8000 bytes or more. */
+const MAX_NOTIFY_BYTES = 7900;
+
+class LocalBus implements EventBus {
+  protected emitter = new EventEmitter().setMaxListeners(0);
+  async publish(event: BusEvent) {
+    this.deliver(event);
+  }
+  subscribe(listener: (event: BusEvent) => void) {
+    this.emitter.on('event', listener);
+    return () => void this.emitter.off('event', listener);
+  }
+  deliver(event: BusEvent) {
+    this.emitter.emit('event', event);
+  }
+  async close() {
+    this.emitter.removeAllListeners();
+  }
+}
+
+/** One process (the embedded database): events stay in memory. */
+export function createLocalBus(): EventBus {
+  return new LocalBus();
+}
+
+/**
+ * Several processes against one PostgreSQL: every event goes through NOTIFY and every process,
+ * the publisher included, delivers what it hears. One path means one delivery per process.
+ */
+export async function createPostgresBus(options: { sql: Sql; logger: Logger }): Promise<EventBus> {
+  const bus = new (class extends LocalBus {
+    override async publish(event: BusEvent) {
+      let payload = JSON.stringify(event);
+      if (Buffer.byteLength(payload) > MAX_NOTIFY_BYTES) {
+        // Too big for NOTIFY: clients get a hint to refetch instead of the data itself.
+        payload = JSON.stringify({ ...event, data: { truncated: true } });
+      }
+      await options.sql`select pg_notify(${CHANNEL}, ${payload})`;
+    }
+  })();
+  const subscription = await options.sql.listen(CHANNEL, (payload) => {
+    try {
+      bus.deliver(JSON.parse(payload) as BusEvent);
+    } catch (err) {
+      options.logger.warn({ err }, 'dropped an unreadable realtime event');
+    }
+  });
+  const close = bus.close.bind(bus);
+  bus.close = async () => {
+    await subscription.unlisten();
+    await close();
+  };
+  return bus;
+}

@@ -1,0 +1,175 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
+import {
+  hasZodFastifySchemaValidationErrors,
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config';
+import type { Logger } from '../logger';
+import { AppError, ERROR_STATUS, type ErrorCode } from '../errors';
+import { checkRouteAuth, type AuthResolver } from './auth';
+
+export type HttpServer = FastifyInstance<any, any, any, Logger, ZodTypeProvider>;
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Fastify's own error codes that are the client's fault, mapped into the product's error model. */
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_json',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
+};
+
+export async function createHttpServer(options: { config: Config; logger: Logger; auth: AuthResolver }): Promise<HttpServer> {
+  const { config, logger } = options;
+  const app = Fastify({
+    loggerInstance: logger,
+    bodyLimit: config.bodyLimit,
+    trustProxy: config.trustProxy,
+    disableRequestLogging: false,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  // Before the hooks below: they read the parsed cookies.
+  await app.register(cookie);
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('principal', null);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  // Every route under /api states who may call it; a forgotten declaration stops the start.
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/v1')) return;
+    if (!route.config?.auth) throw new Error(`Route ${route.method} ${route.url} declares no auth`);
+  });
+
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config?.csrf === false) return;
+    if (!STATE_CHANGING.has(request.method) || isBearer(request)) return;
+    // Cookie-authenticated (or anonymous) browser requests must come from our own pages.
+    if (!sameOrigin(request, config.publicUrl)) {
+      throw new AppError('csrf_rejected', 'Cross-site request refused: the Origin does not match this server');
+    }
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    const auth = request.routeOptions.config?.auth;
+    if (!auth || 'public' in auth) return;
+    request.principal = await options.auth.resolve(request, reply);
+    checkRouteAuth(auth, request.principal);
+  });
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const body = (code: ErrorCode | string, message: string, details?: unknown) => ({
+      error: { code, message, ...(details === undefined ? {} : { details }), requestId: request.id },
+    });
+    if (error instanceof AppError) {
+      if (error.status >= 500) request.log.error({ err: error }, 'request failed');
+      if (error.headers) reply.headers(error.headers);
+      return reply.status(error.status).send(body(error.code, error.message, error.details));
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const issues = error.validation.map((v) => ({
+        field: [error.validationContext, ...String(v.instancePath).split('/').filter(Boolean)].join('.'),
+        message: v.message,
+      }));
+      const fields = [...new Set(issues.map((i) => i.field))].join(', ');
+      return reply.status(400).send(body('validation_failed', `Invalid request: ${fields}`, { issues }));
+    }
+    const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
+    if (mapped) return reply.status(ERROR_STATUS[mapped]).send(body(mapped, error.message));
+    if (error.statusCode === 429) {
+      return reply.status(429).send(body('rate_limited', 'Too many requests, try again later'));
+    }
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      return reply.status(error.statusCode).send(body('bad_request', error.message));
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.status(500).send(body('internal', 'Something went wrong on our side'));
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ error: { code: 'not_found', message: 'Route not found', requestId: request.id } }),
+  );
+
+  return app;
+}
+
+/** Registers the platform plugins every instance carries. */
+export async function registerPlatformPlugins(app: HttpServer, options: { version: string }) {
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        // Radix positions popovers with inline style attributes; no inline <style> or script is used.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'", 'data:'],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+      },
+    },
+    crossOriginEmbedderPolicy: false,
+    hsts: false,
+  });
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'LeadMaster API', version: options.version },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'lm_session' },
+          bearer: { type: 'http', scheme: 'bearer' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}
+
+function isBearer(request: FastifyRequest): boolean {
+  return /^Bearer\s/i.test(request.headers.authorization ?? '');
+}
+
+export function sameOrigin(request: FastifyRequest, publicUrl: string | undefined): boolean {
+  const claimed = originOf(request.headers.origin) ?? originOf(request.headers.referer);
+  if (!claimed) return false;
+  const own = originOf(`${request.protocol}://${request.host}`);
+  return claimed === own || (publicUrl !== undefined && claimed === originOf(publicUrl));
+}
+
+function originOf(value: string | string[] | undefined): string | null {
+  if (typeof value !== 'string' || value === 'null') return null;
+  try {
+    return new URL(value).origin.toLowerCase();
+  } catch {
+    return null;
+  }
+}

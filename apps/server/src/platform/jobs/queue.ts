@@ -1,0 +1,265 @@
+import PgBoss from 'pg-boss';
+import type { Sql } from 'postgres';
+import { and, eq, sql as dsql } from 'drizzle-orm';
+import type { z } from 'zod';
+import type { Database, Tx } from '../db/database';
+import type { EventBus } from '../events/bus';
+import type { Logger } from '../logger';
+import { APP_ROLE } from '../db/security';
+import { backgroundTasks } from './tasks.tables';
+
+/**
+ * The one durable job mechanism of the product: pg-boss queues in the same PostgreSQL (retries
+ * with exponential backoff, dead-letter queues, cron), plus a tenant-visible task row for work a
+ * person waits on, whose progress survives reloads and restarts.
+ */
+export type JobContext = {
+  tenantId: string | null;
+  jobId: string;
+  /** Set when the job was enqueued with a task: the id of its `background_tasks` row. */
+  taskId: string | null;
+  attempt: number;
+  signal: AbortSignal;
+  logger: Logger;
+  /** Records progress on the task row and pushes it to the tenant's browsers. */
+  progress(done: number, total?: number | null, message?: string): Promise<void>;
+};
+
+export type JobDefinition<P> = {
+  name: string;
+  payload: z.ZodType<P>;
+  run(payload: P, ctx: JobContext): Promise<Record<string, unknown> | void>;
+  retryLimit?: number;
+  retryDelaySeconds?: number;
+  retryBackoff?: boolean;
+  expireInSeconds?: number;
+  /** Runs on this schedule (cron syntax, UTC) with an empty payload. */
+  cron?: string;
+  concurrency?: number;
+};
+
+export function defineJob<P>(definition: JobDefinition<P>): JobDefinition<P> {
+  return definition;
+}
+
+type Envelope = { tenantId: string | null; taskId: string | null; payload: unknown };
+
+const deadLetterOf = (name: string) => `${name}.dead`;
+
+type SqlExecutor = { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[]; rowCount: number }> };
+
+/** node-postgres (what pg-boss expects) sends plain objects as JSON; postgres.js wants strings. */
+const pgParams = (values: unknown[]) =>
+  values.map((v) => (v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date) && !Buffer.isBuffer(v) ? JSON.stringify(v) : v));
+
+export function sqlExecutor(sql: Sql): SqlExecutor {
+  return {
+    async executeSql(text, values) {
+      const result =
+        values && values.length > 0 ? await sql.unsafe(text, pgParams(values) as never[]) : await sql.unsafe(text).simple();
+      // A multi-statement simple query answers one result per statement; pg-boss wants the last.
+      const last = Array.isArray(result[0]) ? (result.at(-1) as unknown as typeof result) : result;
+      return { rows: [...last], rowCount: last.count ?? last.length };
+    },
+  };
+}
+
+/** Runs pg-boss statements inside a Drizzle transaction, so a job is enqueued only if it commits. */
+function txExecutor(tx: Tx): SqlExecutor {
+  return {
+    async executeSql(text, values) {
+      const session = (tx as unknown as { session: { client: Sql } }).session;
+      const rows = await session.client.unsafe(text, pgParams(values ?? []) as never[]);
+      return { rows: [...rows], rowCount: rows.count ?? rows.length };
+    },
+  };
+}
+
+const BOSS_OPTIONS = { schema: 'pgboss', application_name: 'leadmaster' } as const;
+
+export class JobQueue {
+  private boss: PgBoss | null = null;
+  private readonly definitions = new Map<string, JobDefinition<unknown>>();
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly deps: { database: Database; bus: EventBus; logger: Logger },
+    definitions: JobDefinition<any>[],
+  ) {
+    for (const d of definitions) this.definitions.set(d.name, d);
+  }
+
+  /** Creates pg-boss's schema and one queue (with its dead-letter queue) per job; needs the owner. */
+  static async install(ownerSql: Sql, definitions: JobDefinition<any>[]): Promise<void> {
+    const boss = new PgBoss({ ...BOSS_OPTIONS, db: sqlExecutor(ownerSql), migrate: true, supervise: false, schedule: false });
+    boss.on('error', () => undefined);
+    await boss.start();
+    for (const d of definitions) {
+      await boss.createQueue(deadLetterOf(d.name)).catch(ignoreExists);
+      await boss.createQueue(d.name, {
+        name: d.name,
+        retryLimit: d.retryLimit ?? 3,
+        retryDelay: d.retryDelaySeconds ?? 5,
+        retryBackoff: d.retryBackoff ?? true,
+        expireInSeconds: d.expireInSeconds ?? 15 * 60,
+        deadLetter: deadLetterOf(d.name),
+      }).catch(ignoreExists);
+    }
+    await boss.stop({ graceful: false, close: false, wait: true });
+    await ownerSql.unsafe(`
+      GRANT USAGE ON SCHEMA pgboss TO ${APP_ROLE};
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA pgboss TO ${APP_ROLE};
+      GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA pgboss TO ${APP_ROLE};
+      GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA pgboss TO ${APP_ROLE};
+    `).simple();
+  }
+
+  /** Starts the client; with `work`, also this process's workers and the cron schedules. */
+  async start(options: { work: boolean }): Promise<void> {
+    const boss = new PgBoss({
+      ...BOSS_OPTIONS,
+      db: sqlExecutor(this.deps.database.sql),
+      migrate: false,
+      supervise: options.work,
+      schedule: options.work,
+    });
+    boss.on('error', (err) => this.deps.logger.error({ err }, 'job queue error'));
+    await boss.start();
+    this.boss = boss;
+    if (!options.work) return;
+    for (const d of this.definitions.values()) {
+      await boss.work<Envelope>(
+        d.name,
+        { batchSize: 1, pollingIntervalSeconds: 0.5, includeMetadata: true },
+        async ([job]) => {
+          if (job) await this.runJob(d, job);
+        },
+      );
+      if (d.cron) await boss.schedule(d.name, d.cron, { tenantId: null, taskId: null, payload: {} } satisfies Envelope);
+    }
+  }
+
+  /**
+   * Enqueues a job. With `tx` the job exists only if that transaction commits. With `task`, a
+   * task row is created that the job reports progress on; its id is returned as `taskId`.
+   */
+  async enqueue<P>(
+    definition: JobDefinition<P>,
+    payload: P,
+    options: {
+      tenantId: string | null;
+      tx?: Tx;
+      task?: { kind?: string; createdBy?: string | null };
+      startAfterSeconds?: number;
+      singletonKey?: string;
+    },
+  ): Promise<{ jobId: string | null; taskId: string | null }> {
+    const boss = this.requireBoss();
+    const parsed = definition.payload.parse(payload);
+    let taskId: string | null = null;
+    if (options.task) {
+      if (!options.tenantId) throw new Error('a task belongs to a tenant');
+      const insertTask = async (tx: Tx) =>
+        (
+          await tx
+            .insert(backgroundTasks)
+            .values({ tenantId: options.tenantId!, kind: options.task!.kind ?? definition.name, createdBy: options.task!.createdBy ?? null })
+            .returning({ id: backgroundTasks.id })
+        )[0]!.id;
+      taskId = options.tx ? await insertTask(options.tx) : await this.deps.database.withTenant(options.tenantId, insertTask);
+    }
+    const envelope: Envelope = { tenantId: options.tenantId, taskId, payload: parsed };
+    const jobId = await boss.send(definition.name, envelope, {
+      ...(options.tx ? { db: txExecutor(options.tx) } : {}),
+      ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
+      ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
+    });
+    return { jobId, taskId };
+  }
+
+  /** Jobs that exhausted their retries, newest first (what an operator looks at). */
+  async deadLetters(name: string, limit = 50) {
+    const rows = await this.deps.database.sql<{ id: string; data: Envelope; output: unknown; created_on: Date }[]>`
+      select id, data, output, created_on from pgboss.job where name = ${deadLetterOf(name)}
+      order by created_on desc limit ${limit}`;
+    return rows;
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    // Graceful: in-flight jobs finish (or time out) before the process lets go of them.
+    await this.boss?.stop({ graceful: true, close: true, wait: true, timeout: 20_000 });
+    this.boss = null;
+  }
+
+  private requireBoss(): PgBoss {
+    if (!this.boss) throw new Error('job queue not started');
+    return this.boss;
+  }
+
+  private async runJob(definition: JobDefinition<unknown>, job: PgBoss.JobWithMetadata<Envelope>) {
+    const { tenantId, taskId } = job.data;
+    const logger = this.deps.logger.child({ job: definition.name, jobId: job.id, tenantId });
+    const { database, bus } = this.deps;
+    const setTask = async (values: Partial<typeof backgroundTasks.$inferInsert>) => {
+      if (!taskId || !tenantId) return;
+      const [row] = await database.withTenant(tenantId, (tx) =>
+        tx
+          .update(backgroundTasks)
+          .set(values)
+          .where(and(eq(backgroundTasks.tenantId, tenantId), eq(backgroundTasks.id, taskId)))
+          .returning(),
+      );
+      if (row) await bus.publish({ type: 'task.updated', tenantId, data: presentTask(row) });
+    };
+    const ctx: JobContext = {
+      tenantId,
+      jobId: job.id,
+      taskId,
+      attempt: job.retryCount + 1,
+      signal: this.abort.signal,
+      logger,
+      progress: (done, total, message) =>
+        setTask({
+          progressDone: done,
+          ...(total !== undefined ? { progressTotal: total } : {}),
+          ...(message !== undefined ? { message } : {}),
+        }),
+    };
+    await setTask({ status: 'running', error: null });
+    try {
+      const payload = definition.payload.parse(job.data.payload);
+      const result = await definition.run(payload, ctx);
+      await setTask({ status: 'succeeded', result: result ?? null, finishedAt: dsql`now()` as never });
+    } catch (err) {
+      const final = job.retryCount >= job.retryLimit;
+      logger.warn({ err, attempt: ctx.attempt, final }, 'job failed');
+      await setTask(
+        final
+          ? { status: 'failed', error: (err as Error).message, finishedAt: dsql`now()` as never }
+          : { status: 'queued', error: (err as Error).message },
+      ).catch(() => undefined);
+      throw err;
+    }
+  }
+}
+
+function ignoreExists(err: Error) {
+  if (!/already exists/i.test(err.message)) throw err;
+}
+
+export function presentTask(row: typeof backgroundTasks.$inferSelect) {
+  return {
+    id: row.id,
+    kind: row.kind,
+    status: row.status,
+    progressDone: row.progressDone,
+    progressTotal: row.progressTotal,
+    message: row.message,
+    result: row.result,
+    error: row.error,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    finishedAt: row.finishedAt ? row.finishedAt.toISOString() : null,
+  };
+}

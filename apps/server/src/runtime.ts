@@ -1,0 +1,71 @@
+import type { Config } from './platform/config';
+import type { Logger } from './platform/logger';
+import type { ModuleDeps } from './platform/deps';
+import { openDatabase, type Database } from './platform/db/database';
+import { migrateDatabase } from './platform/db/migrate';
+import { createSecrets, loadSecretKey } from './platform/crypto/secrets';
+import { createLocalBus, createPostgresBus } from './platform/events/bus';
+import { JobQueue, type JobDefinition } from './platform/jobs/queue';
+import { maintenanceJob } from './platform/jobs/maintenance';
+import { systemClock, type Clock } from './platform/clock';
+import { buildApp, type BuiltApp } from './app';
+
+/** Every background job of the product, across modules. */
+export function jobDefinitions(database: Database): JobDefinition<any>[] {
+  return [maintenanceJob(database)];
+}
+
+export type Runtime = {
+  deps: ModuleDeps;
+  http: BuiltApp | null;
+  close(): Promise<void>;
+};
+
+/**
+ * Opens (and migrates) the database, then starts what this process runs: the HTTP server
+ * (`http`), the background workers (`work`), or neither (CLI commands that need only the deps).
+ */
+export async function startRuntime(options: {
+  config: Config;
+  logger: Logger;
+  owner: 'server' | 'cli';
+  http: boolean;
+  work: boolean;
+  migrate?: boolean;
+  clock?: Clock;
+  database?: Database;
+}): Promise<Runtime> {
+  const { config, logger } = options;
+  const secrets = createSecrets(await loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir }));
+  const database =
+    options.database ??
+    (await openDatabase({ config, owner: options.owner, onWait: (message) => logger.warn(message) }));
+  const definitions = jobDefinitions(database);
+  const closers: (() => Promise<void>)[] = [];
+  try {
+    if (options.migrate !== false) {
+      await migrateDatabase({ target: database.target, afterMigrate: (owner) => JobQueue.install(owner, definitions) });
+    }
+    const bus = database.kind === 'postgres' ? await createPostgresBus({ sql: database.sql, logger }) : createLocalBus();
+    closers.push(() => bus.close());
+    const jobs = new JobQueue({ database, bus, logger }, definitions);
+    await jobs.start({ work: options.work });
+    closers.push(() => jobs.stop());
+    const deps: ModuleDeps = { config, logger, database, secrets, bus, jobs, clock: options.clock ?? systemClock };
+    const http = options.http ? await buildApp(deps) : null;
+    if (http) closers.push(() => http.app.close());
+    return {
+      deps,
+      http,
+      // In reverse: stop taking requests (in-flight ones finish), stop workers, then the database.
+      close: async () => {
+        for (const close of closers.reverse()) await close().catch((err) => logger.error({ err }, 'shutdown step failed'));
+        if (!options.database) await database.close();
+      },
+    };
+  } catch (err) {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+    if (!options.database) await database.close();
+    throw err;
+  }
+}

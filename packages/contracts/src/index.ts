@@ -1,0 +1,4 @@
+export * from './common';
+export * from './permissions';
+export * from './tenants';
+export * from './identity';
