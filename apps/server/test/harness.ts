@@ -66,7 +66,8 @@ export class TestClient {
   cookies = new Map<string, string>();
   bearer: string | null = null;
   origin: string | null = 'http://localhost:80';
-  ip = '127.0.0.1';
+  /** Each client comes from its own address, like separate browsers; per-IP limits are per client. */
+  ip = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
 
   constructor(private readonly app: HttpServer) {}
 
@@ -101,7 +102,7 @@ export class TestClient {
     } catch {
       // not JSON
     }
-    return { status: res.statusCode, body: body as T, headers: res.headers, text: res.body };
+    return { status: res.statusCode, body: body as T, headers: res.headers as TestResponse['headers'], text: res.body };
   }
 
   get<T = any>(url: string, options?: { headers?: Record<string, string> }) {

@@ -1,4 +1,4 @@
-import { pino, type DestinationStream, type Logger } from 'pino';
+import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
 
 /** Keys whose values never reach a log line, wherever they appear (one or two levels deep). */
 const SECRET_KEYS = [
@@ -38,7 +38,7 @@ export const REDACT_PATHS = [
  * message bodies): log the statement and the driver's reason, never the values.
  */
 function serializeError(err: unknown): unknown {
-  if (!(err instanceof Error)) return pino.stdSerializers.err(err as Error);
+  if (!(err instanceof Error)) return stdSerializers.err(err as Error);
   if (err.name === 'DrizzleQueryError') {
     const cause = (err as Error & { cause?: Error & { code?: string } }).cause;
     return {
@@ -49,7 +49,7 @@ function serializeError(err: unknown): unknown {
       stack: cause?.stack,
     };
   }
-  return pino.stdSerializers.err(err);
+  return stdSerializers.err(err);
 }
 
 export function createLogger(options: { level: string; destination?: DestinationStream }): Logger {

@@ -202,11 +202,8 @@ export function createAuthService(deps: ModuleDeps) {
     const rehash = needsRehash(user.passwordHash) ? await hashPassword(password) : null;
     const session = await database.withTenant(tenant.id, async (tx) => {
       const started = await startSession(tx, { tenantId: tenant.id, userId: user.id, stage: twoFactor ? 'mfa' : 'active', meta });
-      await updateUser(tx, {
-        tenantId: tenant.id,
-        userId: user.id,
-        changes: { ...(twoFactor ? {} : { lastLoginAt: now }), ...(rehash ? { passwordHash: rehash } : {}) },
-      });
+      const changes = { ...(twoFactor ? {} : { lastLoginAt: now }), ...(rehash ? { passwordHash: rehash } : {}) };
+      if (Object.keys(changes).length > 0) await updateUser(tx, { tenantId: tenant.id, userId: user.id, changes });
       await recordAudit(tx, {
         tenantId: tenant.id,
         actor: userActor(user),

@@ -1,10 +1,21 @@
 import postgres, { type Sql } from 'postgres';
-import { drizzle, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { drizzle, PostgresJsSession, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
 import { sql as dsql } from 'drizzle-orm';
 import * as schema from './schema';
 import { APP_ROLE } from './security';
 import { openEmbedded, type OwnerKind } from './embedded/embedded';
 import type { Config } from '../config';
+
+/**
+ * Drizzle prepares a statement only when the query is given a name; otherwise every execution is
+ * parsed and planned again (~2 ms per statement on the embedded database). postgres.js caches
+ * statements per connection by their text, so naming every query makes plans reusable.
+ * See docs/decisions/0003-prepared-statements.md.
+ */
+const prepareQuery = PostgresJsSession.prototype.prepareQuery;
+PostgresJsSession.prototype.prepareQuery = function prepareAlways(this: PostgresJsSession<any, any, any>, query, fields, name, ...rest) {
+  return prepareQuery.call(this, query, fields, name ?? 'auto', ...rest);
+} as typeof prepareQuery;
 
 export type Schema = typeof schema;
 export type Db = PostgresJsDatabase<Schema>;
@@ -30,8 +41,8 @@ export function connectionOptions(target: DatabaseTarget, options: { max: number
   const embedded = 'socketPath' in target;
   return {
     max: options.max,
-    // The embedded host multiplexes one session: named prepared statements would collide.
-    prepare: !embedded,
+    // Statement names are random per connection, so clients sharing the embedded session never collide.
+    prepare: true,
     idle_timeout: 60,
     connect_timeout: 30,
     onnotice: () => undefined,

@@ -37,7 +37,6 @@ export async function createHttpServer(options: { config: Config; logger: Logger
     loggerInstance: logger,
     bodyLimit: config.bodyLimit,
     trustProxy: config.trustProxy,
-    disableRequestLogging: false,
     requestIdHeader: false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
