@@ -22,6 +22,8 @@ const EnvSchema = z.object({
   LOG_LEVEL: LogLevel.default('info'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  /** Per address and process, on sign-in and setup routes, before the per-account limits. */
+  AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   TRUST_PROXY: z
     .enum(['true', 'false'])
     .default('false')
@@ -39,6 +41,7 @@ export type Config = {
   poolSize: number;
   bodyLimit: number;
   trustProxy: boolean;
+  authRateLimitPerMinute: number;
 };
 
 export class ConfigError extends Error {
@@ -68,5 +71,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     poolSize: e.DATABASE_POOL_SIZE,
     bodyLimit: e.BODY_LIMIT_BYTES,
     trustProxy: e.TRUST_PROXY,
+    authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
   };
 }

@@ -29,9 +29,6 @@ import { findUserContext, permissionsOf } from './identity.repository';
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from './credentials';
 import { signInAgain, userNotFound } from './identity.errors';
 
-/** Per IP and process, on top of the per-account limits kept in the database. */
-const AUTH_RATE_LIMIT = { max: 30, timeWindow: '1 minute' };
-
 export function authRoutes(
   deps: ModuleDeps & {
     auth: AuthService;
@@ -41,6 +38,8 @@ export function authRoutes(
   },
 ) {
   const { auth, twoFactor, setup, database } = deps;
+  // Per address and process, on top of the per-account limits kept in the database.
+  const AUTH_RATE_LIMIT = { max: deps.config.authRateLimitPerMinute, timeWindow: '1 minute' };
   const session = { permission: null, duringEnrolment: true, sessionOnly: true } as const;
 
   return async (app: HttpServer) => {

@@ -95,6 +95,12 @@ export async function createHttpServer(options: { config: Config; logger: Logger
       const fields = [...new Set(issues.map((i) => i.field))].join(', ');
       return reply.status(400).send(body('validation_failed', `Invalid request: ${fields}`, { issues }));
     }
+    const dbCode = (error as { cause?: { code?: string } }).cause?.code;
+    if (dbCode === '23505') {
+      // A unique constraint caught a race the service's own check could not see.
+      request.log.warn({ err: error }, 'unique constraint violated');
+      return reply.status(409).send(body('already_exists', 'That already exists'));
+    }
     const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
     if (mapped) return reply.status(ERROR_STATUS[mapped]).send(body(mapped, error.message));
     if (error.statusCode === 429) {
