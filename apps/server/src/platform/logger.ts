@@ -39,10 +39,10 @@ export const REDACT_PATHS = [
  */
 function serializeError(err: unknown): unknown {
   if (!(err instanceof Error)) return stdSerializers.err(err as Error);
-  if (err.name === 'DrizzleQueryError') {
+  if ('params' in err && 'query' in err) {
     const cause = (err as Error & { cause?: Error & { code?: string } }).cause;
     return {
-      type: err.name,
+      type: err.constructor.name,
       message: cause?.message ?? 'query failed',
       code: cause?.code,
       query: (err as Error & { query?: string }).query,
