@@ -15,9 +15,18 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { AppError, ERROR_STATUS, type ErrorCode } from '../errors';
-import { checkRouteAuth, type AuthResolver } from './auth';
+import { checkRouteAuth, type AuthResolver, type RouteAuth } from './auth';
 
 export type HttpServer = FastifyInstance<any, any, any, Logger, ZodTypeProvider>;
+
+export type RouteEntry = { method: string; url: string; auth: RouteAuth | undefined };
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route registered, with its declared auth: what the cross-tenant test walks. */
+    routeTable: RouteEntry[];
+  }
+}
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -57,7 +66,10 @@ export async function createHttpServer(options: { config: Config; logger: Logger
   });
 
   // Every route under /api states who may call it; a forgotten declaration stops the start.
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url, auth: route.config?.auth });
     if (!route.url.startsWith('/api/v1')) return;
     if (!route.config?.auth) throw new Error(`Route ${route.method} ${route.url} declares no auth`);
   });

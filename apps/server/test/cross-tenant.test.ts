@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { and, eq } from 'drizzle-orm';
+import { startTestApp, type TestApp, type TestClient } from './harness';
+import { buildSignedInUser, buildUser, type TestUser } from './factories';
+import { apiKeys, roles, users } from '../src/modules/identity/identity.tables';
+import { backgroundTasks } from '../src/platform/jobs/tasks.tables';
+
+/**
+ * Every API route with an id in its path, called by another tenant's owner with this tenant's id:
+ * it must answer 404, like a missing object, and change nothing. The routes come from the app's own
+ * route table, so a new route without a fixture here fails this test until one is added.
+ */
+type Fixture = { params: Record<string, string>; body?: unknown; snapshot(): Promise<unknown> };
+type FixtureFactory = (owner: TestUser & { tenant: { id: string } }, client: TestClient) => Promise<Fixture>;
+
+const row = async <T>(rows: Promise<T[]>) => (await rows)[0] ?? null;
+
+const FIXTURES: Record<string, FixtureFactory> = {
+  '/api/v1/users/:id': async (owner) => {
+    const victim = await buildUser(t, { tenant: owner.tenant, role: 'agent' });
+    return {
+      params: { id: victim.id },
+      body: { name: 'Hijacked' },
+      snapshot: () =>
+        t.db.withTenant(owner.tenantId, (tx) => row(tx.select().from(users).where(and(eq(users.tenantId, owner.tenantId), eq(users.id, victim.id))))),
+    };
+  },
+  '/api/v1/roles/:id': async (owner, client) => {
+    const created = await client.post('/api/v1/roles', { name: 'Victim role', permissions: ['contacts.read'] });
+    return {
+      params: { id: created.body.id },
+      body: { name: 'Hijacked' },
+      snapshot: () =>
+        t.db.withTenant(owner.tenantId, (tx) => row(tx.select().from(roles).where(and(eq(roles.tenantId, owner.tenantId), eq(roles.id, created.body.id))))),
+    };
+  },
+  '/api/v1/api-keys/:id': async (owner, client) => {
+    const created = await client.post('/api/v1/api-keys', { name: 'victim key', permissions: ['users.read'] });
+    return {
+      params: { id: created.body.apiKey.id },
+      snapshot: () =>
+        t.db.withTenant(owner.tenantId, (tx) =>
+          row(tx.select().from(apiKeys).where(and(eq(apiKeys.tenantId, owner.tenantId), eq(apiKeys.id, created.body.apiKey.id)))),
+        ),
+    };
+  },
+  '/api/v1/tasks/:id': async (owner) => {
+    const [task] = await t.db.withTenant(owner.tenantId, (tx) =>
+      tx.insert(backgroundTasks).values({ tenantId: owner.tenantId, kind: 'test' }).returning(),
+    );
+    return {
+      params: { id: task!.id },
+      snapshot: () =>
+        t.db.withTenant(owner.tenantId, (tx) =>
+          row(tx.select().from(backgroundTasks).where(and(eq(backgroundTasks.tenantId, owner.tenantId), eq(backgroundTasks.id, task!.id)))),
+        ),
+    };
+  },
+};
+
+/** Later routes below an id (`/users/:id/reset-2fa`) reuse the fixture of their resource. */
+function fixtureFor(url: string): FixtureFactory | undefined {
+  const base = Object.keys(FIXTURES).find((prefix) => url === prefix || url.startsWith(`${prefix}/`));
+  return base ? FIXTURES[base] : undefined;
+}
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+describe('cross-tenant access', () => {
+  it('answers 404 and changes nothing for every route with an id, called by another tenant', async () => {
+    const routes = t.app.routeTable.filter((r) => r.url.startsWith('/api/v1/') && r.url.includes('/:') && r.method !== 'HEAD');
+    expect(routes.length).toBeGreaterThanOrEqual(7);
+    const missing = routes.filter((r) => !fixtureFor(r.url)).map((r) => `${r.method} ${r.url}`);
+    expect(missing, 'routes without a cross-tenant fixture').toEqual([]);
+
+    const a = await buildSignedInUser(t);
+    const b = await buildSignedInUser(t);
+    for (const route of routes) {
+      const fixture = await fixtureFor(route.url)!(a.user, a.client);
+      const before = await fixture.snapshot();
+      expect(before, `${route.url} fixture exists`).not.toBeNull();
+      const url = route.url.replace(/:(\w+)/g, (_, name: string) => fixture.params[name] ?? 'missing');
+      const res = await b.client.request(route.method as 'GET', url, route.method === 'GET' || route.method === 'DELETE' ? {} : { body: fixture.body ?? {} });
+      expect({ route: `${route.method} ${route.url}`, status: res.status, code: res.body?.error?.code }).toEqual({
+        route: `${route.method} ${route.url}`,
+        status: 404,
+        code: 'not_found',
+      });
+      expect(await fixture.snapshot(), `${route.method} ${route.url} changed another tenant's data`).toEqual(before);
+      // The same call by the owning tenant reaches the object (so the 404 above is about the tenant).
+      const own = await a.client.request(route.method as 'GET', url, route.method === 'GET' || route.method === 'DELETE' ? {} : { body: fixture.body ?? {} });
+      expect(own.status, `${route.method} ${route.url} by its own tenant`).not.toBe(404);
+    }
+  });
+});
