@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
 import { startTestApp, type TestApp, type TestClient } from './harness';
-import { buildSignedInUser, buildUser, type TestUser } from './factories';
+import { buildSignedInUser, buildUser, type TestTenant, type TestUser } from './factories';
 import { apiKeys, roles, users } from '../src/modules/identity/identity.tables';
 import { backgroundTasks } from '../src/platform/jobs/tasks.tables';
 
@@ -11,7 +11,7 @@ import { backgroundTasks } from '../src/platform/jobs/tasks.tables';
  * route table, so a new route without a fixture here fails this test until one is added.
  */
 type Fixture = { params: Record<string, string>; body?: unknown; snapshot(): Promise<unknown> };
-type FixtureFactory = (owner: TestUser & { tenant: { id: string } }, client: TestClient) => Promise<Fixture>;
+type FixtureFactory = (owner: TestUser & { tenant: TestTenant }, client: TestClient) => Promise<Fixture>;
 
 const row = async <T>(rows: Promise<T[]>) => (await rows)[0] ?? null;
 

@@ -51,9 +51,27 @@ export function connectionOptions(target: DatabaseTarget, options: { max: number
   };
 }
 
+/**
+ * Drizzle switches a postgres.js client to pass dates and JSON through as text (it converts them
+ * itself). Every connection gets the same behaviour, wrapped by Drizzle or not, so raw SQL on
+ * any of them takes ISO strings and JSON text, and returns timestamps as strings.
+ */
+function passThroughDatesAndJson(sql: Sql): Sql {
+  const same = (v: unknown) => v;
+  const parsers = sql.options.parsers as Record<string, unknown>;
+  const serializers = sql.options.serializers as Record<string, unknown>;
+  for (const oid of ['1184', '1082', '1083', '1114', '1182', '1185', '1115', '1231']) {
+    parsers[oid] = same;
+    serializers[oid] = same;
+  }
+  serializers['114'] = same;
+  serializers['3802'] = same;
+  return sql;
+}
+
 export function createSql(target: DatabaseTarget, options: { max: number; role?: string }): Sql {
   const opts = connectionOptions(target, options);
-  return 'url' in target ? postgres(target.url, opts) : postgres(opts);
+  return passThroughDatesAndJson('url' in target ? postgres(target.url, opts) : postgres(opts));
 }
 
 export function createDatabase(options: {

@@ -48,15 +48,25 @@ const deadLetterOf = (name: string) => `${name}.dead`;
 
 type SqlExecutor = { executeSql(text: string, values?: unknown[]): Promise<{ rows: unknown[]; rowCount: number }> };
 
-/** node-postgres (what pg-boss expects) sends plain objects as JSON; postgres.js wants strings. */
+/**
+ * node-postgres (what pg-boss expects) sends undefined as NULL, objects as JSON and dates as
+ * timestamps; our connections take JSON and dates as text (see `createSql`).
+ */
 const pgParams = (values: unknown[]) =>
-  values.map((v) => (v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date) && !Buffer.isBuffer(v) ? JSON.stringify(v) : v));
+  values.map((v) => {
+    if (v === undefined) return null;
+    if (v instanceof Date) return v.toISOString();
+    if (v !== null && typeof v === 'object' && !Array.isArray(v) && !Buffer.isBuffer(v)) return JSON.stringify(v);
+    return v;
+  });
 
 export function sqlExecutor(sql: Sql): SqlExecutor {
   return {
     async executeSql(text, values) {
       const result =
-        values && values.length > 0 ? await sql.unsafe(text, pgParams(values) as never[]) : await sql.unsafe(text).simple();
+        values && values.length > 0
+          ? await sql.unsafe(text, pgParams(values) as never[], { prepare: true })
+          : await sql.unsafe(text).simple();
       // A multi-statement simple query answers one result per statement; pg-boss wants the last.
       const last = Array.isArray(result[0]) ? (result.at(-1) as unknown as typeof result) : result;
       return { rows: [...last], rowCount: last.count ?? last.length };
@@ -69,7 +79,7 @@ function txExecutor(tx: Tx): SqlExecutor {
   return {
     async executeSql(text, values) {
       const session = (tx as unknown as { session: { client: Sql } }).session;
-      const rows = await session.client.unsafe(text, pgParams(values ?? []) as never[]);
+      const rows = await session.client.unsafe(text, pgParams(values ?? []) as never[], { prepare: true });
       return { rows: [...rows], rowCount: rows.count ?? rows.length };
     },
   };

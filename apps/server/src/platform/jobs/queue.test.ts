@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { and, eq } from 'drizzle-orm';
+import { openTestDatabase, type TestDatabase } from '../../../test/db';
+import { createSql } from '../db/database';
+import { createLocalBus, type BusEvent } from '../events/bus';
+import { createLogger } from '../logger';
+import { defineJob, JobQueue } from './queue';
+import { backgroundTasks } from './tasks.tables';
+import { provisionTenant } from '../../modules/identity';
+
+let db: TestDatabase;
+let queue: JobQueue;
+let tenantId: string;
+const events: BusEvent[] = [];
+const attempts = new Map<string, number>();
+const bus = createLocalBus();
+
+const flaky = defineJob({
+  name: 'test.flaky',
+  payload: z.object({ key: z.string(), failTimes: z.number() }),
+  retryLimit: 3,
+  retryDelaySeconds: 1,
+  async run(payload, ctx) {
+    const n = (attempts.get(payload.key) ?? 0) + 1;
+    attempts.set(payload.key, n);
+    await ctx.progress(n, 3, `attempt ${n}`);
+    if (n <= payload.failTimes) throw new Error(`transient failure ${n}`);
+    return { attempts: n };
+  },
+});
+const doomed = defineJob({
+  name: 'test.doomed',
+  payload: z.object({ key: z.string() }),
+  retryLimit: 1,
+  retryDelaySeconds: 1,
+  retryBackoff: false,
+  async run() {
+    throw new Error('always fails');
+  },
+});
+const slow = defineJob({
+  name: 'test.slow',
+  payload: z.object({ ms: z.number() }),
+  async run(payload, ctx) {
+    await new Promise((r) => setTimeout(r, payload.ms));
+    await ctx.progress(1, 1);
+    return { slept: payload.ms };
+  },
+});
+const nightly = defineJob({ name: 'test.nightly', payload: z.object({}).loose(), cron: '0 3 * * *', async run() {} });
+const definitions = [flaky, doomed, slow, nightly];
+
+async function task(id: string) {
+  const [row] = await db.withTenant(tenantId, (tx) =>
+    tx.select().from(backgroundTasks).where(and(eq(backgroundTasks.tenantId, tenantId), eq(backgroundTasks.id, id))),
+  );
+  return row!;
+}
+
+async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out; last value ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+  const owner = createSql(db.ownerUrlOrSocket, { max: 1 });
+  await JobQueue.install(owner, definitions);
+  await owner.end();
+  bus.subscribe((e) => events.push(e));
+  queue = new JobQueue({ database: db, bus, logger: createLogger({ level: 'silent' }) }, definitions);
+  await queue.start({ work: true });
+  ({ tenant: { id: tenantId } } = await db.withoutTenant((tx) =>
+    provisionTenant(tx, { name: 'Jobs', slug: `jobs-${Date.now()}`, timezone: 'UTC', country: 'AR', locale: 'en' }),
+  ));
+});
+afterAll(async () => {
+  await queue?.stop();
+  await db?.close();
+});
+
+describe('job queue', () => {
+  it('retries a failing job with backoff until it succeeds, reporting progress on its task', async () => {
+    const { taskId } = await queue.enqueue(flaky, { key: 'a', failTimes: 2 }, { tenantId, task: { kind: 'demo' } });
+    const done = await until(() => task(taskId!), (r) => r.status === 'succeeded');
+    expect(attempts.get('a')).toBe(3);
+    expect(done).toMatchObject({ kind: 'demo', progressDone: 3, progressTotal: 3, message: 'attempt 3', result: { attempts: 3 } });
+    const updates = events.filter((e) => e.type === 'task.updated' && (e.data as { id: string }).id === taskId);
+    expect(updates.length).toBeGreaterThanOrEqual(3);
+    expect(updates.every((e) => e.tenantId === tenantId)).toBe(true);
+  });
+
+  it('moves a job that exhausts its retries to the dead-letter queue and marks its task failed', async () => {
+    const { jobId, taskId } = await queue.enqueue(doomed, { key: 'b' }, { tenantId, task: {} });
+    const failed = await until(() => task(taskId!), (r) => r.status === 'failed');
+    expect(failed.error).toBe('always fails');
+    const dead = await until(() => queue.deadLetters('test.doomed'), (rows) => rows.some((r) => (r.data as { taskId: string }).taskId === taskId));
+    expect(dead.length).toBeGreaterThan(0);
+    expect(jobId).toBeTruthy();
+  });
+
+  it('enqueues inside a transaction only if it commits', async () => {
+    await expect(
+      db.withTenant(tenantId, async (tx) => {
+        await queue.enqueue(flaky, { key: 'rolled-back', failTimes: 0 }, { tenantId, tx });
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    await db.withTenant(tenantId, (tx) => queue.enqueue(flaky, { key: 'committed', failTimes: 0 }, { tenantId, tx }));
+    await until(async () => attempts.get('committed'), (n) => n === 1);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(attempts.has('rolled-back')).toBe(false);
+  });
+
+  it('registers cron schedules', async () => {
+    const rows = await db.sql<{ name: string; cron: string }[]>`select name, cron from pgboss.schedule where name = 'test.nightly'`;
+    expect(rows).toEqual([{ name: 'test.nightly', cron: '0 3 * * *' }]);
+  });
+
+  it('lets an in-flight job finish before it stops', async () => {
+    const { taskId } = await queue.enqueue(slow, { ms: 1500 }, { tenantId, task: {} });
+    await until(() => task(taskId!), (r) => r.status === 'running');
+    await queue.stop();
+    expect((await task(taskId!)).status).toBe('succeeded');
+    queue = new JobQueue({ database: db, bus, logger: createLogger({ level: 'silent' }) }, definitions);
+    await queue.start({ work: true });
+  });
+});
