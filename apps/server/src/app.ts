@@ -26,7 +26,9 @@ export type BuiltApp = { app: HttpServer; identity: ReturnType<typeof identityMo
 /** The HTTP side of LeadMaster: platform plugins, then every module's routes, then the web app. */
 export async function buildApp(deps: ModuleDeps, options: { webDist?: string | null } = {}): Promise<BuiltApp> {
   const identity = identityModule(deps);
-  const app = await createHttpServer({ config: deps.config, logger: deps.logger, auth: identity.authResolver });
+  const webDist = options.webDist === undefined ? WEB_DIST : options.webDist;
+  const webRoot = webDist && existsSync(path.join(webDist, 'index.html')) ? webDist : null;
+  const app = await createHttpServer({ config: deps.config, logger: deps.logger, auth: identity.authResolver, webRoot });
   await registerPlatformPlugins(app, { version: VERSION });
   await app.register(rateLimit, { global: false });
   registerIdempotency(app, deps.database);
@@ -55,12 +57,11 @@ export async function buildApp(deps: ModuleDeps, options: { webDist?: string | n
     },
   );
 
-  const webDist = options.webDist === undefined ? WEB_DIST : options.webDist;
-  if (webDist && existsSync(path.join(webDist, 'index.html'))) await serveWebApp(app, webDist);
+  if (webRoot) await serveWebApp(app, webRoot);
   return { app, identity };
 }
 
-/** The single-page app: hashed assets cached for good, every other page path answered by index.html. */
+/** The single-page app's files; hashed assets are cached for good (page paths: see the not-found handler). */
 async function serveWebApp(app: HttpServer, root: string) {
   await app.register(fastifyStatic, {
     root,
@@ -69,12 +70,5 @@ async function serveWebApp(app: HttpServer, root: string) {
     setHeaders: (res, filePath) => {
       res.setHeader('cache-control', filePath.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache');
     },
-  });
-  app.setNotFoundHandler((request, reply) => {
-    const apiLike = /^\/(api|webhooks)(\/|$)/.test(request.url);
-    if (request.method !== 'GET' || apiLike || !request.headers.accept?.includes('text/html')) {
-      return reply.status(404).send({ error: { code: 'not_found', message: 'Route not found', requestId: request.id } });
-    }
-    return reply.header('cache-control', 'no-cache').sendFile('index.html');
   });
 }

@@ -40,7 +40,13 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'invalid_json',
 };
 
-export async function createHttpServer(options: { config: Config; logger: Logger; auth: AuthResolver }): Promise<HttpServer> {
+export async function createHttpServer(options: {
+  config: Config;
+  logger: Logger;
+  auth: AuthResolver;
+  /** The built web app, served with @fastify/static by the caller. */
+  webRoot?: string | null;
+}): Promise<HttpServer> {
   const { config, logger } = options;
   const app = Fastify({
     loggerInstance: logger,
@@ -125,9 +131,13 @@ export async function createHttpServer(options: { config: Config; logger: Logger
     return reply.status(500).send(body('internal', 'Something went wrong on our side'));
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: { code: 'not_found', message: 'Route not found', requestId: request.id } }),
-  );
+  // With a web app, page paths the API does not know are the single-page app's own routes.
+  app.setNotFoundHandler((request, reply) => {
+    const pageRequest =
+      options.webRoot && request.method === 'GET' && !/^\/(api|webhooks)(\/|$)/.test(request.url) && request.headers.accept?.includes('text/html');
+    if (pageRequest) return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    return reply.status(404).send({ error: { code: 'not_found', message: 'Route not found', requestId: request.id } });
+  });
 
   return app;
 }

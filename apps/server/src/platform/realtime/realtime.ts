@@ -34,7 +34,7 @@ export function realtimeRoutes(deps: { bus: EventBus; auth: AuthResolver; config
     app.addHook('onClose', async () => {
       unsubscribe();
       clearInterval(heartbeat);
-      for (const socket of sockets.keys()) socket.close(1001, 'server shutting down');
+      for (const socket of sockets.keys()) socket.terminate();
     });
 
     app.get(
@@ -43,6 +43,10 @@ export function realtimeRoutes(deps: { bus: EventBus; auth: AuthResolver; config
         websocket: true,
         config: { auth: { permission: null } },
         schema: { hide: true },
+        // A refused upgrade leaves its socket half-open; without this it would hold up shutdown.
+        onResponse: async (request, reply) => {
+          if (reply.statusCode >= 400) request.raw.socket?.destroy();
+        },
         // A page on another site must not open a socket with our user's cookie.
         preValidation: async (request) => {
           if (request.headers.origin && !sameOrigin(request, deps.config.publicUrl)) {
