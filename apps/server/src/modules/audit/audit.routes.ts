@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { type z } from 'zod';
 import { AuditEvent, AuditQuery, ListQuery, page } from '@leadmaster/contracts';
 import type { HttpServer } from '../../platform/http/server';
 import type { ModuleDeps } from '../../platform/deps';

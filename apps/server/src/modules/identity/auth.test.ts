@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/harness';
-import { buildUser, signIn } from '../../../test/factories';
+import { buildUser } from '../../../test/factories';
 
 let t: TestApp;
 beforeAll(async () => {
