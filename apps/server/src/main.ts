@@ -1,8 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig, type Config } from './platform/config';
 import { createLogger, type Logger } from './platform/logger';
-import { startRuntime, type Runtime } from './runtime';
-import { VERSION } from './app';
+import { readFileSync } from 'node:fs';
 import { adminCommands } from './cli/admin';
 import { CliError, type CliContext } from './cli/cli-common';
 
@@ -10,6 +9,12 @@ import { CliError, type CliContext } from './cli/cli-common';
  * The `leadmaster` command. Every subcommand reads the same environment as the server
  * (DATABASE_URL, DATA_DIR, …); with the embedded database it borrows the running server's.
  */
+// Read here rather than from app.ts: `--help` should not load the whole server.
+const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+
+/** The server and everything under it, loaded only by commands that need them. */
+export const loadRuntime = () => import('./runtime');
+
 export function buildCli(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process): Command {
   const program = new Command('leadmaster')
     .description('LeadMaster: lead generation and messaging CRM')
@@ -33,6 +38,7 @@ export function buildCli(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.Wri
     .description('Apply database migrations and exit')
     .action(async () => {
       const { config, logger } = setup('warn');
+      const { startRuntime } = await loadRuntime();
       const runtime = await startRuntime({ config, logger, owner: 'cli', http: false, work: false });
       await runtime.close();
       io.stdout.write('Database is up to date.\n');
@@ -53,7 +59,8 @@ function setup(defaultLevel: Config['logLevel']): { config: Config; logger: Logg
 async function serve(options: { http: boolean; work: boolean }) {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel });
-  const runtime: Runtime = await startRuntime({ config, logger, owner: 'server', ...options });
+  const { startRuntime } = await loadRuntime();
+  const runtime = await startRuntime({ config, logger, owner: 'server', ...options });
   if (runtime.http) {
     const address = await runtime.http.app.listen({ port: config.port, host: config.host });
     logger.info({ address, database: runtime.deps.database.kind }, `LeadMaster ${VERSION} is running at ${config.publicUrl ?? address}`);

@@ -2,34 +2,34 @@ import { Command, Option } from 'commander';
 import { sql } from 'drizzle-orm';
 import { BUILTIN_ROLES, Country, Email, Locale, Password, Slug, TimeZone, Username } from '@leadmaster/contracts';
 import { z } from 'zod';
-import { startRuntime } from '../runtime';
-import { findBuiltinRole, insertUserWithLogins, provisionTenant } from '../modules/identity';
-import { findTenantIdBySlug, setTenantStatus, type TenantStatus } from '../modules/tenants';
-import { operatorActor, recordAudit } from '../modules/audit';
 import type { ModuleDeps } from '../platform/deps';
-import { AppError } from '../platform/errors';
+import type { TenantStatus } from '../modules/tenants';
 import { checked, CliError, readSecretFromStdin, type CliContext } from './cli-common';
 
 /** Platform-operator commands: tenants and users across the installation. */
 export function adminCommands(ctx: CliContext): Command {
   const admin = new Command('admin').description('Operate the installation: tenants and users');
 
-  /** Runs `fn` with the database open (borrowing the running server's when embedded). */
-  async function withDeps<T>(fn: (deps: ModuleDeps) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` with the database open (borrowing the running server's when embedded). The server's
+   * code is loaded here, not at the top, so `--help` and argument errors answer at once.
+   */
+  async function withDeps<T>(fn: (deps: ModuleDeps, lib: Lib) => Promise<T>): Promise<T> {
     const { config, logger } = ctx.setup('warn');
-    const runtime = await startRuntime({ config, logger, owner: 'cli', http: false, work: false });
+    const lib = await loadLib();
+    const runtime = await lib.startRuntime({ config, logger, owner: 'cli', http: false, work: false });
     try {
-      return await fn(runtime.deps);
+      return await fn(runtime.deps, lib);
     } catch (err) {
-      if (err instanceof AppError) throw new CliError(err.message);
+      if (err instanceof lib.AppError) throw new CliError(err.message);
       throw err;
     } finally {
       await runtime.close();
     }
   }
 
-  async function tenantIdOf(deps: ModuleDeps, slug: string): Promise<string> {
-    const id = await deps.database.withoutTenant((tx) => findTenantIdBySlug(tx, slug));
+  async function tenantIdOf(deps: ModuleDeps, lib: Lib, slug: string): Promise<string> {
+    const id = await deps.database.withoutTenant((tx) => lib.findTenantIdBySlug(tx, slug));
     if (!id) throw new CliError(`--tenant: no tenant with slug "${slug}"`);
     return id;
   }
@@ -50,10 +50,10 @@ export function adminCommands(ctx: CliContext): Command {
         timezone: checked(TimeZone, 'timezone', opts.timezone),
         locale: checked(Locale, 'locale', opts.locale),
       };
-      const tenant = await withDeps((deps) =>
+      const tenant = await withDeps((deps, lib) =>
         deps.database.withoutTenant(async (tx) => {
-          const { tenant } = await provisionTenant(tx, input);
-          await recordAudit(tx, { tenantId: tenant.id, actor: operatorActor, action: 'tenant.created', target: { type: 'tenant', id: tenant.id } });
+          const { tenant } = await lib.provisionTenant(tx, input);
+          await lib.recordAudit(tx, { tenantId: tenant.id, actor: lib.operatorActor, action: 'tenant.created', target: { type: 'tenant', id: tenant.id } });
           return tenant;
         }),
       );
@@ -74,16 +74,16 @@ export function adminCommands(ctx: CliContext): Command {
       const username = opts.username === undefined ? undefined : checked(Username, 'username', opts.username);
       const slug = checked(Slug, 'tenant', opts.tenant);
       const password = checked(Password, 'password-stdin', await readSecretFromStdin('Password: ', ctx.io.stderr));
-      const user = await withDeps(async (deps) => {
-        const tenantId = await tenantIdOf(deps, slug);
+      const user = await withDeps(async (deps, lib) => {
+        const tenantId = await tenantIdOf(deps, lib, slug);
         return deps.database.withTenant(tenantId, async (tx) => {
-          const role = await findBuiltinRole(tx, { tenantId, builtin: opts.role });
+          const role = await lib.findBuiltinRole(tx, { tenantId, builtin: opts.role });
           if (!role) throw new CliError(`tenant ${slug} has no ${opts.role} role`);
-          return insertUserWithLogins(tx, {
+          return lib.insertUserWithLogins(tx, {
             tenantId,
             roleId: role.id,
             user: { email, username, name: opts.name ?? email.split('@')[0]!, password },
-            actor: operatorActor,
+            actor: lib.operatorActor,
           });
         });
       });
@@ -97,11 +97,11 @@ export function adminCommands(ctx: CliContext): Command {
       .requiredOption('--tenant <slug>', 'the tenant')
       .action(async (opts: { tenant: string }) => {
         const slug = checked(Slug, 'tenant', opts.tenant);
-        await withDeps(async (deps) => {
-          const tenantId = await tenantIdOf(deps, slug);
+        await withDeps(async (deps, lib) => {
+          const tenantId = await tenantIdOf(deps, lib, slug);
           await deps.database.withTenant(tenantId, async (tx) => {
-            await setTenantStatus(tx, { tenantId, status });
-            await recordAudit(tx, { tenantId, actor: operatorActor, action: `tenant.${status}`, target: { type: 'tenant', id: tenantId } });
+            await lib.setTenantStatus(tx, { tenantId, status });
+            await lib.recordAudit(tx, { tenantId, actor: lib.operatorActor, action: `tenant.${status}`, target: { type: 'tenant', id: tenantId } });
           });
         });
         ctx.io.stdout.write(`Tenant ${slug} is now ${status}\n`);
@@ -130,3 +130,25 @@ export function adminCommands(ctx: CliContext): Command {
 
   return admin;
 }
+
+async function loadLib() {
+  const [runtime, identity, tenants, audit, errors] = await Promise.all([
+    import('../runtime'),
+    import('../modules/identity'),
+    import('../modules/tenants'),
+    import('../modules/audit'),
+    import('../platform/errors'),
+  ]);
+  return {
+    startRuntime: runtime.startRuntime,
+    provisionTenant: identity.provisionTenant,
+    insertUserWithLogins: identity.insertUserWithLogins,
+    findBuiltinRole: identity.findBuiltinRole,
+    findTenantIdBySlug: tenants.findTenantIdBySlug,
+    setTenantStatus: tenants.setTenantStatus,
+    recordAudit: audit.recordAudit,
+    operatorActor: audit.operatorActor,
+    AppError: errors.AppError,
+  };
+}
+type Lib = Awaited<ReturnType<typeof loadLib>>;

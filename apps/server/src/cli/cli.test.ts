@@ -6,7 +6,7 @@ import { httpClient, runCli, startServerProcess, type ServerProcess } from '../.
 
 const tmp = (prefix: string) => mkdtemp(path.join(os.tmpdir(), prefix));
 
-describe('leadmaster CLI', () => {
+describe('leadmaster CLI', { timeout: 120_000 }, () => {
   it('explains itself with --help at every level', async () => {
     const top = await runCli(['--help']);
     expect(top.code).toBe(0);
@@ -39,7 +39,7 @@ describe('leadmaster CLI', () => {
   });
 });
 
-describe('leadmaster admin on the embedded database', () => {
+describe('leadmaster admin on the embedded database', { timeout: 240_000 }, () => {
   let dataDir: string;
   let server: ServerProcess | null = null;
   beforeAll(async () => {
