@@ -21,7 +21,14 @@ export type TestApp = {
 
 /** The whole product on a private database, answering through Fastify's inject (no socket). */
 export async function startTestApp(
-  options: { clock?: Clock; work?: boolean; env?: Record<string, string>; db?: TestDatabase } = {},
+  options: {
+    clock?: Clock;
+    work?: boolean;
+    env?: Record<string, string>;
+    db?: TestDatabase;
+    /** Extra routes for a test, added before the app is ready. */
+    routes?: (app: HttpServer) => void;
+  } = {},
 ): Promise<TestApp> {
   const db = options.db ?? (await openTestDatabase());
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'lm-test-data-'));
@@ -45,6 +52,7 @@ export async function startTestApp(
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const app = runtime.http!.app;
+  options.routes?.(app);
   await app.ready();
   return {
     app,

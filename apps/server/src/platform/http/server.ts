@@ -71,6 +71,17 @@ export async function createHttpServer(options: {
     reply.header('x-request-id', request.id);
   });
 
+  // While shutting down, in-flight requests finish but their keep-alive connections must not
+  // hold the process open: answer with `Connection: close`.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
+
   // Every route under /api states who may call it; a forgotten declaration stops the start.
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
