@@ -84,3 +84,14 @@ describe('embedded database shared by several clients', () => {
     await Promise.all(clients.map((c) => c.end()));
   });
 });
+
+describe('a client whose role does not exist', () => {
+  it('gets a clear error instead of hanging, and others carry on', async () => {
+    const ghost = client({ connection: { role: 'no_such_role' } });
+    await expect(ghost`select 1`).rejects.toThrow(/no_such_role/);
+    await ghost.end({ timeout: 0 }).catch(() => undefined);
+    const ok = client();
+    expect((await ok`select 1 as one`)[0]).toEqual({ one: 1 });
+    await ok.end();
+  });
+});

@@ -127,7 +127,16 @@ export class WireMultiplexer {
           if (!next) return;
           if (next.closed) continue;
           this.owner = next;
-          await this.applyRole(next.role);
+          try {
+            await this.applyRole(next.role);
+          } catch (err) {
+            // As PostgreSQL does for an unknown role at connection time: a fatal error, then close.
+            next.socket.end(errorResponse((err as Error).message));
+            next.closed = true;
+            next.queue = [];
+            this.owner = null;
+            continue;
+          }
         }
         const owner = this.owner;
         const message = owner.queue.shift();
@@ -177,6 +186,14 @@ export class WireMultiplexer {
       void this.pump();
     }
   }
+}
+
+function errorResponse(message: string): Buffer {
+  const fields = Buffer.from(`SFATAL\0VFATAL\0C28000\0M${message}\0\0`, 'utf8');
+  const header = Buffer.alloc(5);
+  header[0] = 0x45; // 'E'
+  header.writeInt32BE(4 + fields.length, 1);
+  return Buffer.concat([header, fields]);
 }
 
 function startupParameter(body: Buffer, name: string): string | null {
