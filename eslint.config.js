@@ -20,5 +20,9 @@ export default tseslint.config(
     files: ['**/*.test.ts', '**/*.e2e.ts', 'bench/**', 'e2e/**', '**/*.cjs', 'apps/server/test/**'],
     rules: { 'no-console': 'off' },
   },
+  {
+    files: ['apps/web/**/*.{ts,tsx,js}'],
+    languageOptions: { globals: { window: 'readonly', document: 'readonly', localStorage: 'readonly', navigator: 'readonly', location: 'readonly' } },
+  },
   { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
 );

@@ -39,13 +39,15 @@ export const BUILTIN_ROLES = ['owner', 'admin', 'manager', 'agent', 'viewer'] as
 export type BuiltinRole = (typeof BUILTIN_ROLES)[number];
 
 const all = [...PERMISSIONS];
-const readOnly: Permission[] = ['contacts.read', 'campaigns.read', 'inbox.read', 'calendar.read', 'channels.read', 'users.read'];
+/** What everyone may see. Not the team list: agents and viewers do not open the users screen. */
+const readOnly: Permission[] = ['contacts.read', 'campaigns.read', 'inbox.read', 'calendar.read', 'channels.read'];
 
 export const BUILTIN_ROLE_PERMISSIONS: Record<BuiltinRole, readonly Permission[]> = {
   owner: all,
   admin: all.filter((p) => p !== 'billing.manage'),
   manager: [
     ...readOnly,
+    'users.read',
     'contacts.write',
     'contacts.import',
     'contacts.export',

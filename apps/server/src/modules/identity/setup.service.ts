@@ -5,7 +5,7 @@ import type { ModuleDeps } from '../../platform/deps';
 import type { RequestMeta } from '../../platform/http/request-meta';
 import { recordAudit } from '../audit';
 import type { AuthService } from './auth.service';
-import { isSetupRequired } from './identity.repository';
+import { isSetupRequired, updateUser } from './identity.repository';
 import { insertUserWithLogins, provisionTenant } from './users.service';
 import { setupDone } from './identity.errors';
 
@@ -28,6 +28,8 @@ export function createSetupService(deps: ModuleDeps & { auth: AuthService }) {
       const actor = { type: 'anonymous' as const, id: null, label: 'first-run setup' };
       const user = await insertUserWithLogins(tx, { tenantId: tenant.id, roleId: owner.id, user: input.owner, actor, meta });
       await recordAudit(tx, { tenantId: tenant.id, actor, action: 'tenant.created', target: { type: 'tenant', id: tenant.id }, meta });
+      // Setup signs the owner in: that is their first login.
+      await updateUser(tx, { tenantId: tenant.id, userId: user.id, changes: { lastLoginAt: deps.clock.now() } });
       return deps.auth.startSession(tx, { tenantId: tenant.id, userId: user.id, stage: 'active', meta });
     });
   }

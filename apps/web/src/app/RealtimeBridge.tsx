@@ -1,0 +1,29 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
+import { ME_KEY } from '../lib/query-client';
+import { realtime, SESSION_ENDED_EVENT } from '../lib/realtime';
+
+type TaskEvent = { id: string };
+
+/**
+ * Connects while the signed-in app is shown and feeds events into the query cache, where screens
+ * read them (a background task's progress lands in ['tasks', id], the key a task screen queries).
+ */
+export function RealtimeBridge() {
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    const offs = [
+      realtime.subscribe('task.updated', (data) => {
+        const task = data as TaskEvent;
+        if (task && typeof task.id === 'string') queryClient.setQueryData(['tasks', task.id], task);
+      }),
+      realtime.subscribe(SESSION_ENDED_EVENT, () => void queryClient.invalidateQueries({ queryKey: ME_KEY })),
+    ];
+    realtime.start();
+    return () => {
+      offs.forEach((off) => off());
+      realtime.stop();
+    };
+  }, [queryClient]);
+  return null;
+}

@@ -1,0 +1,53 @@
+import { createBrowserRouter, Navigate } from 'react-router';
+import { AuthGate } from '../features/auth/AuthGate';
+import { ApiKeysPage } from '../features/api-keys/ApiKeysPage';
+import { AuditPage } from '../features/audit/AuditPage';
+import { CalendarPage } from '../features/calendar/CalendarPage';
+import { CampaignsPage } from '../features/campaigns/CampaignsPage';
+import { ChannelsPage } from '../features/channels/ChannelsPage';
+import { ContactsPage } from '../features/contacts/ContactsPage';
+import { InboxPage } from '../features/inbox/InboxPage';
+import { RolesPage } from '../features/roles/RolesPage';
+import { SecurityPage } from '../features/security/SecurityPage';
+import { SettingsLayout } from '../features/settings/SettingsLayout';
+import { WorkspacePage } from '../features/settings/WorkspacePage';
+import { UsersPage } from '../features/users/UsersPage';
+import { HomeRedirect, NotFound, RequirePermission } from './access';
+import { RouteError } from './RouteError';
+import { Shell } from './Shell';
+
+/** Every screen and the permission it needs (the navigation hides what the user cannot open). */
+export const router = createBrowserRouter([
+  {
+    element: <AuthGate />,
+    errorElement: <RouteError />,
+    children: [
+      {
+        element: <Shell />,
+        errorElement: <RouteError />,
+        children: [
+          { index: true, element: <HomeRedirect /> },
+          { path: 'inbox', element: <RequirePermission permission="inbox.read"><InboxPage /></RequirePermission> },
+          { path: 'contacts', element: <RequirePermission permission="contacts.read"><ContactsPage /></RequirePermission> },
+          { path: 'campaigns', element: <RequirePermission permission="campaigns.read"><CampaignsPage /></RequirePermission> },
+          { path: 'calendar', element: <RequirePermission permission="calendar.read"><CalendarPage /></RequirePermission> },
+          { path: 'channels', element: <RequirePermission permission="channels.read"><ChannelsPage /></RequirePermission> },
+          {
+            path: 'settings',
+            element: <SettingsLayout />,
+            children: [
+              { index: true, element: <Navigate to="workspace" replace /> },
+              { path: 'workspace', element: <WorkspacePage /> },
+              { path: 'users', element: <RequirePermission permission="users.read"><UsersPage /></RequirePermission> },
+              { path: 'roles', element: <RequirePermission permission="users.read"><RolesPage /></RequirePermission> },
+              { path: 'api-keys', element: <RequirePermission permission="api_keys.manage"><ApiKeysPage /></RequirePermission> },
+              { path: 'audit', element: <RequirePermission permission="audit.read"><AuditPage /></RequirePermission> },
+              { path: 'security', element: <SecurityPage /> },
+            ],
+          },
+          { path: '*', element: <NotFound /> },
+        ],
+      },
+    ],
+  },
+]);

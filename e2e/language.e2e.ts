@@ -1,0 +1,57 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DESKTOP, inPage, launchBrowser, newContext, PHONE } from './browser';
+import { completeSetup } from './flows';
+import { startServer, type RunningServer } from './server';
+
+let server: RunningServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const sidebar = (page: Page) => page.getByRole('navigation', { name: /Main navigation|Navegación principal/ });
+
+async function pickLanguage(page: Page, language: 'Español' | 'English') {
+  await page.getByRole('button', { name: /Account menu|Menú de la cuenta/ }).click();
+  await page.getByRole('menuitemradio', { name: language }).click();
+  await page.keyboard.press('Escape');
+}
+
+describe('language', () => {
+  it('the switch changes the interface at once and the choice survives a reload', async () => {
+    const { page, console } = await newContext(browser, { baseURL: server.url, locale: 'en-US', viewport: PHONE, theme: 'light' });
+    // A workspace whose default language is English, so the switch is what makes it Spanish.
+    await completeSetup(page, { language: 'English', screenshots: 'phone-light' });
+    await page.setViewportSize(DESKTOP);
+    await sidebar(page).getByRole('link', { name: 'Contacts' }).waitFor();
+    expect(await inPage(page, 'document.documentElement.lang')).toBe('en');
+
+    await pickLanguage(page, 'Español');
+    await sidebar(page).getByRole('link', { name: 'Contactos' }).waitFor();
+    expect(await inPage(page, 'document.documentElement.lang')).toBe('es');
+    await page.getByRole('heading', { name: 'Bandeja', exact: true }).waitFor();
+
+    await page.reload();
+    await sidebar(page).getByRole('link', { name: 'Contactos' }).waitFor();
+    expect(await sidebar(page).getByRole('link', { name: 'Contacts' }).count()).toBe(0);
+
+    // Dates follow the language too.
+    await page.goto('/settings/audit');
+    await page.getByRole('heading', { name: 'Registro de auditoría' }).first().waitFor();
+    await page.getByText('Creó el espacio de trabajo').waitFor();
+
+    await pickLanguage(page, 'English');
+    await sidebar(page).getByRole('link', { name: 'Contacts' }).waitFor();
+    await page.reload();
+    await sidebar(page).getByRole('link', { name: 'Contacts' }).waitFor();
+    await page.getByText('Created workspace').waitFor();
+
+    expect(console.errors).toEqual([]);
+  });
+});

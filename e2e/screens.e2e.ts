@@ -1,0 +1,94 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DESKTOP, inPage, launchBrowser, newContext, PHONE, screenshot, waitSignedIn } from './browser';
+import { OWNER } from './flows';
+import { startServer, type RunningServer } from './server';
+
+let server: RunningServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+  // The workspace is created through the API here; the wizard itself is covered by auth-2fa.e2e.ts.
+  const response = await fetch(`${server.url}/api/v1/setup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: server.url },
+    body: JSON.stringify({
+      tenant: { name: 'Acme Sales', slug: 'acme', timezone: 'America/Argentina/Buenos_Aires', country: 'AR', locale: 'es' },
+      owner: { ...OWNER, username: 'olga' },
+    }),
+  });
+  expect(response.status).toBe(201);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const SCREENS: { path: string; name: string; ready: (page: Page) => Promise<unknown> }[] = [
+  { path: '/inbox', name: 'inbox', ready: (p) => p.getByText('Próximamente').waitFor() },
+  { path: '/settings/workspace', name: 'workspace', ready: (p) => p.getByLabel('Nombre del espacio').waitFor() },
+  { path: '/settings/users', name: 'users', ready: (p) => p.getByRole('table').waitFor() },
+  { path: '/settings/roles', name: 'roles', ready: (p) => p.getByText('Lector').waitFor() },
+  { path: '/settings/api-keys', name: 'api-keys', ready: (p) => p.getByRole('table').waitFor() },
+  { path: '/settings/audit', name: 'audit', ready: (p) => p.getByRole('table').waitFor() },
+  { path: '/settings/security', name: 'security', ready: (p) => p.getByText('Verificación en dos pasos').first().waitFor() },
+];
+
+async function signedInPage(viewport: { width: number; height: number }, theme: 'dark' | 'light') {
+  const context = await newContext(browser, { baseURL: server.url, viewport, theme, locale: 'es-AR' });
+  await context.page.goto('/');
+  await context.page.getByLabel('Email o nombre de usuario').fill('olga');
+  await context.page.getByLabel('Contraseña', { exact: true }).fill(OWNER.password);
+  await context.page.getByRole('button', { name: 'Ingresar' }).click();
+  await waitSignedIn(context.page);
+  return context;
+}
+
+describe('every main screen renders in both themes and on a phone', () => {
+  it('creates an API key (shown once) so the keys screen has content', async () => {
+    const { page, console } = await signedInPage(DESKTOP, 'dark');
+    await page.goto('/settings/api-keys');
+    await page.getByRole('heading', { name: 'Todavía no hay claves de API' }).waitFor();
+    await screenshot(page, 'api-keys-empty-desktop-dark');
+    await page.getByRole('button', { name: 'Crear clave de API' }).first().click();
+    const dialog = page.getByRole('dialog', { name: 'Crear una clave de API' });
+    await dialog.getByRole('button', { name: 'Crear clave de API' }).click();
+    await dialog.getByText('Elige al menos un permiso').waitFor();
+    await dialog.getByLabel('Nombre').fill('Zapier');
+    await dialog.getByLabel('Ver contactos').check();
+    await dialog.getByRole('button', { name: 'Crear clave de API' }).click();
+    const token = await page.getByTestId('api-key-token').textContent();
+    expect(token?.length).toBeGreaterThan(20);
+    await screenshot(page, 'api-key-created-desktop-dark');
+    await page.getByRole('button', { name: 'Listo' }).click();
+    await page.getByRole('row', { name: /Zapier/ }).waitFor();
+    expect(await page.getByTestId('api-key-token').count()).toBe(0);
+    expect(console.errors).toEqual([]);
+  });
+
+  for (const [label, viewport, theme] of [
+    ['desktop-dark', DESKTOP, 'dark'],
+    ['desktop-light', DESKTOP, 'light'],
+    ['phone-dark', PHONE, 'dark'],
+    ['phone-light', PHONE, 'light'],
+  ] as const) {
+    it(`renders each screen (${label}) without console errors`, async () => {
+      const { page, console } = await signedInPage(viewport, theme);
+      expect(await inPage(page, "document.documentElement.classList.contains('dark')")).toBe(theme === 'dark');
+      for (const screen of SCREENS) {
+        await page.goto(screen.path);
+        await screen.ready(page);
+        await page.waitForLoadState('networkidle');
+        await screenshot(page, `${screen.name}-${label}`);
+        // Nothing may push the page sideways (wide tables scroll inside their own box).
+        const overflow = await inPage<number>(page, 'document.documentElement.scrollWidth - document.documentElement.clientWidth');
+        expect(overflow, `${screen.path} overflows horizontally`).toBe(0);
+      }
+      await page.getByRole('button', { name: 'Menú de la cuenta' }).first().click();
+      await page.getByRole('menu').waitFor();
+      await screenshot(page, `user-menu-${label}`);
+      expect(console.errors).toEqual([]);
+    });
+  }
+});
