@@ -33,9 +33,9 @@ export function AuditTable({ events, userName }: { events: AuditEvent[]; userNam
             <span className="sr-only">{t('audit.details')}</span>
           </TH>
           <TH>{t('audit.when')}</TH>
-          <TH>{t('audit.actor')}</TH>
+          <TH className="hidden sm:table-cell">{t('audit.actor')}</TH>
           <TH>{t('audit.action')}</TH>
-          <TH>{t('audit.outcome')}</TH>
+          <TH className="hidden md:table-cell">{t('audit.outcome')}</TH>
           <TH className="hidden lg:table-cell">{t('audit.ip')}</TH>
         </TR>
       </THead>
@@ -62,13 +62,15 @@ export function AuditTable({ events, userName }: { events: AuditEvent[]; userNam
                     {fmt.dateTime(event.at)}
                   </time>
                   <p className="text-xs text-subtle">{fmt.relative(event.at)}</p>
+                  {/* On a phone the actor column is folded in here, so the action stays in view. */}
+                  <p className="max-w-36 truncate text-xs text-muted sm:hidden">{actor(event)}</p>
                 </TD>
-                <TD className="max-w-48 truncate">{actor(event)}</TD>
+                <TD className="hidden max-w-48 truncate sm:table-cell">{actor(event)}</TD>
                 <TD>
                   <p className={clsx('font-medium', failed && 'text-danger')}>{actionLabel(event.action)}</p>
                   <p className="font-mono text-xs text-subtle">{event.action}</p>
                 </TD>
-                <TD>
+                <TD className="hidden md:table-cell">
                   <Badge tone={failed ? 'danger' : 'success'} dot>
                     {failed ? t('audit.failure') : t('audit.success')}
                   </Badge>
