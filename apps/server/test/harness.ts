@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/platform/config';
@@ -63,6 +63,7 @@ export async function startTestApp(
     close: async () => {
       await runtime.close();
       if (!options.db) await db.close();
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

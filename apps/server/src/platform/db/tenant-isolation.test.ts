@@ -4,14 +4,16 @@ import { APP_ROLE } from './security';
 import { createSql } from './database';
 import { startTestApp, type TestApp } from '../../../test/harness';
 import { buildSignedInUser, buildUser } from '../../../test/factories';
-import { usingRealPostgres } from '../../../test/db';
+import { openTestDatabase, usingRealPostgres } from '../../../test/db';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp();
+  // A pool of two connections, so interleaved requests of two tenants keep reusing the same ones.
+  t = await startTestApp({ db: await openTestDatabase({ poolSize: 2 }) });
 });
 afterAll(async () => {
   await t?.close();
+  await t?.db.close();
 });
 
 describe('row-level security catalogue', () => {

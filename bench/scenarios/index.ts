@@ -1,0 +1,6 @@
+import type { Scenario } from '../lib/types';
+import { httpOverhead } from './http-overhead';
+import { eventLoopStall } from './event-loop-stall';
+
+/** Every scenario, in report order. A new one is a file in this folder plus a line here. */
+export const SCENARIOS: Scenario[] = [httpOverhead, eventLoopStall];
