@@ -8,9 +8,10 @@ import { tenantSuspended } from '../tenants';
 import { apiKeys, sessions } from './identity.tables';
 import {
   claimTotpStep,
-  findApiKeyContext,
+  findApiKeyPrincipal,
   findLogin,
   findSessionContext,
+  findSessionPrincipal,
   findUserContext,
   insertSession,
   permissionsOf,
@@ -68,36 +69,32 @@ export function createAuthService(deps: ModuleDeps) {
       const credential = readSessionCookie(request, cookiePolicy);
       if (!credential) return null;
       const now = clock.now();
-      const result = await database.withTenant(credential.tenantId, async (tx) => {
-        const ctx = await findSessionContext(tx, { tenantId: credential.tenantId, sessionId: credential.id });
-        if (!ctx || !secrets.verifyToken(credential.secret, ctx.session.secretHash)) return null;
-        const { session, user, role, tenant } = ctx;
-        if (session.stage !== 'active' || session.revokedAt || session.expiresAt <= now || user.status !== 'active') return null;
-        let expiresAt: Date | null = null;
-        if (now.getTime() - session.lastSeenAt.getTime() > TOUCH_EVERY_MS) {
-          expiresAt = new Date(now.getTime() + ACTIVE_TTL_MS);
-          await tx
+      const row = await findSessionPrincipal(database.db, { tenantId: credential.tenantId, sessionId: credential.id });
+      if (!row || !secrets.verifyToken(credential.secret, row.secret_hash)) return null;
+      if (row.stage !== 'active' || row.revoked_at || Date.parse(row.expires_at) <= now.getTime() || row.user_status !== 'active') return null;
+      if (row.tenant_status === 'suspended') throw tenantSuspended();
+      // Sliding expiry, written at most once an hour per session rather than on every request.
+      if (now.getTime() - Date.parse(row.last_seen_at) > TOUCH_EVERY_MS) {
+        const expiresAt = new Date(now.getTime() + ACTIVE_TTL_MS);
+        await database.withTenant(credential.tenantId, (tx) =>
+          tx
             .update(sessions)
             .set({ lastSeenAt: now, expiresAt })
-            .where(and(eq(sessions.tenantId, session.tenantId), eq(sessions.id, session.id)));
-        }
-        const principal: Principal = {
-          kind: 'session',
-          tenantId: tenant.id,
-          userId: user.id,
-          actorId: user.id,
-          actorLabel: user.email,
-          permissions: new Set(permissionsOf(role)),
-          builtinRole: role.builtin,
-          sessionId: session.id,
-          mustEnrolTwoFactor: tenant.requireTwoFactor && !user.totpEnabledAt,
-        };
-        return { principal, suspended: tenant.status === 'suspended', expiresAt };
-      });
-      if (!result) return null;
-      if (result.suspended) throw tenantSuspended();
-      if (result.expiresAt) setSessionCookie(request, reply, { policy: cookiePolicy, credential, expiresAt: result.expiresAt });
-      return result.principal;
+            .where(and(eq(sessions.tenantId, credential.tenantId), eq(sessions.id, credential.id))),
+        );
+        setSessionCookie(request, reply, { policy: cookiePolicy, credential, expiresAt });
+      }
+      return {
+        kind: 'session',
+        tenantId: credential.tenantId,
+        userId: row.user_id,
+        actorId: row.user_id,
+        actorLabel: row.email,
+        permissions: new Set(permissionsOf({ builtin: row.builtin, permissions: row.permissions })),
+        builtinRole: row.builtin,
+        sessionId: credential.id,
+        mustEnrolTwoFactor: row.require_two_factor && !row.totp_enabled,
+      } satisfies Principal;
     },
   };
 
@@ -105,35 +102,31 @@ export function createAuthService(deps: ModuleDeps) {
     const credential = parseApiKey(token);
     if (!credential) return null;
     const now = clock.now();
-    const result = await database.withTenant(credential.tenantId, async (tx) => {
-      const ctx = await findApiKeyContext(tx, { tenantId: credential.tenantId, keyId: credential.id });
-      if (!ctx || !secrets.verifyToken(credential.secret, ctx.key.secretHash)) return null;
-      const { key, user, role, tenant } = ctx;
-      if (key.revokedAt || user.status !== 'active') return null;
-      if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > 60_000) {
-        await tx
+    const row = await findApiKeyPrincipal(database.db, { tenantId: credential.tenantId, keyId: credential.id });
+    if (!row || !secrets.verifyToken(credential.secret, row.secret_hash)) return null;
+    if (row.revoked_at || row.user_status !== 'active') return null;
+    if (row.tenant_status === 'suspended') throw tenantSuspended();
+    if (!row.last_used_at || now.getTime() - Date.parse(row.last_used_at) > 60_000) {
+      await database.withTenant(credential.tenantId, (tx) =>
+        tx
           .update(apiKeys)
           .set({ lastUsedAt: now })
-          .where(and(eq(apiKeys.tenantId, key.tenantId), eq(apiKeys.id, key.id)));
-      }
-      // A key never does more than its creator may do today.
-      const creator = new Set(permissionsOf(role));
-      const principal: Principal = {
-        kind: 'api_key',
-        tenantId: tenant.id,
-        userId: user.id,
-        actorId: key.id,
-        actorLabel: `API key ${key.name}`,
-        permissions: new Set(key.permissions.filter((p) => creator.has(p))),
-        builtinRole: null,
-        sessionId: null,
-        mustEnrolTwoFactor: false,
-      };
-      return { principal, suspended: tenant.status === 'suspended' };
-    });
-    if (!result) return null;
-    if (result.suspended) throw tenantSuspended();
-    return result.principal;
+          .where(and(eq(apiKeys.tenantId, credential.tenantId), eq(apiKeys.id, credential.id))),
+      );
+    }
+    // A key never does more than its creator may do today.
+    const creator = new Set(permissionsOf({ builtin: row.builtin, permissions: row.permissions }));
+    return {
+      kind: 'api_key',
+      tenantId: credential.tenantId,
+      userId: row.user_id,
+      actorId: credential.id,
+      actorLabel: `API key ${row.name}`,
+      permissions: new Set(row.key_permissions.filter((p) => creator.has(p))),
+      builtinRole: null,
+      sessionId: null,
+      mustEnrolTwoFactor: false,
+    };
   }
 
   async function login(options: { login: string; password: string; meta: RequestMeta }) {

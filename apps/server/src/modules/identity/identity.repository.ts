@@ -1,8 +1,8 @@
 import { and, asc, count, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import { BUILTIN_ROLE_PERMISSIONS, type BuiltinRole } from '@leadmaster/contracts';
-import type { Tx } from '../../platform/db/database';
+import type { Db, Tx } from '../../platform/db/database';
 import { tenants } from '../tenants/tenants.tables';
-import { apiKeys, loginDirectory, recoveryCodes, roles, sessions, users } from './identity.tables';
+import { loginDirectory, recoveryCodes, roles, sessions, users } from './identity.tables';
 
 export type UserRow = typeof users.$inferSelect;
 export type RoleRow = typeof roles.$inferSelect;
@@ -47,14 +47,47 @@ export async function findSessionContext(tx: Tx, options: { tenantId: string; se
   return row ?? null;
 }
 
-export async function findApiKeyContext(tx: Tx, options: { tenantId: string; keyId: string }) {
-  const [row] = await tx
-    .select({ key: apiKeys, user: users, role: roles, tenant: tenants })
-    .from(apiKeys)
-    .innerJoin(users, and(eq(users.tenantId, apiKeys.tenantId), eq(users.id, apiKeys.createdBy)))
-    .innerJoin(roles, and(eq(roles.tenantId, users.tenantId), eq(roles.id, users.roleId)))
-    .innerJoin(tenants, eq(tenants.id, apiKeys.tenantId))
-    .where(and(eq(apiKeys.tenantId, options.tenantId), eq(apiKeys.id, options.keyId)));
+/**
+ * What authenticating a request needs, and nothing more (no password hash, no TOTP secret), in one
+ * statement outside any transaction: this runs on every request. The SECURITY DEFINER functions
+ * look up exactly the (tenant, id) named by the credential.
+ */
+export type SessionPrincipalRow = {
+  secret_hash: string;
+  stage: string;
+  last_seen_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+  user_id: string;
+  email: string;
+  user_status: string;
+  totp_enabled: boolean;
+  builtin: string | null;
+  permissions: string[];
+  tenant_status: string;
+  require_two_factor: boolean;
+};
+
+export async function findSessionPrincipal(db: Db, options: { tenantId: string; sessionId: string }) {
+  const [row] = await db.execute<SessionPrincipalRow>(sql`select * from app_session_principal(${options.tenantId}, ${options.sessionId})`);
+  return row ?? null;
+}
+
+export type ApiKeyPrincipalRow = {
+  secret_hash: string;
+  name: string;
+  key_permissions: string[];
+  last_used_at: string | null;
+  revoked_at: string | null;
+  user_id: string;
+  user_status: string;
+  builtin: string | null;
+  permissions: string[];
+  tenant_status: string;
+};
+
+export async function findApiKeyPrincipal(db: Db, options: { tenantId: string; keyId: string }) {
+  const [row] = await db.execute<ApiKeyPrincipalRow>(sql`select * from app_api_key_principal(${options.tenantId}, ${options.keyId})`);
   return row ?? null;
 }
 
@@ -159,9 +192,22 @@ export async function claimLogins(tx: Tx, options: { tenantId: string; userId: s
   return rows.length === options.logins.length;
 }
 
+/** A user as lists show it: never the password hash or TOTP secret. */
+export const listedUserColumns = {
+  id: users.id,
+  email: users.email,
+  username: users.username,
+  name: users.name,
+  roleId: users.roleId,
+  status: users.status,
+  totpEnabledAt: users.totpEnabledAt,
+  lastLoginAt: users.lastLoginAt,
+  createdAt: users.createdAt,
+};
+
 export async function listUsers(tx: Tx, options: { tenantId: string; limit: number; afterId?: string }) {
   return tx
-    .select({ user: users, role: roles })
+    .select({ user: listedUserColumns, role: { name: roles.name } })
     .from(users)
     .innerJoin(roles, and(eq(roles.tenantId, users.tenantId), eq(roles.id, users.roleId)))
     .where(and(eq(users.tenantId, options.tenantId), options.afterId ? gt(users.id, options.afterId) : undefined))

@@ -72,7 +72,9 @@ export async function insertUserWithLogins(tx: Tx, options: { tenantId: string; 
   return row;
 }
 
-export function presentUser(user: UserRow, role: RoleRow): User {
+type PresentableUser = Pick<UserRow, 'id' | 'email' | 'username' | 'name' | 'roleId' | 'status' | 'totpEnabledAt' | 'lastLoginAt' | 'createdAt'>;
+
+export function presentUser(user: PresentableUser, role: Pick<RoleRow, 'name'>): User {
   return {
     id: user.id,
     email: user.email,

@@ -90,6 +90,38 @@ CREATE OR REPLACE FUNCTION app_schema_version() RETURNS bigint
 REVOKE ALL ON FUNCTION app_schema_version() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION app_schema_version() TO ${APP_ROLE};
 
+-- Authenticating a request: one statement instead of a transaction. The caller names the tenant and
+-- the row (both from the credential) and still checks the secret against the returned hash.
+CREATE OR REPLACE FUNCTION app_session_principal(p_tenant uuid, p_session uuid)
+  RETURNS TABLE (secret_hash text, stage text, last_seen_at timestamptz, expires_at timestamptz, revoked_at timestamptz,
+                 user_id uuid, email text, user_status text, totp_enabled boolean,
+                 builtin text, permissions text[], tenant_status text, require_two_factor boolean)
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+  AS $fn$
+    SELECT s.secret_hash, s.stage, s.last_seen_at, s.expires_at, s.revoked_at,
+           u.id, u.email, u.status, u.totp_enabled_at IS NOT NULL,
+           r.builtin, r.permissions, t.status, t.require_two_factor
+      FROM sessions s
+      JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
+      JOIN roles r ON r.tenant_id = u.tenant_id AND r.id = u.role_id
+      JOIN tenants t ON t.id = s.tenant_id
+     WHERE s.tenant_id = p_tenant AND s.id = p_session
+  $fn$;
+
+CREATE OR REPLACE FUNCTION app_api_key_principal(p_tenant uuid, p_key uuid)
+  RETURNS TABLE (secret_hash text, name text, key_permissions text[], last_used_at timestamptz, revoked_at timestamptz,
+                 user_id uuid, user_status text, builtin text, permissions text[], tenant_status text)
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+  AS $fn$
+    SELECT k.secret_hash, k.name, k.permissions, k.last_used_at, k.revoked_at,
+           u.id, u.status, r.builtin, r.permissions, t.status
+      FROM api_keys k
+      JOIN users u ON u.tenant_id = k.tenant_id AND u.id = k.created_by
+      JOIN roles r ON r.tenant_id = u.tenant_id AND r.id = u.role_id
+      JOIN tenants t ON t.id = k.tenant_id
+     WHERE k.tenant_id = p_tenant AND k.id = p_key
+  $fn$;
+
 -- For background work that visits every tenant in turn (each visit runs under that tenant).
 CREATE OR REPLACE FUNCTION app_tenant_ids() RETURNS TABLE (id uuid)
   LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
@@ -98,7 +130,8 @@ CREATE OR REPLACE FUNCTION app_tenant_ids() RETURNS TABLE (id uuid)
 DO $$
 DECLARE f text;
 BEGIN
-  FOREACH f IN ARRAY ARRAY['app_find_login(text)', 'app_setup_required()', 'app_tenant_id_by_slug(text)', 'app_tenant_ids()'] LOOP
+  FOREACH f IN ARRAY ARRAY['app_find_login(text)', 'app_setup_required()', 'app_tenant_id_by_slug(text)', 'app_tenant_ids()',
+                           'app_session_principal(uuid,uuid)', 'app_api_key_principal(uuid,uuid)'] LOOP
     EXECUTE format('ALTER FUNCTION %s OWNER TO ${PLATFORM_ROLE}', f);
     EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
     EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO ${APP_ROLE}', f);
