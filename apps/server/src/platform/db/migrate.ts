@@ -24,7 +24,8 @@ export async function migrateDatabase(options: {
   try {
     await owner`select pg_advisory_lock(${MIGRATION_LOCK})`;
     try {
-      await owner.unsafe('CREATE EXTENSION IF NOT EXISTS pg_trgm; CREATE EXTENSION IF NOT EXISTS unaccent').simple();
+      // Trigram search; btree_gin lets a GIN index lead with tenant_id; unaccent folds accents for search.
+      await owner.unsafe('CREATE EXTENSION IF NOT EXISTS pg_trgm; CREATE EXTENSION IF NOT EXISTS btree_gin; CREATE EXTENSION IF NOT EXISTS unaccent').simple();
       await migrate(drizzle({ client: owner }), { migrationsFolder: MIGRATIONS_FOLDER });
       await owner.unsafe(SECURITY_SQL).simple();
       await options.afterMigrate?.(owner);

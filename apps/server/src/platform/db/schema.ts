@@ -4,3 +4,5 @@ export * from '../../modules/identity/identity.tables';
 export * from '../../modules/audit/audit.tables';
 export * from '../jobs/tasks.tables';
 export * from '../http/idempotency.tables';
+export * from '../storage/blobs.tables';
+export * from '../../modules/contacts/contacts.tables';
