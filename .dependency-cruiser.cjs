@@ -11,6 +11,8 @@ const LAYERS = {
   audit: [],
   tenants: ['audit'],
   identity: ['tenants', 'audit'],
+  contacts: ['identity', 'tenants', 'audit'],
+  scoring: ['contacts', 'identity', 'tenants', 'audit'],
 };
 
 module.exports = {

@@ -14,18 +14,18 @@ import { notFound } from './platform/errors';
 import { backgroundTasks } from './platform/jobs/tasks.tables';
 import { presentTask } from './platform/jobs/queue';
 import { and, eq } from 'drizzle-orm';
-import { identityModule } from './modules/identity';
 import { tenantsRoutes } from './modules/tenants';
 import { auditRoutes } from './modules/audit';
+import type { Modules } from './modules';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 const WEB_DIST = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
-export type BuiltApp = { app: HttpServer; identity: ReturnType<typeof identityModule> };
+export type BuiltApp = { app: HttpServer };
 
 /** The HTTP side of LeadMaster: platform plugins, then every module's routes, then the web app. */
-export async function buildApp(deps: ModuleDeps, options: { webDist?: string | null } = {}): Promise<BuiltApp> {
-  const identity = identityModule(deps);
+export async function buildApp(deps: ModuleDeps, modules: Modules, options: { webDist?: string | null } = {}): Promise<BuiltApp> {
+  const { identity } = modules;
   const webDist = options.webDist === undefined ? WEB_DIST : options.webDist;
   const webRoot = webDist && existsSync(path.join(webDist, 'index.html')) ? webDist : null;
   const app = await createHttpServer({ config: deps.config, logger: deps.logger, auth: identity.authResolver, webRoot });
@@ -42,6 +42,8 @@ export async function buildApp(deps: ModuleDeps, options: { webDist?: string | n
   await app.register(identity.routes);
   await app.register(tenantsRoutes(deps));
   await app.register(auditRoutes(deps));
+  await app.register(modules.contacts.routes);
+  await app.register(modules.scoring.routes);
   await app.register(realtimeRoutes({ bus: deps.bus, auth: identity.authResolver, config: deps.config }));
 
   app.get(
@@ -58,7 +60,7 @@ export async function buildApp(deps: ModuleDeps, options: { webDist?: string | n
   );
 
   if (webRoot) await serveWebApp(app, webRoot);
-  return { app, identity };
+  return { app };
 }
 
 /** The single-page app's files; hashed assets are cached for good (page paths: see the not-found handler). */

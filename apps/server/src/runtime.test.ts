@@ -49,8 +49,10 @@ describe('readiness', () => {
       bus,
       jobs: new JobQueue({ database, bus, logger }, []),
       clock: systemClock,
+      events: new (await import('./platform/events/domain-events')).DomainEvents(),
     };
-    const { app } = await buildApp(deps, { webDist: null });
+    const { createModules } = await import('./modules');
+    const { app } = await buildApp(deps, createModules(deps), { webDist: null });
     try {
       expect((await app.inject({ url: '/health' })).statusCode).toBe(200);
       const ready = await app.inject({ url: '/ready' });

@@ -5,18 +5,15 @@ import { openDatabase, type Database } from './platform/db/database';
 import { migrateDatabase } from './platform/db/migrate';
 import { createSecrets, loadSecretKey } from './platform/crypto/secrets';
 import { createLocalBus, createPostgresBus } from './platform/events/bus';
-import { JobQueue, type JobDefinition } from './platform/jobs/queue';
-import { maintenanceJob } from './platform/jobs/maintenance';
+import { JobQueue } from './platform/jobs/queue';
 import { systemClock, type Clock } from './platform/clock';
+import { DomainEvents } from './platform/events/domain-events';
 import { buildApp, type BuiltApp } from './app';
-
-/** Every background job of the product, across modules. */
-export function jobDefinitions(database: Database): JobDefinition<any>[] {
-  return [maintenanceJob(database)];
-}
+import { createModules, type Modules } from './modules';
 
 export type Runtime = {
   deps: ModuleDeps;
+  modules: Modules;
   http: BuiltApp | null;
   close(): Promise<void>;
 };
@@ -40,22 +37,24 @@ export async function startRuntime(options: {
   const database =
     options.database ??
     (await openDatabase({ config, owner: options.owner, onWait: (message) => logger.warn(message) }));
-  const definitions = jobDefinitions(database);
   const closers: (() => Promise<void>)[] = [];
   try {
-    if (options.migrate !== false) {
-      await migrateDatabase({ target: database.target, afterMigrate: (owner) => JobQueue.install(owner, definitions) });
-    }
     const bus = database.kind === 'postgres' ? await createPostgresBus({ sql: database.sql, logger }) : createLocalBus();
     closers.push(() => bus.close());
-    const jobs = new JobQueue({ database, bus, logger }, definitions);
+    const jobs = new JobQueue({ database, bus, logger });
+    const deps: ModuleDeps = { config, logger, database, secrets, bus, jobs, clock: options.clock ?? systemClock, events: new DomainEvents() };
+    // Modules register their jobs and event listeners as they are built; nothing runs yet.
+    const modules = createModules(deps);
+    if (options.migrate !== false) {
+      await migrateDatabase({ target: database.target, afterMigrate: (owner) => JobQueue.install(owner, jobs.all) });
+    }
     await jobs.start({ work: options.work });
     closers.push(() => jobs.stop());
-    const deps: ModuleDeps = { config, logger, database, secrets, bus, jobs, clock: options.clock ?? systemClock };
-    const http = options.http ? await buildApp(deps) : null;
+    const http = options.http ? await buildApp(deps, modules) : null;
     if (http) closers.push(() => http.app.close());
     return {
       deps,
+      modules,
       http,
       // In reverse: stop taking requests (in-flight ones finish), stop workers, then the database.
       close: async () => {

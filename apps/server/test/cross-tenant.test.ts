@@ -4,13 +4,20 @@ import { startTestApp, type TestApp, type TestClient } from './harness';
 import { buildSignedInUser, buildUser, type TestTenant, type TestUser } from './factories';
 import { apiKeys, roles, users } from '../src/modules/identity/identity.tables';
 import { backgroundTasks } from '../src/platform/jobs/tasks.tables';
+import { blacklist, consentEvents, contacts, segments } from '../src/modules/contacts/contacts.tables';
 
 /**
  * Every API route with an id in its path, called by another tenant's owner with this tenant's id:
  * it must answer 404, like a missing object, and change nothing. The routes come from the app's own
  * route table, so a new route without a fixture here fails this test until one is added.
  */
-type Fixture = { params: Record<string, string>; body?: unknown; snapshot(): Promise<unknown> };
+type Fixture = {
+  params: Record<string, string>;
+  body?: unknown;
+  /** Bodies for routes below the resource, by the rest of their path (e.g. `/consent`). */
+  bodies?: Record<string, unknown>;
+  snapshot(): Promise<unknown>;
+};
 type FixtureFactory = (owner: TestUser & { tenant: TestTenant }, client: TestClient) => Promise<Fixture>;
 
 const row = async <T>(rows: Promise<T[]>) => (await rows)[0] ?? null;
@@ -56,6 +63,40 @@ const FIXTURES: Record<string, FixtureFactory> = {
         ),
     };
   },
+  '/api/v1/contacts/:id': async (owner, client) => {
+    const created = await client.post('/api/v1/contacts', { firstName: 'Victim', phone: `+54 9 11 ${4000 + Math.floor(Math.random() * 5000)} 5555` });
+    return {
+      params: { id: created.body.id },
+      body: { firstName: 'Hijacked' },
+      bodies: { '/consent': { channel: 'whatsapp', status: 'opted_out', source: 'attack' } },
+      snapshot: async () => {
+        const [contact, consent] = await Promise.all([
+          t.db.withTenant(owner.tenantId, (tx) => row(tx.select().from(contacts).where(and(eq(contacts.tenantId, owner.tenantId), eq(contacts.id, created.body.id))))),
+          t.db.withTenant(owner.tenantId, (tx) => tx.select().from(consentEvents).where(eq(consentEvents.tenantId, owner.tenantId))),
+        ]);
+        return contact ? { contact, consent } : null;
+      },
+    };
+  },
+  '/api/v1/segments/:id': async (owner, client) => {
+    const created = await client.post('/api/v1/segments', { name: 'Victim segment', filter: { tags: ['vip'] } });
+    return {
+      params: { id: created.body.id },
+      body: { name: 'Hijacked' },
+      snapshot: () =>
+        t.db.withTenant(owner.tenantId, (tx) => row(tx.select().from(segments).where(and(eq(segments.tenantId, owner.tenantId), eq(segments.id, created.body.id))))),
+    };
+  },
+  '/api/v1/blacklist/:phoneKey': async (owner, client) => {
+    const created = await client.post('/api/v1/blacklist', { phone: `+54 9 351 ${500 + Math.floor(Math.random() * 400)} 1234`, reason: 'victim' });
+    return {
+      params: { phoneKey: encodeURIComponent(created.body.phoneKey) },
+      snapshot: () =>
+        t.db.withTenant(owner.tenantId, (tx) =>
+          row(tx.select().from(blacklist).where(and(eq(blacklist.tenantId, owner.tenantId), eq(blacklist.phoneKey, created.body.phoneKey)))),
+        ),
+    };
+  },
 };
 
 /** Later routes below an id (`/users/:id/reset-2fa`) reuse the fixture of their resource. */
@@ -85,8 +126,10 @@ describe('cross-tenant access', () => {
       const fixture = await fixtureFor(route.url)!(a.user, a.client);
       const before = await fixture.snapshot();
       expect(before, `${route.url} fixture exists`).not.toBeNull();
+      const suffix = route.url.replace(/^.*\/:\w+/, '');
+      const body = fixture.bodies?.[suffix] ?? fixture.body ?? {};
       const url = route.url.replace(/:(\w+)/g, (_, name: string) => fixture.params[name] ?? 'missing');
-      const res = await b.client.request(route.method as 'GET', url, route.method === 'GET' || route.method === 'DELETE' ? {} : { body: fixture.body ?? {} });
+      const res = await b.client.request(route.method as 'GET', url, route.method === 'GET' || route.method === 'DELETE' ? {} : { body });
       expect({ route: `${route.method} ${route.url}`, status: res.status, code: res.body?.error?.code }).toEqual({
         route: `${route.method} ${route.url}`,
         status: 404,
@@ -94,7 +137,7 @@ describe('cross-tenant access', () => {
       });
       expect(await fixture.snapshot(), `${route.method} ${route.url} changed another tenant's data`).toEqual(before);
       // The same call by the owning tenant reaches the object (so the 404 above is about the tenant).
-      const own = await a.client.request(route.method as 'GET', url, route.method === 'GET' || route.method === 'DELETE' ? {} : { body: fixture.body ?? {} });
+      const own = await a.client.request(route.method as 'GET', url, route.method === 'GET' || route.method === 'DELETE' ? {} : { body });
       expect(own.status, `${route.method} ${route.url} by its own tenant`).not.toBe(404);
     }
   });

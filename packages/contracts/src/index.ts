@@ -2,3 +2,5 @@ export * from './common';
 export * from './permissions';
 export * from './tenants';
 export * from './identity';
+export * from './contacts';
+export * from './scoring';

@@ -5,6 +5,7 @@ import type { Secrets } from './crypto/secrets';
 import type { EventBus } from './events/bus';
 import type { JobQueue } from './jobs/queue';
 import type { Clock } from './clock';
+import type { DomainEvents } from './events/domain-events';
 
 /** What every module is built from. Modules receive it; they never reach for globals. */
 export type ModuleDeps = {
@@ -15,4 +16,5 @@ export type ModuleDeps = {
   bus: EventBus;
   jobs: JobQueue;
   clock: Clock;
+  events: DomainEvents;
 };

@@ -246,3 +246,11 @@ export async function countActiveOwners(tx: Tx, tenantId: string): Promise<numbe
     .where(and(eq(users.tenantId, tenantId), eq(roles.builtin, 'owner'), eq(users.status, 'active')));
   return row?.n ?? 0;
 }
+
+export async function userBelongsToTenant(tx: Tx, options: { tenantId: string; userId: string }): Promise<boolean> {
+  const [row] = await tx
+    .select({ id: users.id })
+    .from(users)
+    .where(and(eq(users.tenantId, options.tenantId), eq(users.id, options.userId)));
+  return Boolean(row);
+}

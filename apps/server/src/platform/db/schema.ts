@@ -6,3 +6,4 @@ export * from '../jobs/tasks.tables';
 export * from '../http/idempotency.tables';
 export * from '../storage/blobs.tables';
 export * from '../../modules/contacts/contacts.tables';
+export * from '../../modules/scoring/scoring.tables';

@@ -94,9 +94,20 @@ export class JobQueue {
 
   constructor(
     private readonly deps: { database: Database; bus: EventBus; logger: Logger },
-    definitions: JobDefinition<any>[],
+    definitions: JobDefinition<any>[] = [],
   ) {
-    for (const d of definitions) this.definitions.set(d.name, d);
+    for (const d of definitions) this.define(d);
+  }
+
+  /** Modules register their jobs while they are built, before the queue is installed and started. */
+  define<P>(definition: JobDefinition<P>): JobDefinition<P> {
+    if (this.boss) throw new Error(`job ${definition.name} defined after the queue started`);
+    this.definitions.set(definition.name, definition as JobDefinition<unknown>);
+    return definition;
+  }
+
+  get all(): JobDefinition<any>[] {
+    return [...this.definitions.values()];
   }
 
   /** Creates pg-boss's schema and one queue (with its dead-letter queue) per job; needs the owner. */

@@ -1,0 +1,19 @@
+import type { ModuleDeps } from './platform/deps';
+import { maintenanceJob } from './platform/jobs/maintenance';
+import { identityModule } from './modules/identity';
+import { contactsModule } from './modules/contacts';
+import { scoringModule } from './modules/scoring';
+
+/**
+ * Every module of the product, built from the shared dependencies. Building registers their jobs
+ * and domain-event listeners; the HTTP routes are registered by buildApp.
+ */
+export function createModules(deps: ModuleDeps) {
+  deps.jobs.define(maintenanceJob(deps.database));
+  const identity = identityModule(deps);
+  const contacts = contactsModule(deps);
+  const scoring = scoringModule(deps);
+  return { identity, contacts, scoring };
+}
+
+export type Modules = ReturnType<typeof createModules>;

@@ -1,0 +1,88 @@
+import { and, arrayContains, eq, gte, inArray, isNull, lte, ne, or, sql, type SQL } from 'drizzle-orm';
+import type { ContactFilter } from '@leadmaster/contracts';
+import type { AnyPgColumn } from 'drizzle-orm/pg-core';
+import { consentStates, contacts } from './contacts.tables';
+import { phoneSearchKey } from './phone';
+
+/** Lower case, accents folded: what `search_text` holds and what a search term is compared as. */
+export function normalizeSearch(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+export function searchTextOf(c: { firstName?: string | null; lastName?: string | null; company?: string | null; email?: string | null }): string {
+  return normalizeSearch([c.firstName, c.lastName, c.company, c.email].filter(Boolean).join(' '));
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
+
+/**
+ * The SQL conditions of a filter. Every condition is on the contacts row (or an indexed lookup by
+ * its key), so the list stays an index-ordered keyset scan.
+ */
+export function filterConditions(filter: ContactFilter, options: { tenantId: string; country: string }): SQL[] {
+  const where: SQL[] = [eq(contacts.tenantId, options.tenantId)];
+  if (filter.search) {
+    const key = phoneSearchKey(filter.search, options.country);
+    const digits = filter.search.replace(/\D/g, '');
+    if (key) {
+      // A number in any format: the exact line, or a number that contains the digits typed.
+      where.push(or(eq(contacts.phoneKey, key), sql`${contacts.phoneKey} like ${`%${digits.slice(-8)}%`}`)!);
+    } else {
+      for (const word of normalizeSearch(filter.search).split(' ').filter(Boolean)) {
+        where.push(sql`${contacts.searchText} like ${`%${escapeLike(word)}%`}`);
+      }
+    }
+  }
+  if (filter.tags?.length) where.push(arrayContains(contacts.tags, filter.tags));
+  if (filter.ownerId !== undefined) where.push(filter.ownerId === null ? isNull(contacts.ownerId) : eq(contacts.ownerId, filter.ownerId));
+  const range = (column: AnyPgColumn, r?: { min?: number | undefined; max?: number | undefined }) => {
+    if (r?.min !== undefined) where.push(gte(column, r.min));
+    if (r?.max !== undefined) where.push(lte(column, r.max));
+  };
+  range(contacts.scoreContactability, filter.contactability);
+  range(contacts.scoreDigitalMaturity, filter.digitalMaturity);
+  range(contacts.scorePotential, filter.potential);
+  if (filter.validation?.length) where.push(inArray(contacts.validationStatus, filter.validation));
+  if (filter.phoneValid !== undefined) where.push(eq(contacts.phoneValid, filter.phoneValid));
+  if (filter.whatsapp) where.push(eq(contacts.whatsapp, filter.whatsapp));
+  if (filter.imessage) where.push(eq(contacts.imessage, filter.imessage));
+  if (filter.blacklisted !== undefined) where.push(eq(contacts.blacklisted, filter.blacklisted));
+  if (filter.consent) {
+    const { channel, status } = filter.consent;
+    const state = sql`(select ${consentStates.status} from ${consentStates}
+      where ${consentStates.tenantId} = ${contacts.tenantId} and ${consentStates.contactId} = ${contacts.id} and ${consentStates.channel} = ${channel})`;
+    where.push(status === 'none' ? sql`${state} is null` : sql`${state} = ${status}`);
+  }
+  for (const a of filter.attributes ?? []) {
+    const value = sql`${contacts.attributes} ->> ${a.key}`;
+    switch (a.op) {
+      case 'exists':
+        where.push(sql`${contacts.attributes} ? ${a.key}`);
+        break;
+      case 'eq':
+        where.push(sql`${value} = ${String(a.value ?? '')}`);
+        break;
+      case 'neq':
+        where.push(or(sql`${value} is null`, ne(value as never, String(a.value ?? '')))!);
+        break;
+      case 'contains':
+        where.push(sql`${value} ilike ${`%${escapeLike(String(a.value ?? ''))}%`}`);
+        break;
+      case 'gt':
+      case 'lt':
+        // Numbers compare as numbers; anything not numeric simply does not match.
+        where.push(
+          sql`case when ${value} ~ '^-?[0-9]+(\\.[0-9]+)?$' then (${value})::numeric ${sql.raw(a.op === 'gt' ? '>' : '<')} ${Number(a.value ?? 0)} else false end`,
+        );
+        break;
+    }
+  }
+  return where;
+}
+
+export const allOf = (conditions: SQL[]) => and(...conditions)!;

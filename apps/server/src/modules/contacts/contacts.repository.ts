@@ -1,0 +1,102 @@
+import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import type { ContactFilter } from '@leadmaster/contracts';
+import type { Tx } from '../../platform/db/database';
+import { blacklist, consentStates, contacts, type ConsentStatus } from './contacts.tables';
+import { allOf, filterConditions } from './contact-filter';
+
+export type ContactRow = typeof contacts.$inferSelect;
+export type Sort = 'recent' | 'name' | 'contactability' | 'potential';
+
+/**
+ * Keyset orders: each sorts every column the same way, so "after this row" is one row comparison
+ * that an index can serve, and no page ever counts or skips rows.
+ */
+const SORTS: Record<Sort, { columns: SQL[]; order: SQL[]; dir: 'asc' | 'desc'; cursorOf(r: ContactRow): unknown[] }> = {
+  recent: { columns: [sql`${contacts.id}`], order: [desc(contacts.id)], dir: 'desc', cursorOf: (r) => [r.id] },
+  name: {
+    columns: [sql`lower(${contacts.lastName})`, sql`lower(${contacts.firstName})`, sql`${contacts.id}`],
+    order: [asc(sql`lower(${contacts.lastName})`), asc(sql`lower(${contacts.firstName})`), asc(contacts.id)],
+    dir: 'asc',
+    cursorOf: (r) => [r.lastName.toLowerCase(), r.firstName.toLowerCase(), r.id],
+  },
+  contactability: {
+    columns: [sql`${contacts.scoreContactability}`, sql`${contacts.id}`],
+    order: [desc(contacts.scoreContactability), desc(contacts.id)],
+    dir: 'desc',
+    cursorOf: (r) => [r.scoreContactability, r.id],
+  },
+  potential: {
+    columns: [sql`${contacts.scorePotential}`, sql`${contacts.id}`],
+    order: [desc(contacts.scorePotential), desc(contacts.id)],
+    dir: 'desc',
+    cursorOf: (r) => [r.scorePotential, r.id],
+  },
+};
+
+export function cursorFor(sort: Sort, row: ContactRow): unknown[] {
+  return SORTS[sort].cursorOf(row);
+}
+
+export function isCursorFor(sort: Sort) {
+  return (v: unknown): v is unknown[] => Array.isArray(v) && v.length === SORTS[sort].columns.length;
+}
+
+export async function findContacts(
+  tx: Tx,
+  options: { tenantId: string; country: string; filter: ContactFilter; sort: Sort; limit: number; after?: unknown[] },
+): Promise<ContactRow[]> {
+  const spec = SORTS[options.sort];
+  const where = filterConditions(options.filter, { tenantId: options.tenantId, country: options.country });
+  if (options.after) {
+    const op = sql.raw(spec.dir === 'desc' ? '<' : '>');
+    where.push(sql`(${sql.join(spec.columns, sql`, `)}) ${op} (${sql.join(options.after.map((v) => sql`${v}`), sql`, `)})`);
+  }
+  return tx
+    .select()
+    .from(contacts)
+    .where(allOf(where))
+    .orderBy(...spec.order)
+    .limit(options.limit);
+}
+
+/** Ids of every contact matching a filter, in pages (bulk actions and exports never hold them all). */
+export async function findContactIdsAfter(
+  tx: Tx,
+  options: { tenantId: string; country: string; filter: ContactFilter; afterId: string | null; limit: number },
+): Promise<string[]> {
+  const where = filterConditions(options.filter, { tenantId: options.tenantId, country: options.country });
+  if (options.afterId) where.push(sql`${contacts.id} > ${options.afterId}`);
+  const rows = await tx.select({ id: contacts.id }).from(contacts).where(allOf(where)).orderBy(asc(contacts.id)).limit(options.limit);
+  return rows.map((r) => r.id);
+}
+
+export async function findContact(tx: Tx, options: { tenantId: string; contactId: string }) {
+  const [row] = await tx.select().from(contacts).where(and(eq(contacts.tenantId, options.tenantId), eq(contacts.id, options.contactId)));
+  return row ?? null;
+}
+
+export async function findContactByPhoneKey(tx: Tx, options: { tenantId: string; phoneKey: string }) {
+  const [row] = await tx.select().from(contacts).where(and(eq(contacts.tenantId, options.tenantId), eq(contacts.phoneKey, options.phoneKey)));
+  return row ?? null;
+}
+
+/** Current consent per contact and channel, for a page of contacts. */
+export async function consentByContact(tx: Tx, options: { tenantId: string; contactIds: string[] }) {
+  const out = new Map<string, Record<string, ConsentStatus>>();
+  if (options.contactIds.length === 0) return out;
+  const rows = await tx
+    .select({ contactId: consentStates.contactId, channel: consentStates.channel, status: consentStates.status })
+    .from(consentStates)
+    .where(and(eq(consentStates.tenantId, options.tenantId), inArray(consentStates.contactId, options.contactIds)));
+  for (const r of rows) out.set(r.contactId, { ...out.get(r.contactId), [r.channel]: r.status });
+  return out;
+}
+
+export async function isBlacklisted(tx: Tx, options: { tenantId: string; phoneKey: string | null }): Promise<boolean> {
+  if (!options.phoneKey) return false;
+  const [row] = await tx
+    .select({ key: blacklist.phoneKey })
+    .from(blacklist)
+    .where(and(eq(blacklist.tenantId, options.tenantId), eq(blacklist.phoneKey, options.phoneKey)));
+  return Boolean(row);
+}

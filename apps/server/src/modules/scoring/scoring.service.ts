@@ -1,0 +1,97 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import { z } from 'zod';
+import type { ModuleDeps } from '../../platform/deps';
+import type { Tx } from '../../platform/db/database';
+import { defineJob } from '../../platform/jobs/queue';
+import { loadScoringRows, writeScores, type ScoreUpdate } from '../contacts';
+import { contactSignals, scoringSettings, type PotentialRule } from './scoring.tables';
+import { computeScores, type ScoringInput } from './scores';
+
+type ScoringRow = Awaited<ReturnType<typeof loadScoringRows>>[number];
+
+export const DEFAULT_THRESHOLD = 70;
+const PAGE = 2000;
+
+export async function getScoringSettings(tx: Tx, tenantId: string) {
+  const [row] = await tx.select().from(scoringSettings).where(eq(scoringSettings.tenantId, tenantId));
+  return { threshold: row?.threshold ?? DEFAULT_THRESHOLD, potentialRules: row?.potentialRules ?? [] };
+}
+
+export function toScoringInput(row: ScoringRow, signals: ScoringInput['signals']): ScoringInput {
+  return {
+    phoneValid: row.phoneValid,
+    phoneType: row.phoneType,
+    email: row.email,
+    website: row.website,
+    company: row.company,
+    tags: row.tags,
+    attributes: row.attributes,
+    whatsapp: row.whatsapp,
+    imessage: row.imessage,
+    blacklisted: row.blacklisted,
+    consent: row.consent,
+    signals,
+    fields: { firstName: row.firstName, lastName: row.lastName, company: row.company, email: row.email, website: row.website, source: row.source },
+  };
+}
+
+/** Recomputes and stores the scores of some contacts, inside the caller's transaction. */
+export async function rescoreContacts(tx: Tx, options: { tenantId: string; rows: ScoringRow[]; rules: PotentialRule[]; at: Date }) {
+  const { tenantId, rows } = options;
+  if (rows.length === 0) return 0;
+  const signals = await tx
+    .select()
+    .from(contactSignals)
+    .where(and(eq(contactSignals.tenantId, tenantId), inArray(contactSignals.contactId, rows.map((r) => r.id))));
+  const byContact = new Map(signals.map((s) => [s.contactId, s]));
+  const updates: ScoreUpdate[] = rows.map((row) => {
+    const s = computeScores(toScoringInput(row, byContact.get(row.id) ?? null), options.rules);
+    return { contactId: row.id, contactability: s.contactability, digitalMaturity: s.digitalMaturity, potential: s.potential, details: s.details };
+  });
+  await writeScores(tx, { tenantId, updates, at: options.at });
+  return updates.length;
+}
+
+export function createScoringService(deps: ModuleDeps) {
+  const { database, events, clock } = deps;
+
+  // Scores follow their inputs in the same transaction: an edit and its new score commit together.
+  events.on('contacts.changed', async (tx, { tenantId, contactIds }) => {
+    const { potentialRules } = await getScoringSettings(tx, tenantId);
+    for (let i = 0; i < contactIds.length; i += PAGE) {
+      const rows = await loadScoringRows(tx, { tenantId, contactIds: contactIds.slice(i, i + PAGE) });
+      await rescoreContacts(tx, { tenantId, rows, rules: potentialRules, at: clock.now() });
+    }
+  });
+
+  /** Re-scores every contact of a tenant, page by page, each page its own transaction. */
+  async function rescoreAll(options: { tenantId: string; onProgress?: (done: number) => Promise<void> }) {
+    const { tenantId } = options;
+    let afterId: string | null = null;
+    let done = 0;
+    for (;;) {
+      const last: string | null = await database.withTenant(tenantId, async (tx) => {
+        const { potentialRules } = await getScoringSettings(tx, tenantId);
+        const rows = await loadScoringRows(tx, { tenantId, afterId, limit: PAGE });
+        await rescoreContacts(tx, { tenantId, rows, rules: potentialRules, at: clock.now() });
+        done += rows.length;
+        return rows.length === PAGE ? rows.at(-1)!.id : null;
+      });
+      await options.onProgress?.(done);
+      if (!last) return done;
+      afterId = last;
+    }
+  }
+
+  const rescoreJob = defineJob({
+    name: 'scoring.rescore-all',
+    payload: z.object({}),
+    expireInSeconds: 3600,
+    async run(_payload, ctx) {
+      const rescored = await rescoreAll({ tenantId: ctx.tenantId!, onProgress: (n) => ctx.progress(n) });
+      return { rescored };
+    },
+  });
+
+  return { rescoreAll, rescoreJob };
+}

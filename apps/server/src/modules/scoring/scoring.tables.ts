@@ -1,0 +1,39 @@
+import { integer, jsonb, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { tenantId, tstz, updatedAt } from '../../platform/db/columns';
+
+/**
+ * What other modules have learned about reaching a contact (deliveries, failures, replies),
+ * accumulated from their events. Contactability reads it; contacts never see it.
+ */
+export const contactSignals = pgTable(
+  'contact_signals',
+  {
+    tenantId: tenantId(),
+    contactId: uuid().notNull(),
+    delivered: integer().notNull().default(0),
+    failed: integer().notNull().default(0),
+    replies: integer().notNull().default(0),
+    lastFailureCode: text(),
+    lastReplyAt: tstz(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.contactId] })],
+);
+
+export type PotentialRule = {
+  id: string;
+  label: string;
+  /** A contact field (`company`, `tags`, …) or `attr:<key>`. */
+  field: string;
+  op: 'eq' | 'neq' | 'contains' | 'gt' | 'lt' | 'exists' | 'has_tag';
+  value?: string | number;
+  points: number;
+};
+
+/** A tenant's scoring settings: the gate's threshold and the commercial-potential rules. */
+export const scoringSettings = pgTable('scoring_settings', {
+  tenantId: uuid().primaryKey(),
+  threshold: integer().notNull().default(70),
+  potentialRules: jsonb().$type<PotentialRule[]>().notNull().default([]),
+  updatedAt: updatedAt(),
+});

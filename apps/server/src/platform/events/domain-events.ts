@@ -1,0 +1,28 @@
+import type { Tx } from '../db/database';
+
+/**
+ * Events between modules, in process and inside the emitter's transaction: a lower module
+ * announces what happened ("contacts changed") and higher modules react in the same transaction
+ * (scoring recomputes), so the reaction commits or rolls back with the change. Calls go down,
+ * events go up: the emitter never imports its listeners.
+ */
+export type DomainEventMap = {
+  /** Contacts were created or edited (including consent, blacklist and validation changes). */
+  'contacts.changed': { tenantId: string; contactIds: string[] };
+  /** A whole tenant's contacts need recomputing (e.g. its scoring rules changed). */
+  'contacts.rescore-all': { tenantId: string };
+};
+
+type Listener<K extends keyof DomainEventMap> = (tx: Tx, event: DomainEventMap[K]) => Promise<void>;
+
+export class DomainEvents {
+  private listeners = new Map<keyof DomainEventMap, Listener<any>[]>();
+
+  on<K extends keyof DomainEventMap>(name: K, listener: Listener<K>): void {
+    this.listeners.set(name, [...(this.listeners.get(name) ?? []), listener]);
+  }
+
+  async emit<K extends keyof DomainEventMap>(tx: Tx, name: K, event: DomainEventMap[K]): Promise<void> {
+    for (const listener of this.listeners.get(name) ?? []) await listener(tx, event);
+  }
+}
