@@ -4,7 +4,7 @@ import { startTestApp, type TestApp, type TestClient } from './harness';
 import { buildSignedInUser, buildUser, type TestTenant, type TestUser } from './factories';
 import { apiKeys, roles, users } from '../src/modules/identity/identity.tables';
 import { backgroundTasks } from '../src/platform/jobs/tasks.tables';
-import { blacklist, consentEvents, contacts, segments } from '../src/modules/contacts/contacts.tables';
+import { blacklist, consentEvents, contactImports, contacts, segments } from '../src/modules/contacts/contacts.tables';
 
 /**
  * Every API route with an id in its path, called by another tenant's owner with this tenant's id:
@@ -94,6 +94,22 @@ const FIXTURES: Record<string, FixtureFactory> = {
       snapshot: () =>
         t.db.withTenant(owner.tenantId, (tx) =>
           row(tx.select().from(blacklist).where(and(eq(blacklist.tenantId, owner.tenantId), eq(blacklist.phoneKey, created.body.phoneKey)))),
+        ),
+    };
+  },
+  '/api/v1/contacts/imports/:id': async (owner) => {
+    const principal = { tenantId: owner.tenantId, userId: owner.id } as Parameters<typeof t.runtime.modules.contacts.imports.create>[0]['principal'];
+    const preview = await t.runtime.modules.contacts.imports.create({
+      principal,
+      fileName: 'victim.csv',
+      source: [Buffer.from('Nombre;Celular\nAna;11 4444 5555\n')],
+    });
+    return {
+      params: { id: preview.import.id },
+      body: { mapping: { Nombre: 'fullName', Celular: 'phone' } },
+      snapshot: () =>
+        t.db.withTenant(owner.tenantId, (tx) =>
+          row(tx.select().from(contactImports).where(and(eq(contactImports.tenantId, owner.tenantId), eq(contactImports.id, preview.import.id)))),
         ),
     };
   },

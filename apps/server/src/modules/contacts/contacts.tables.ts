@@ -34,7 +34,7 @@ export const contacts = pgTable(
     lastName: text().notNull().default(''),
     company: text().notNull().default(''),
     phoneRaw: text().notNull().default(''),
-    phoneE164: text(),
+    phoneE164: text('phone_e164'),
     phoneKey: text(),
     phoneValid: boolean().notNull().default(false),
     phoneType: text(),
@@ -132,7 +132,7 @@ export const blacklist = pgTable(
   {
     tenantId: tenantId(),
     phoneKey: text().notNull(),
-    phoneE164: text(),
+    phoneE164: text('phone_e164'),
     phoneRaw: text().notNull(),
     reason: text().notNull(),
     source: text().notNull().default('manual'),

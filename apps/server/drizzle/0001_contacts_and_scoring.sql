@@ -21,7 +21,7 @@ CREATE TABLE "blobs" (
 CREATE TABLE "blacklist" (
 	"tenant_id" uuid NOT NULL,
 	"phone_key" text NOT NULL,
-	"phone_e_164" text,
+	"phone_e164" text,
 	"phone_raw" text NOT NULL,
 	"reason" text NOT NULL,
 	"source" text DEFAULT 'manual' NOT NULL,
@@ -89,7 +89,7 @@ CREATE TABLE "contacts" (
 	"last_name" text DEFAULT '' NOT NULL,
 	"company" text DEFAULT '' NOT NULL,
 	"phone_raw" text DEFAULT '' NOT NULL,
-	"phone_e_164" text,
+	"phone_e164" text,
 	"phone_key" text,
 	"phone_valid" boolean DEFAULT false NOT NULL,
 	"phone_type" text,
@@ -178,6 +178,25 @@ CREATE TABLE "validation_events" (
 	"user_id" uuid,
 	"at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "validation_events_tenant_id_id_pk" PRIMARY KEY("tenant_id","id")
+);
+--> statement-breakpoint
+CREATE TABLE "contact_signals" (
+	"tenant_id" uuid NOT NULL,
+	"contact_id" uuid NOT NULL,
+	"delivered" integer DEFAULT 0 NOT NULL,
+	"failed" integer DEFAULT 0 NOT NULL,
+	"replies" integer DEFAULT 0 NOT NULL,
+	"last_failure_code" text,
+	"last_reply_at" timestamp with time zone,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
+	CONSTRAINT "contact_signals_tenant_id_contact_id_pk" PRIMARY KEY("tenant_id","contact_id")
+);
+--> statement-breakpoint
+CREATE TABLE "scoring_settings" (
+	"tenant_id" uuid PRIMARY KEY NOT NULL,
+	"threshold" integer DEFAULT 70 NOT NULL,
+	"potential_rules" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 ALTER TABLE "blob_chunks" ADD CONSTRAINT "blob_chunks_tenant_id_blob_id_blobs_tenant_id_id_fk" FOREIGN KEY ("tenant_id","blob_id") REFERENCES "public"."blobs"("tenant_id","id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint

@@ -1,0 +1,294 @@
+import { Transform, type Readable } from 'node:stream';
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import Papa from 'papaparse';
+import { z } from 'zod';
+import { IMPORT_FIELDS, type ContactImport, type StartImportBody } from '@leadmaster/contracts';
+import type { ModuleDeps } from '../../../platform/deps';
+import type { Principal } from '../../../platform/http/auth';
+import { AppError } from '../../../platform/errors';
+import { defineJob } from '../../../platform/jobs/queue';
+import { putBlob, readBlob } from '../../../platform/storage/blobs';
+import { actorOf, recordAudit } from '../../audit';
+import { getTenant } from '../../tenants';
+import { contactImports, fieldDefinitions, importIssues } from '../contacts.tables';
+import { importNotFound } from '../contacts.errors';
+import { guessMapping, malformed, sniffFormat, type CsvFormat } from './csv-format';
+import { rowMapper, type Candidate } from './import-rows';
+import { writeBatch, type Issue } from './import-batch';
+
+type ImportRow = typeof contactImports.$inferSelect;
+
+export const MAX_IMPORT_BYTES = 200 * 1024 * 1024;
+const BATCH_ROWS = 2000;
+const SNIFF_BYTES = 64 * 1024;
+const PREVIEW_ROWS = 10;
+
+export function presentImport(row: ImportRow): ContactImport {
+  const progress = row.status === 'completed' ? 1 : row.fileSize > 0 ? Math.min(0.999, row.processedBytes / row.fileSize) : 0;
+  return {
+    id: row.id,
+    fileName: row.fileName,
+    fileSize: row.fileSize,
+    encoding: row.encoding,
+    delimiter: row.delimiter,
+    columns: row.columns,
+    mapping: row.mapping,
+    mode: row.mode,
+    status: row.status,
+    taskId: row.taskId,
+    processedRows: row.processedRows,
+    progress,
+    counts: { inserted: row.inserted, updated: row.updated, skipped: row.skipped, rejected: row.rejected },
+    error: row.error,
+    createdAt: row.createdAt.toISOString(),
+    finishedAt: row.finishedAt?.toISOString() ?? null,
+  };
+}
+
+/** Decodes bytes in the detected encoding and counts how many have gone through (the progress). */
+function decoder(format: Pick<CsvFormat, 'encoding'>, onBytes: (n: number) => void) {
+  const text = new TextDecoder(format.encoding);
+  let first = true;
+  return new Transform({
+    readableObjectMode: false,
+    transform(chunk: Buffer, _enc, done) {
+      onBytes(chunk.length);
+      let out = text.decode(chunk, { stream: true });
+      if (first) out = out.replace(/^\uFEFF/, '');
+      first = false;
+      done(null, out);
+    },
+    flush(done) {
+      done(null, text.decode());
+    },
+  });
+}
+
+/** Streams the records of a stored CSV, header included, one array of cells at a time. */
+async function* records(source: Readable, format: Pick<CsvFormat, 'encoding' | 'delimiter'>, onBytes: (n: number) => void): AsyncGenerator<{ record: string[]; error?: string }> {
+  const parser = Papa.parse(Papa.NODE_STREAM_INPUT, { delimiter: format.delimiter, skipEmptyLines: false }) as unknown as NodeJS.ReadWriteStream;
+  const errors: string[] = [];
+  parser.on('error', (err: Error) => errors.push(err.message));
+  source.pipe(decoder(format, onBytes)).pipe(parser);
+  for await (const record of parser as AsyncIterable<string[]>) yield { record };
+  if (errors.length) yield { record: [], error: errors.join('; ') };
+}
+
+export function createImportService(deps: ModuleDeps) {
+  const { database, bus, jobs, events, logger } = deps;
+
+  async function load(tenantId: string, importId: string) {
+    const [row] = await database.withTenant(tenantId, (tx) =>
+      tx.select().from(contactImports).where(and(eq(contactImports.tenantId, tenantId), eq(contactImports.id, importId))),
+    );
+    if (!row) throw importNotFound();
+    return row;
+  }
+
+  /** Stores the upload, sniffs its format and answers a preview with a guessed mapping. */
+  async function create(options: { principal: Principal; fileName: string; source: AsyncIterable<Buffer> }) {
+    const { tenantId, userId } = options.principal;
+    const blob = await putBlob(database, { tenantId, name: options.fileName, contentType: 'text/csv', source: options.source, createdBy: userId, maxBytes: MAX_IMPORT_BYTES });
+    const sample: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of readBlob(database, { tenantId, blobId: blob.id })) {
+      sample.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      if (size >= SNIFF_BYTES) break;
+    }
+    const format = sniffFormat(Buffer.concat(sample).subarray(0, SNIFF_BYTES));
+    const parsed = Papa.parse<string[]>(format.text, { delimiter: format.delimiter, preview: PREVIEW_ROWS + 1, skipEmptyLines: 'greedy' });
+    const [header, ...rows] = parsed.data;
+    if (!header || header.every((h) => !h.trim())) throw malformed('there is no header row');
+    const columns = header.map((h, i) => h.trim() || `Column ${i + 1}`);
+    if (new Set(columns).size !== columns.length) throw malformed('two columns have the same name');
+    const { row, fields } = await database.withTenant(tenantId, async (tx) => {
+      const fields = await tx.select().from(fieldDefinitions).where(eq(fieldDefinitions.tenantId, tenantId));
+      const [row] = await tx
+        .insert(contactImports)
+        .values({ tenantId, blobId: blob.id, fileName: options.fileName, fileSize: blob.size, encoding: format.encoding, delimiter: format.delimiter, columns, createdBy: userId })
+        .returning();
+      return { row: row!, fields };
+    });
+    return { import: presentImport(row), rows, guessedMapping: guessMapping(columns, fields.map((f) => f.key)) };
+  }
+
+  async function start(options: { principal: Principal; importId: string; body: z.output<typeof StartImportBody> }) {
+    const { principal, body } = options;
+    const { tenantId } = principal;
+    const row = await load(tenantId, options.importId);
+    if (row.status !== 'draft') throw new AppError('invalid_state', 'This import has already been started');
+    const fields = await database.withTenant(tenantId, (tx) => tx.select({ key: fieldDefinitions.key }).from(fieldDefinitions).where(eq(fieldDefinitions.tenantId, tenantId)));
+    const allowed = new Set<string>([...IMPORT_FIELDS, 'ignore', ...fields.map((f) => `attr:${f.key}`)]);
+    for (const [column, target] of Object.entries(body.mapping)) {
+      if (!row.columns.includes(column)) throw new AppError('validation_failed', `The file has no column "${column}"`, { field: `mapping.${column}` });
+      if (!allowed.has(target)) throw new AppError('validation_failed', `"${target}" is not a field contacts can be imported into`, { field: `mapping.${column}` });
+    }
+    const targets = Object.values(body.mapping).filter((t) => t !== 'ignore');
+    if (new Set(targets).size !== targets.length) throw new AppError('validation_failed', 'Two columns are mapped to the same field', { field: 'mapping' });
+    if (!targets.some((t) => ['firstName', 'lastName', 'fullName', 'company', 'phone', 'email'].includes(t))) {
+      throw new AppError('validation_failed', 'Map at least a name, company, phone or email column', { field: 'mapping' });
+    }
+    return database.withTenant(tenantId, async (tx) => {
+      const { taskId } = await jobs.enqueue(importJob, { importId: row.id }, { tenantId, tx, task: { kind: 'contacts.import-csv', createdBy: principal.userId } });
+      const [updated] = await tx
+        .update(contactImports)
+        .set({ mapping: body.mapping, mode: body.mode, options: { consent: body.consent ?? null, tags: body.tags }, status: 'queued', taskId })
+        .where(and(eq(contactImports.tenantId, tenantId), eq(contactImports.id, row.id)))
+        .returning();
+      await recordAudit(tx, { tenantId, actor: actorOf(principal), action: 'contacts.import_started', target: { type: 'import', id: row.id }, details: { fileName: row.fileName, mode: body.mode } });
+      return presentImport(updated!);
+    });
+  }
+
+  /**
+   * Runs an import to the end. Each batch commits with its checkpoint (rows done, counts), so an
+   * import interrupted by a crash resumes after the last committed batch and never adds a row twice.
+   */
+  async function run(options: { tenantId: string; importId: string; onProgress?: (row: ImportRow) => Promise<void> }) {
+    const { tenantId, importId } = options;
+    let row = await load(tenantId, importId);
+    if (row.status === 'completed') return row;
+    if (!row.mapping) throw new AppError('invalid_state', 'The import has no mapping');
+    const { country, fields } = await database.withTenant(tenantId, async (tx) => ({
+      country: (await getTenant(tx, tenantId)).country,
+      fields: await tx.select().from(fieldDefinitions).where(eq(fieldDefinitions.tenantId, tenantId)),
+    }));
+    const opts = row.options as { consent?: { channel: 'whatsapp' | 'imessage' | 'sms' | 'any'; source: string; text?: string } | null; tags?: string[] };
+    const mapRow = rowMapper({ columns: row.columns, mapping: row.mapping, country, fields, tags: opts.tags ?? [] });
+    const consentMapped = Object.values(row.mapping).includes('consent');
+    const consent = opts.consent ? { ...opts.consent, allRows: !consentMapped } : null;
+    const resumeAfter = row.processedRows;
+    row = await setStatus(row, { status: 'running', error: null });
+
+    let bytes = 0;
+    let rowNumber = 0;
+    let pending: Candidate[] = [];
+    let pendingIssues: Issue[] = [];
+    let pendingRows = 0;
+    const flush = async () => {
+      if (pendingRows === 0) return;
+      const candidates = pending;
+      const issues = pendingIssues;
+      const rowsDone = rowNumber;
+      const bytesDone = bytes;
+      pending = [];
+      pendingIssues = [];
+      pendingRows = 0;
+      row = await database.withTenant(tenantId, async (tx) => {
+        const { counts, contactIds } = await writeBatch(tx, { tenantId, importId, mode: row.mode, candidates, issues, consent, userId: row.createdBy });
+        if (contactIds.length) await events.emit(tx, 'contacts.changed', { tenantId, contactIds });
+        const [updated] = await tx
+          .update(contactImports)
+          .set({
+            processedRows: rowsDone,
+            processedBytes: bytesDone,
+            inserted: sql`${contactImports.inserted} + ${counts.inserted}`,
+            updated: sql`${contactImports.updated} + ${counts.updated}`,
+            skipped: sql`${contactImports.skipped} + ${counts.skipped}`,
+            rejected: sql`${contactImports.rejected} + ${counts.rejected}`,
+          })
+          .where(and(eq(contactImports.tenantId, tenantId), eq(contactImports.id, importId)))
+          .returning();
+        return updated!;
+      });
+      await announce(row);
+      await options.onProgress?.(row);
+    };
+
+    try {
+      const source = readBlob(database, { tenantId, blobId: row.blobId });
+      let header = true;
+      for await (const { record, error } of records(source, { encoding: row.encoding as CsvFormat['encoding'], delimiter: row.delimiter as CsvFormat['delimiter'] }, (n) => (bytes += n))) {
+        if (error) throw malformed(error);
+        if (header) {
+          if (record.every((v) => v.trim() === '')) continue;
+          header = false;
+          continue;
+        }
+        rowNumber++;
+        // Rows are numbered as a spreadsheet shows them: the header is row 1.
+        if (rowNumber <= resumeAfter) continue;
+        const result = mapRow(record, rowNumber + 1);
+        pendingRows++;
+        if (result.ok === true) pending.push(result.candidate);
+        else if (result.ok === false) pendingIssues.push({ rowNumber: rowNumber + 1, kind: 'rejected', reason: result.reason, data: record });
+        if (pendingRows >= BATCH_ROWS) await flush();
+      }
+      bytes = row.fileSize;
+      await flush();
+      row = await setStatus(row, { status: 'completed', processedBytes: row.fileSize, finishedAt: new Date() });
+      logger.info({ importId, counts: presentImport(row).counts }, 'contact import completed');
+      return row;
+    } catch (err) {
+      const message = err instanceof AppError ? err.message : `The import stopped: ${(err as Error).message}`;
+      const final = err instanceof AppError;
+      row = await setStatus(row, final ? { status: 'failed', error: message, finishedAt: new Date() } : { status: 'queued', error: message });
+      throw err;
+    }
+  }
+
+  async function setStatus(row: ImportRow, changes: Partial<typeof contactImports.$inferInsert>) {
+    const [updated] = await database.withTenant(row.tenantId, (tx) =>
+      tx.update(contactImports).set(changes).where(and(eq(contactImports.tenantId, row.tenantId), eq(contactImports.id, row.id))).returning(),
+    );
+    await announce(updated!);
+    return updated!;
+  }
+
+  const announce = (row: ImportRow) => bus.publish({ type: 'contacts.import.updated', tenantId: row.tenantId, data: presentImport(row) });
+
+  const importJob = defineJob({
+    name: 'contacts.import-csv',
+    payload: z.object({ importId: z.uuid() }),
+    retryLimit: 5,
+    expireInSeconds: 4 * 3600,
+    async run(payload, ctx) {
+      const row = await run({
+        tenantId: ctx.tenantId!,
+        importId: payload.importId,
+        onProgress: (r) => ctx.progress(r.processedBytes, r.fileSize, `${r.processedRows} rows`),
+      });
+      return presentImport(row).counts;
+    },
+  });
+
+  async function list(principal: Principal) {
+    const rows = await database.withTenant(principal.tenantId, (tx) =>
+      tx.select().from(contactImports).where(eq(contactImports.tenantId, principal.tenantId)).orderBy(desc(contactImports.createdAt)).limit(50),
+    );
+    return rows.map(presentImport);
+  }
+
+  const get = async (options: { principal: Principal; importId: string }) => presentImport(await load(options.principal.tenantId, options.importId));
+
+  /** The rows an import skipped or rejected, as a CSV with the row number and the reason first. */
+  async function* issuesCsv(options: { principal: Principal; importId: string }): AsyncGenerator<string> {
+    const { tenantId } = options.principal;
+    const row = await load(tenantId, options.importId);
+    yield `${Papa.unparse([['row', 'result', 'reason', ...row.columns]], { delimiter: row.delimiter })}\r\n`;
+    let after = 0;
+    for (;;) {
+      const page = await database.withTenant(tenantId, (tx) =>
+        tx
+          .select()
+          .from(importIssues)
+          .where(and(eq(importIssues.tenantId, tenantId), eq(importIssues.importId, row.id), sql`${importIssues.rowNumber} > ${after}`))
+          .orderBy(asc(importIssues.rowNumber))
+          .limit(1000),
+      );
+      if (page.length === 0) return;
+      yield `${Papa.unparse(page.map((i) => [String(i.rowNumber), i.kind, i.reason, ...i.data].map(neutraliseFormula)), { delimiter: row.delimiter })}\r\n`;
+      after = page.at(-1)!.rowNumber;
+    }
+  }
+
+  return { create, start, run, list, get, issuesCsv, importJob };
+}
+
+/** A cell a spreadsheet would run as a formula is prefixed with a quote (CSV injection). */
+export function neutraliseFormula(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+export type ImportService = ReturnType<typeof createImportService>;
