@@ -4,7 +4,7 @@ import { startTestApp, type TestApp, type TestClient } from './harness';
 import { buildSignedInUser, buildUser, type TestTenant, type TestUser } from './factories';
 import { apiKeys, roles, users } from '../src/modules/identity/identity.tables';
 import { backgroundTasks } from '../src/platform/jobs/tasks.tables';
-import { blacklist, consentEvents, contactImports, contacts, segments } from '../src/modules/contacts/contacts.tables';
+import { blacklist, consentEvents, contactImports, contacts, householdMembers, segments, validationEvents } from '../src/modules/contacts/contacts.tables';
 
 /**
  * Every API route with an id in its path, called by another tenant's owner with this tenant's id:
@@ -65,17 +65,24 @@ const FIXTURES: Record<string, FixtureFactory> = {
   },
   '/api/v1/contacts/:id': async (owner, client) => {
     const created = await client.post('/api/v1/contacts', { firstName: 'Victim', phone: `+54 9 11 ${4000 + Math.floor(Math.random() * 5000)} 5555` });
+    const member = await client.post(`/api/v1/contacts/${created.body.id}/household`, { name: 'Victim spouse' });
     return {
-      params: { id: created.body.id },
+      params: { id: created.body.id, memberId: member.body.id },
       body: { firstName: 'Hijacked' },
-      bodies: { '/consent': { channel: 'whatsapp', status: 'opted_out', source: 'attack' } },
-      snapshot: async () => {
-        const [contact, consent] = await Promise.all([
-          t.db.withTenant(owner.tenantId, (tx) => row(tx.select().from(contacts).where(and(eq(contacts.tenantId, owner.tenantId), eq(contacts.id, created.body.id))))),
-          t.db.withTenant(owner.tenantId, (tx) => tx.select().from(consentEvents).where(eq(consentEvents.tenantId, owner.tenantId))),
-        ]);
-        return contact ? { contact, consent } : null;
+      bodies: {
+        '/consent': { channel: 'whatsapp', status: 'opted_out', source: 'attack' },
+        '/household': { name: 'Intruder' },
+        '/household/:memberId': { name: 'Hijacked' },
       },
+      snapshot: () => contactSnapshot(owner.tenantId, created.body.id),
+    };
+  },
+  '/api/v1/validation-queue/:contactId': async (owner, client) => {
+    const created = await client.post('/api/v1/contacts', { firstName: 'Queued' });
+    return {
+      params: { contactId: created.body.id },
+      bodies: { '/approve': {}, '/reject': { reason: 'attack' }, '/note': { note: 'attack' } },
+      snapshot: () => contactSnapshot(owner.tenantId, created.body.id),
     };
   },
   '/api/v1/segments/:id': async (owner, client) => {
@@ -116,9 +123,20 @@ const FIXTURES: Record<string, FixtureFactory> = {
 };
 
 /** Later routes below an id (`/users/:id/reset-2fa`) reuse the fixture of their resource. */
-function fixtureFor(url: string): FixtureFactory | undefined {
-  const base = Object.keys(FIXTURES).find((prefix) => url === prefix || url.startsWith(`${prefix}/`));
-  return base ? FIXTURES[base] : undefined;
+function fixtureFor(url: string): { prefix: string; build: FixtureFactory } | undefined {
+  const prefix = Object.keys(FIXTURES).find((p) => url === p || url.startsWith(`${p}/`));
+  return prefix ? { prefix, build: FIXTURES[prefix]! } : undefined;
+}
+
+/** A contact and everything hanging off it that a route could change. */
+async function contactSnapshot(tenantId: string, contactId: string) {
+  return t.db.withTenant(tenantId, async (tx) => {
+    const contact = await row(tx.select().from(contacts).where(and(eq(contacts.tenantId, tenantId), eq(contacts.id, contactId))));
+    if (!contact) return null;
+    const byContact = <T extends typeof consentEvents | typeof householdMembers | typeof validationEvents>(table: T) =>
+      tx.select().from(table as typeof consentEvents).where(and(eq((table as typeof consentEvents).tenantId, tenantId), eq((table as typeof consentEvents).contactId, contactId)));
+    return { contact, consent: await byContact(consentEvents), household: await byContact(householdMembers), validation: await byContact(validationEvents) };
+  });
 }
 
 let t: TestApp;
@@ -139,10 +157,11 @@ describe('cross-tenant access', () => {
     const a = await buildSignedInUser(t);
     const b = await buildSignedInUser(t);
     for (const route of routes) {
-      const fixture = await fixtureFor(route.url)!(a.user, a.client);
+      const { prefix, build } = fixtureFor(route.url)!;
+      const fixture = await build(a.user, a.client);
       const before = await fixture.snapshot();
       expect(before, `${route.url} fixture exists`).not.toBeNull();
-      const suffix = route.url.replace(/^.*\/:\w+/, '');
+      const suffix = route.url.slice(prefix.length);
       const body = fixture.bodies?.[suffix] ?? fixture.body ?? {};
       const url = route.url.replace(/:(\w+)/g, (_, name: string) => fixture.params[name] ?? 'missing');
       const res = await b.client.request(route.method as 'GET', url, route.method === 'GET' || route.method === 'DELETE' ? {} : { body });

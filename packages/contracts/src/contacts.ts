@@ -151,6 +151,14 @@ export const HouseholdMemberInput = z.strictObject({
   confirmed: z.boolean().default(false),
 });
 
+/** No defaults here: a PATCH changes only what it names. */
+export const HouseholdMemberPatch = z.strictObject({
+  name: z.string().trim().min(1).max(120).optional(),
+  relation: z.string().trim().max(60).optional(),
+  phone: z.string().trim().max(40).nullable().optional(),
+  confirmed: z.boolean().optional(),
+});
+
 export const FieldDefinition = z.object({ key: z.string(), label: z.string(), type: FieldType, choices: z.array(z.string()) });
 export const FieldDefinitionInput = z.strictObject({
   key: AttributeKey,

@@ -34,6 +34,8 @@ export const Tenant = z.object({
   plan: z.string(),
   status: TenantStatus,
   requireTwoFactor: z.boolean(),
+  /** Days a validation stays valid before the prospect returns to the queue; null: forever. */
+  validationExpiryDays: z.number().int().nullable(),
 });
 export type Tenant = z.infer<typeof Tenant>;
 
@@ -43,4 +45,5 @@ export const UpdateTenantBody = z.strictObject({
   country: Country.optional(),
   locale: Locale.optional(),
   requireTwoFactor: z.boolean().optional(),
+  validationExpiryDays: z.number().int().min(1).max(3650).nullable().optional(),
 });

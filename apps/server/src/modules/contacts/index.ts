@@ -7,6 +7,10 @@ import { contactsRoutes } from './contacts.routes';
 import { importRoutes } from './import.routes';
 import { createImportService } from './import/import.service';
 import { createExportService } from './export';
+import { createValidationService } from './validation.service';
+import { createHouseholdService } from './household.service';
+import { createBulkService } from './bulk.service';
+import { contactActionsRoutes } from './validation.routes';
 
 export { normalizePhone, phoneKey, type NormalizedPhone } from './phone';
 export { recordConsent, addToBlacklist } from './consent.service';
@@ -20,12 +24,20 @@ export function contactsModule(deps: ModuleDeps) {
   const imports = createImportService(deps);
   deps.jobs.define(imports.importJob);
   const exports = createExportService({ ...deps, countryOf: contacts.countryOf as never });
+  const validation = createValidationService(deps);
+  deps.jobs.define(validation.expireJob);
+  const household = createHouseholdService(deps);
+  const bulk = createBulkService(deps);
+  deps.jobs.define(bulk.bulkJob);
   return {
     contacts,
     imports,
+    validation,
+    bulk,
     routes: async (app: HttpServer) => {
       await app.register(contactsRoutes({ contacts, consent, segments }));
       await app.register(importRoutes({ ...deps, imports, exports, segments }));
+      await app.register(contactActionsRoutes({ contacts, validation, household, bulk }));
     },
   };
 }

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
 import { BUILTIN_ROLE_PERMISSIONS, type BuiltinRole } from '@leadmaster/contracts';
 import type { Db, Tx } from '../../platform/db/database';
 import { tenants } from '../tenants/tenants.tables';
@@ -253,4 +253,14 @@ export async function userBelongsToTenant(tx: Tx, options: { tenantId: string; u
     .from(users)
     .where(and(eq(users.tenantId, options.tenantId), eq(users.id, options.userId)));
   return Boolean(row);
+}
+
+/** Display names of some users (for lists that show who did what). */
+export async function userNames(tx: Tx, options: { tenantId: string; userIds: string[] }): Promise<Map<string, string>> {
+  if (options.userIds.length === 0) return new Map();
+  const rows = await tx
+    .select({ id: users.id, name: users.name, email: users.email })
+    .from(users)
+    .where(and(eq(users.tenantId, options.tenantId), inArray(users.id, options.userIds)));
+  return new Map(rows.map((r) => [r.id, r.name || r.email]));
 }

@@ -10,7 +10,7 @@ import { authRoutes } from './auth.routes';
 import { usersRoutes } from './users.routes';
 
 export { provisionTenant, insertUserWithLogins, type NewUser } from './users.service';
-export { findBuiltinRole, permissionsOf, userBelongsToTenant } from './identity.repository';
+export { findBuiltinRole, permissionsOf, userBelongsToTenant, userNames } from './identity.repository';
 export { ARGON2_PARAMS } from './passwords';
 export { totpCodeAt } from './totp';
 

@@ -38,9 +38,17 @@ export async function findTenantIdBySlug(tx: Tx, slug: string): Promise<string |
 
 export async function updateTenant(
   tx: Tx,
-  options: { tenantId: string; changes: Partial<Pick<typeof tenants.$inferInsert, 'name' | 'timezone' | 'country' | 'locale' | 'requireTwoFactor' | 'status'>> },
+  options: {
+    tenantId: string;
+    changes: Partial<Pick<typeof tenants.$inferInsert, 'name' | 'timezone' | 'country' | 'locale' | 'requireTwoFactor' | 'status'>> & {
+      validationExpiryDays?: number | null | undefined;
+    };
+  },
 ) {
-  const [row] = await tx.update(tenants).set(options.changes).where(eq(tenants.id, options.tenantId)).returning();
+  const { validationExpiryDays, ...columns } = options.changes;
+  const settings = validationExpiryDays === undefined ? {} : { settings: sql`${tenants.settings} || ${JSON.stringify({ validationExpiryDays })}::jsonb` };
+  if (Object.keys(columns).length === 0 && validationExpiryDays === undefined) return getTenant(tx, options.tenantId);
+  const [row] = await tx.update(tenants).set({ ...columns, ...settings }).where(eq(tenants.id, options.tenantId)).returning();
   if (!row) throw tenantNotFound();
   return row;
 }
@@ -60,5 +68,6 @@ export function presentTenant(row: typeof tenants.$inferSelect): Tenant {
     plan: row.plan,
     status: row.status,
     requireTwoFactor: row.requireTwoFactor,
+    validationExpiryDays: typeof row.settings.validationExpiryDays === 'number' ? row.settings.validationExpiryDays : null,
   };
 }

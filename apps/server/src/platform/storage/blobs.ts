@@ -15,7 +15,7 @@ export type StoredBlob = { id: string; name: string; contentType: string; size: 
  */
 export async function putBlob(
   database: Database,
-  options: { tenantId: string; name: string; contentType: string; source: AsyncIterable<Buffer | string>; createdBy?: string | null; maxBytes?: number },
+  options: { tenantId: string; name: string; contentType: string; source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>; createdBy?: string | null; maxBytes?: number },
 ): Promise<StoredBlob> {
   const { tenantId } = options;
   const [row] = await database.withTenant(tenantId, (tx) =>

@@ -86,7 +86,7 @@ export function createImportService(deps: ModuleDeps) {
   }
 
   /** Stores the upload, sniffs its format and answers a preview with a guessed mapping. */
-  async function create(options: { principal: Principal; fileName: string; source: AsyncIterable<Buffer> }) {
+  async function create(options: { principal: Principal; fileName: string; source: AsyncIterable<Buffer> | Iterable<Buffer> }) {
     const { tenantId, userId } = options.principal;
     const blob = await putBlob(database, { tenantId, name: options.fileName, contentType: 'text/csv', source: options.source, createdBy: userId, maxBytes: MAX_IMPORT_BYTES });
     const sample: Buffer[] = [];
