@@ -3,6 +3,7 @@ import { ConfigError, loadConfig, type Config } from './platform/config';
 import { createLogger, type Logger } from './platform/logger';
 import { readFileSync } from 'node:fs';
 import { adminCommands } from './cli/admin';
+import { importCommands } from './cli/import';
 import { CliError, type CliContext } from './cli/cli-common';
 
 /**
@@ -46,6 +47,7 @@ export function buildCli(io: { stdout: NodeJS.WritableStream; stderr: NodeJS.Wri
 
   const context: CliContext = { setup, io };
   program.addCommand(adminCommands(context));
+  program.addCommand(importCommands(context));
   return program;
 }
 

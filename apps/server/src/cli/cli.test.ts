@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { httpClient, runCli, startServerProcess, type ServerProcess } from '../../test/processes';
@@ -82,6 +82,23 @@ describe('leadmaster admin on the embedded database', { timeout: 240_000 }, () =
     expect((await client.post('/api/v1/auth/login', { login: 'bob@acme.test', password: 'another strong one' })).status).toBe(200);
     const listed = await runCli(['admin', 'list-tenants'], { env });
     expect(listed.stdout).toMatch(/^acme\tactive\tAcme$/m);
+  });
+
+  it('imports a CSV from the command line while the server runs, with counts and a report of rejected rows', async () => {
+    const env = { DATA_DIR: dataDir };
+    const csv = path.join(dataDir, 'prospects.csv');
+    await writeFile(csv, '\uFEFFNombre;Celular;Email\r\nLucía Gómez;011 15-4444-7777;lucia@x.test\r\nSin Datos;;no-es-email\r\n');
+    const res = await runCli(['import', 'contacts', csv, '--tenant', 'acme', '--no-progress'], { env });
+    expect(res.stderr).toContain('Columns: Nombre → fullName, Celular → phone, Email → email');
+    expect(res.stdout).toContain('Imported 2 rows: 1 inserted, 0 updated, 0 skipped, 1 rejected');
+    expect(await readFile(`${csv}.issues.csv`, 'utf8')).toContain('3;rejected;"invalid email ""no-es-email""";Sin Datos;;no-es-email');
+    const client = httpClient(server!.url);
+    await client.post('/api/v1/auth/login', { login: 'ana', password: 'a strong password 1' });
+    const found = await client.get(`/api/v1/contacts?search=${encodeURIComponent('11 4444-7777')}`);
+    expect(found.body.items.map((c: { firstName: string }) => c.firstName)).toEqual(['Lucía']);
+    const bad = await runCli(['import', 'contacts', path.join(dataDir, 'missing.csv'), '--tenant', 'acme'], { env });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/no such file/);
   });
 
   it('suspends a tenant: its users are refused until it is activated again', async () => {

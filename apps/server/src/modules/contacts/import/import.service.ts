@@ -8,7 +8,7 @@ import type { Principal } from '../../../platform/http/auth';
 import { AppError } from '../../../platform/errors';
 import { defineJob } from '../../../platform/jobs/queue';
 import { putBlob, readBlob } from '../../../platform/storage/blobs';
-import { actorOf, recordAudit } from '../../audit';
+import { actorOf, operatorActor, recordAudit } from '../../audit';
 import { getTenant } from '../../tenants';
 import { contactImports, fieldDefinitions, importIssues } from '../contacts.tables';
 import { importNotFound } from '../contacts.errors';
@@ -86,7 +86,7 @@ export function createImportService(deps: ModuleDeps) {
   }
 
   /** Stores the upload, sniffs its format and answers a preview with a guessed mapping. */
-  async function create(options: { principal: Principal; fileName: string; source: AsyncIterable<Buffer> | Iterable<Buffer> }) {
+  async function create(options: { principal: Pick<Principal, 'tenantId'> & { userId: string | null }; fileName: string; source: AsyncIterable<Buffer> | Iterable<Buffer> }) {
     const { tenantId, userId } = options.principal;
     const blob = await putBlob(database, { tenantId, name: options.fileName, contentType: 'text/csv', source: options.source, createdBy: userId, maxBytes: MAX_IMPORT_BYTES });
     const sample: Buffer[] = [];
@@ -113,31 +113,56 @@ export function createImportService(deps: ModuleDeps) {
     return { import: presentImport(row), rows, guessedMapping: guessMapping(columns, fields.map((f) => f.key)) };
   }
 
-  async function start(options: { principal: Principal; importId: string; body: z.output<typeof StartImportBody> }) {
-    const { principal, body } = options;
-    const { tenantId } = principal;
-    const row = await load(tenantId, options.importId);
+  /** Checks a mapping against the file and the field catalogue. */
+  async function checkMapping(options: { tenantId: string; row: ImportRow; mapping: Record<string, string> }) {
+    const { tenantId, row, mapping } = options;
     if (row.status !== 'draft') throw new AppError('invalid_state', 'This import has already been started');
     const fields = await database.withTenant(tenantId, (tx) => tx.select({ key: fieldDefinitions.key }).from(fieldDefinitions).where(eq(fieldDefinitions.tenantId, tenantId)));
     const allowed = new Set<string>([...IMPORT_FIELDS, 'ignore', ...fields.map((f) => `attr:${f.key}`)]);
-    for (const [column, target] of Object.entries(body.mapping)) {
+    for (const [column, target] of Object.entries(mapping)) {
       if (!row.columns.includes(column)) throw new AppError('validation_failed', `The file has no column "${column}"`, { field: `mapping.${column}` });
       if (!allowed.has(target)) throw new AppError('validation_failed', `"${target}" is not a field contacts can be imported into`, { field: `mapping.${column}` });
     }
-    const targets = Object.values(body.mapping).filter((t) => t !== 'ignore');
+    const targets = Object.values(mapping).filter((t) => t !== 'ignore');
     if (new Set(targets).size !== targets.length) throw new AppError('validation_failed', 'Two columns are mapped to the same field', { field: 'mapping' });
     if (!targets.some((t) => ['firstName', 'lastName', 'fullName', 'company', 'phone', 'email'].includes(t))) {
       throw new AppError('validation_failed', 'Map at least a name, company, phone or email column', { field: 'mapping' });
     }
+  }
+
+  const settings = (body: z.output<typeof StartImportBody>) => ({
+    mapping: body.mapping,
+    mode: body.mode,
+    options: { consent: body.consent ?? null, tags: body.tags },
+    status: 'queued' as const,
+  });
+
+  /** Queues the import for a worker. */
+  async function start(options: { principal: Principal; importId: string; body: z.output<typeof StartImportBody> }) {
+    const { principal, body } = options;
+    const { tenantId } = principal;
+    const row = await load(tenantId, options.importId);
+    await checkMapping({ tenantId, row, mapping: body.mapping });
     return database.withTenant(tenantId, async (tx) => {
       const { taskId } = await jobs.enqueue(importJob, { importId: row.id }, { tenantId, tx, task: { kind: 'contacts.import-csv', createdBy: principal.userId } });
       const [updated] = await tx
         .update(contactImports)
-        .set({ mapping: body.mapping, mode: body.mode, options: { consent: body.consent ?? null, tags: body.tags }, status: 'queued', taskId })
+        .set({ ...settings(body), taskId })
         .where(and(eq(contactImports.tenantId, tenantId), eq(contactImports.id, row.id)))
         .returning();
       await recordAudit(tx, { tenantId, actor: actorOf(principal), action: 'contacts.import_started', target: { type: 'import', id: row.id }, details: { fileName: row.fileName, mode: body.mode } });
       return presentImport(updated!);
+    });
+  }
+
+  /** For the command line: the operator runs the import in the foreground instead of queueing it. */
+  async function prepareForeground(options: { tenantId: string; importId: string; body: z.output<typeof StartImportBody> }) {
+    const { tenantId, body } = options;
+    const row = await load(tenantId, options.importId);
+    await checkMapping({ tenantId, row, mapping: body.mapping });
+    await database.withTenant(tenantId, async (tx) => {
+      await tx.update(contactImports).set(settings(body)).where(and(eq(contactImports.tenantId, tenantId), eq(contactImports.id, row.id)));
+      await recordAudit(tx, { tenantId, actor: operatorActor, action: 'contacts.import_started', target: { type: 'import', id: row.id }, details: { fileName: row.fileName, mode: body.mode } });
     });
   }
 
@@ -263,7 +288,7 @@ export function createImportService(deps: ModuleDeps) {
   const get = async (options: { principal: Principal; importId: string }) => presentImport(await load(options.principal.tenantId, options.importId));
 
   /** The rows an import skipped or rejected, as a CSV with the row number and the reason first. */
-  async function* issuesCsv(options: { principal: Principal; importId: string }): AsyncGenerator<string> {
+  async function* issuesCsv(options: { principal: Pick<Principal, 'tenantId'>; importId: string }): AsyncGenerator<string> {
     const { tenantId } = options.principal;
     const row = await load(tenantId, options.importId);
     yield `${Papa.unparse([['row', 'result', 'reason', ...row.columns]], { delimiter: row.delimiter })}\r\n`;
@@ -283,7 +308,7 @@ export function createImportService(deps: ModuleDeps) {
     }
   }
 
-  return { create, start, run, list, get, issuesCsv, importJob };
+  return { create, start, prepareForeground, run, list, get, issuesCsv, importJob };
 }
 
 /** A cell a spreadsheet would run as a formula is prefixed with a quote (CSV injection). */
