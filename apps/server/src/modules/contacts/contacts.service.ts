@@ -83,7 +83,20 @@ export function inputColumns(input: ContactInput, options: { country: string; ex
 }
 
 export function createContactsService(deps: ModuleDeps) {
-  const { database, events } = deps;
+  const { database, events, clock } = deps;
+
+  // Channels report reachability; the contact keeps it and its scores follow.
+  events.on('contacts.number-checked', async (tx, e) => {
+    const value = e.reachable ? ('yes' as const) : ('no' as const);
+    const now = clock.now();
+    const changes = e.channel === 'whatsapp' ? { whatsapp: value, whatsappCheckedAt: now } : { imessage: value, imessageCheckedAt: now };
+    const updated = await tx
+      .update(contacts)
+      .set(changes)
+      .where(and(eq(contacts.tenantId, e.tenantId), eq(contacts.id, e.contactId)))
+      .returning({ id: contacts.id });
+    if (updated.length) await events.emit(tx, 'contacts.changed', { tenantId: e.tenantId, contactIds: [e.contactId] });
+  });
 
   async function countryOf(tx: Tx, tenantId: string) {
     return (await getTenant(tx, tenantId)).country;

@@ -52,7 +52,7 @@ export function contactability(c: ScoringInput): ScoreComponent[] {
   if (c.email) parts.push({ code: 'email', label: 'has email', points: 5 });
   if (c.signals) {
     if (c.signals.delivered > 0) parts.push({ code: 'delivered', label: 'messages delivered', points: 5 });
-    if (c.signals.failed > 0) parts.push({ code: 'failed', label: `${c.signals.failed} failed deliveries`, points: -Math.min(30, 10 * c.signals.failed) });
+    if (c.signals.failed > 0) parts.push({ code: 'failed', label: `${c.signals.failed} failed ${c.signals.failed === 1 ? 'delivery' : 'deliveries'}`, points: -Math.min(30, 10 * c.signals.failed) });
     if (c.signals.replies > 0) parts.push({ code: 'replied', label: 'has replied', points: 15 });
   }
   return parts;

@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { ModuleDeps } from '../../platform/deps';
 import type { Tx } from '../../platform/db/database';
@@ -63,6 +63,26 @@ export function createScoringService(deps: ModuleDeps) {
       await rescoreContacts(tx, { tenantId, rows, rules: potentialRules, at: clock.now() });
     }
   });
+
+  /** Delivery history is a contactability input: count it, then re-score that contact. */
+  async function signal(
+    tx: Tx,
+    e: { tenantId: string; contactId: string },
+    counter: 'delivered' | 'failed' | 'replies',
+    extra: { lastFailureCode?: string; lastReplyAt?: Date } = {},
+  ) {
+    await tx
+      .insert(contactSignals)
+      .values({ tenantId: e.tenantId, contactId: e.contactId, [counter]: 1, ...extra })
+      .onConflictDoUpdate({
+        target: [contactSignals.tenantId, contactSignals.contactId],
+        set: { [counter]: sql`${contactSignals[counter]} + 1`, ...extra },
+      });
+    await events.emit(tx, 'contacts.changed', { tenantId: e.tenantId, contactIds: [e.contactId] });
+  }
+  events.on('messages.delivered', (tx, e) => signal(tx, e, 'delivered'));
+  events.on('messages.delivery-failed', (tx, e) => signal(tx, e, 'failed', { lastFailureCode: e.code }));
+  events.on('messages.reply-received', (tx, e) => signal(tx, e, 'replies', { lastReplyAt: e.at }));
 
   /** Re-scores every contact of a tenant, page by page, each page its own transaction. */
   async function rescoreAll(options: { tenantId: string; onProgress?: (done: number) => Promise<void> }) {

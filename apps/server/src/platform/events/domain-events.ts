@@ -11,6 +11,17 @@ export type DomainEventMap = {
   'contacts.changed': { tenantId: string; contactIds: string[] };
   /** A whole tenant's contacts need recomputing (e.g. its scoring rules changed). */
   'contacts.rescore-all': { tenantId: string };
+  /**
+   * A channel learned whether a number is reachable on it: a WhatsApp Web `onWhatsApp` check, a
+   * BlueBubbles iMessage availability check, or a provider error such as WhatsApp 131026.
+   */
+  'contacts.number-checked': { tenantId: string; contactId: string; channel: 'whatsapp' | 'imessage'; reachable: boolean; source: string };
+  /** A message to a contact reached the device (delivered or read). */
+  'messages.delivered': { tenantId: string; contactId: string; channel: string };
+  /** A message to a contact failed, with the provider's code. */
+  'messages.delivery-failed': { tenantId: string; contactId: string; channel: string; code: string };
+  /** The contact wrote back. */
+  'messages.reply-received': { tenantId: string; contactId: string; channel: string; at: Date };
 };
 
 type Listener<K extends keyof DomainEventMap> = (tx: Tx, event: DomainEventMap[K]) => Promise<void>;
