@@ -62,7 +62,7 @@ describe('scores', () => {
       'valid mobile 40',
       'on WhatsApp: no -15',
       'no consent yet 0',
-      '1 failed deliveries -10',
+      '1 failed delivery -10',
       'has replied 15',
     ]);
     expect(now.scores.contactability).toBe(30);
