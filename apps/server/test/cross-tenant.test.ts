@@ -4,6 +4,7 @@ import { startTestApp, type TestApp, type TestClient } from './harness';
 import { buildSignedInUser, buildUser, type TestTenant, type TestUser } from './factories';
 import { apiKeys, roles, users } from '../src/modules/identity/identity.tables';
 import { backgroundTasks } from '../src/platform/jobs/tasks.tables';
+import { googleConnections } from '../src/modules/contacts/google/google.tables';
 import { blacklist, consentEvents, contactImports, contacts, householdMembers, segments, validationEvents } from '../src/modules/contacts/contacts.tables';
 
 /**
@@ -118,6 +119,16 @@ const FIXTURES: Record<string, FixtureFactory> = {
         t.db.withTenant(owner.tenantId, (tx) =>
           row(tx.select().from(contactImports).where(and(eq(contactImports.tenantId, owner.tenantId), eq(contactImports.id, preview.import.id)))),
         ),
+    };
+  },
+  '/api/v1/google/connections/:id': async (owner) => {
+    const [conn] = await t.db.withTenant(owner.tenantId, (tx) =>
+      tx.insert(googleConnections).values({ tenantId: owner.tenantId, userId: owner.id, email: 'victim@gmail.com', refreshToken: 'x' }).returning(),
+    );
+    return {
+      params: { id: conn!.id },
+      snapshot: () =>
+        t.db.withTenant(owner.tenantId, (tx) => row(tx.select().from(googleConnections).where(and(eq(googleConnections.tenantId, owner.tenantId), eq(googleConnections.id, conn!.id))))),
     };
   },
 };

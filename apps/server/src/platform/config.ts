@@ -24,6 +24,11 @@ const EnvSchema = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
   /** Per address and process, on sign-in and setup routes, before the per-account limits. */
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+  GOOGLE_CLIENT_ID: z.string().min(1).optional(),
+  GOOGLE_CLIENT_SECRET: z.string().min(1).optional(),
+  GOOGLE_AUTH_URL: z.url().default('https://accounts.google.com/o/oauth2/v2/auth'),
+  GOOGLE_TOKEN_URL: z.url().default('https://oauth2.googleapis.com/token'),
+  GOOGLE_PEOPLE_API_URL: z.url().transform((v) => v.replace(/\/+$/, '')).default('https://people.googleapis.com'),
   TRUST_PROXY: z
     .enum(['true', 'false'])
     .default('false')
@@ -42,6 +47,8 @@ export type Config = {
   bodyLimit: number;
   trustProxy: boolean;
   authRateLimitPerMinute: number;
+  /** Google Contacts sync; absent client id/secret: the feature says it is not configured. */
+  google: { clientId: string | undefined; clientSecret: string | undefined; authUrl: string; tokenUrl: string; peopleApiUrl: string };
 };
 
 export class ConfigError extends Error {
@@ -72,5 +79,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: e.BODY_LIMIT_BYTES,
     trustProxy: e.TRUST_PROXY,
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
+    google: {
+      clientId: e.GOOGLE_CLIENT_ID,
+      clientSecret: e.GOOGLE_CLIENT_SECRET,
+      authUrl: e.GOOGLE_AUTH_URL,
+      tokenUrl: e.GOOGLE_TOKEN_URL,
+      peopleApiUrl: e.GOOGLE_PEOPLE_API_URL,
+    },
   };
 }

@@ -11,6 +11,8 @@ import { createValidationService } from './validation.service';
 import { createHouseholdService } from './household.service';
 import { createBulkService } from './bulk.service';
 import { contactActionsRoutes } from './validation.routes';
+import { createGoogleService } from './google/google.service';
+import { googleRoutes } from './google/google.routes';
 
 export { normalizePhone, phoneKey, type NormalizedPhone } from './phone';
 export { recordConsent, addToBlacklist } from './consent.service';
@@ -29,15 +31,20 @@ export function contactsModule(deps: ModuleDeps) {
   const household = createHouseholdService(deps);
   const bulk = createBulkService(deps);
   deps.jobs.define(bulk.bulkJob);
+  const google = createGoogleService(deps);
+  deps.jobs.define(google.syncJob);
+  deps.jobs.define(google.syncAllJob);
   return {
     contacts,
     imports,
     validation,
     bulk,
+    google,
     routes: async (app: HttpServer) => {
       await app.register(contactsRoutes({ contacts, consent, segments }));
       await app.register(importRoutes({ ...deps, imports, exports, segments }));
       await app.register(contactActionsRoutes({ contacts, validation, household, bulk }));
+      await app.register(googleRoutes({ google }));
     },
   };
 }

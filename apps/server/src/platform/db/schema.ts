@@ -7,3 +7,4 @@ export * from '../http/idempotency.tables';
 export * from '../storage/blobs.tables';
 export * from '../../modules/contacts/contacts.tables';
 export * from '../../modules/scoring/scoring.tables';
+export * from '../../modules/contacts/google/google.tables';

@@ -21,7 +21,17 @@ type Existing = { id: string; phoneKey: string | null; email: string | null; imp
  */
 export async function writeBatch(
   tx: Tx,
-  options: { tenantId: string; importId: string; mode: ImportMode; candidates: Candidate[]; issues: Issue[]; consent: ImportConsent | null; userId: string | null },
+  options: {
+    tenantId: string;
+    /** The import these rows come from (rows repeating an earlier batch of it are duplicates); null for a sync. */
+    importId: string | null;
+    mode: ImportMode;
+    candidates: Candidate[];
+    issues: Issue[];
+    consent: ImportConsent | null;
+    userId: string | null;
+    source?: string;
+  },
 ): Promise<{ counts: BatchCounts; contactIds: string[] }> {
   const { tenantId, importId, mode } = options;
   const issues = [...options.issues];
@@ -62,7 +72,7 @@ export async function writeBatch(
     if (c.email) seenEmails.add(c.email);
     const match = (c.phoneKey ? byKey.get(c.phoneKey) : undefined) ?? (mode !== 'file-only' && c.email ? byEmail.get(c.email) : undefined);
     // Earlier batches of this import: a row that repeats one of them is a duplicate in the file.
-    const fromThisFile = match?.importId === importId || (!c.phoneKey && c.email && byEmail.get(c.email)?.importId === importId);
+    const fromThisFile = importId !== null && (match?.importId === importId || (!c.phoneKey && c.email && byEmail.get(c.email)?.importId === importId));
     if (fromThisFile) {
       skip(c, 'duplicate of an earlier row in this file');
       continue;
@@ -85,7 +95,7 @@ export async function writeBatch(
       select ${tenantId}, v.id, v.first_name, v.last_name, v.company, v.phone_raw, v.phone_e164, v.phone_key, v.phone_valid::boolean, v.phone_type,
              v.phone_country, v.email, v.website, v.address,
              case when v.tags = '' then '{}'::text[] else string_to_array(v.tags, ${TAG_SEP}) end,
-             v.attributes, v.search_text, 'import', ${importId}
+             v.attributes, v.search_text, ${options.source ?? 'import'}, ${importId}::uuid
         from unnest(${arr((c) => c.id)}::uuid[], ${arr((c) => c.firstName)}::text[], ${arr((c) => c.lastName)}::text[],
                     ${arr((c) => c.company)}::text[], ${arr((c) => c.phoneRaw)}::text[], ${arr((c) => c.phoneE164)}::text[],
                     ${arr((c) => c.phoneKey)}::text[], ${arr((c) => (c.phoneValid ? 't' : 'f'))}::text[], ${arr((c) => c.phoneType)}::text[],
@@ -157,7 +167,7 @@ export async function writeBatch(
         status: 'opted_in' as const,
         source: consent.source,
         textShown: consent.text ?? null,
-        evidence: { importId, rowNumber: r.c.rowNumber },
+        evidence: importId ? { importId, rowNumber: r.c.rowNumber } : { source: options.source ?? 'import' },
         recordedBy: options.userId,
       }));
       await tx.insert(consentEvents).values(events);
@@ -171,7 +181,7 @@ export async function writeBatch(
     }
   }
 
-  if (issues.length) {
+  if (issues.length && importId) {
     await tx
       .insert(importIssues)
       .values(issues.map((i) => ({ tenantId, importId, rowNumber: i.rowNumber, kind: i.kind, reason: i.reason, data: i.data })))
