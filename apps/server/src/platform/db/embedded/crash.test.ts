@@ -41,7 +41,11 @@ describe('embedded database crash safety', () => {
           }
         }
       });
-      await new Promise((r) => setTimeout(r, 700 + Math.random() * 1500));
+      // Enough writes to matter however loaded the machine is, then a kill at a random moment.
+      const before = acknowledged.length;
+      const deadline = Date.now() + 60_000;
+      while (acknowledged.length - before < 15 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, Math.random() * 500));
       await server.kill();
       stop = true;
       await Promise.all(writers);
@@ -53,7 +57,7 @@ describe('embedded database crash safety', () => {
     const roles = await client.get('/api/v1/roles');
     const stored = new Set<string>(roles.body.items.map((r: { name: string }) => r.name));
     const lost = acknowledged.filter((name) => !stored.has(name));
-    expect(acknowledged.length).toBeGreaterThan(30);
+    expect(acknowledged.length).toBeGreaterThanOrEqual(45);
     expect(lost).toEqual([]);
   }, 240_000);
 });
