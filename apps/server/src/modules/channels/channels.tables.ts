@@ -1,0 +1,63 @@
+import { sql } from 'drizzle-orm';
+import { customType, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { createdAt, id, tenantId, tstz, updatedAt } from '../../platform/db/columns';
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
+
+export type ChannelKind = 'sandbox' | 'whatsapp_cloud' | 'bluebubbles' | 'whatsapp_web';
+export type ChannelStatus = 'active' | 'disabled' | 'error';
+
+/**
+ * A connected channel account (a WhatsApp Cloud number, a BlueBubbles server, a WhatsApp Web
+ * listener, the Sandbox). Secrets live only in `secrets`, encrypted with the installation key.
+ */
+export const channelAccounts = pgTable(
+  'channel_accounts',
+  {
+    tenantId: tenantId(),
+    id: id(),
+    kind: text().$type<ChannelKind>().notNull(),
+    name: text().notNull(),
+    status: text().$type<ChannelStatus>().notNull().default('active'),
+    /** Non-secret settings (phone number id, server URL, throughput, sandbox behaviour…). */
+    settings: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    /** AES-GCM ciphertext of a JSON object of secrets (access token, app secret, password…). */
+    secrets: text(),
+    /** Keyed hash of the secret in the BlueBubbles webhook URL (compared in constant time). */
+    webhookSecretHash: text(),
+    /** What the provider told us about the account: quality rating, messaging tier, capabilities. */
+    providerState: jsonb().$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] })],
+);
+
+export type InboundStatus = 'pending' | 'processed' | 'ignored' | 'dead';
+
+/**
+ * Every webhook, stored as received (the exact bytes) before it is acknowledged, then processed
+ * from here. One row per provider event: a provider's retry of the same event is a duplicate.
+ */
+export const inboundEvents = pgTable(
+  'inbound_events',
+  {
+    tenantId: tenantId(),
+    id: id(),
+    channelId: uuid().notNull(),
+    /** The provider's own id for the delivery (a hash of the body when it has none). */
+    providerEventId: text().notNull(),
+    body: bytea().notNull(),
+    headers: jsonb().$type<Record<string, string>>().notNull().default({}),
+    status: text().$type<InboundStatus>().notNull().default('pending'),
+    attempts: integer().notNull().default(0),
+    error: text(),
+    receivedAt: tstz().notNull().defaultNow(),
+    processedAt: tstz(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    uniqueIndex('inbound_events_channel_event_key').on(t.tenantId, t.channelId, t.providerEventId),
+    index('inbound_events_pending_idx').on(t.tenantId, t.status, t.receivedAt).where(sql`${t.status} in ('pending', 'dead')`),
+  ],
+);
