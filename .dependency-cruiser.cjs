@@ -13,6 +13,7 @@ const LAYERS = {
   identity: ['tenants', 'audit'],
   contacts: ['identity', 'tenants', 'audit'],
   scoring: ['contacts', 'identity', 'tenants', 'audit'],
+  channels: ['identity', 'tenants', 'audit'],
 };
 
 module.exports = {

@@ -3,6 +3,7 @@ import { maintenanceJob } from './platform/jobs/maintenance';
 import { identityModule } from './modules/identity';
 import { contactsModule } from './modules/contacts';
 import { scoringModule } from './modules/scoring';
+import { channelsModule } from './modules/channels';
 
 /**
  * Every module of the product, built from the shared dependencies. Building registers their jobs
@@ -13,7 +14,8 @@ export function createModules(deps: ModuleDeps) {
   const identity = identityModule(deps);
   const contacts = contactsModule(deps);
   const scoring = scoringModule(deps);
-  return { identity, contacts, scoring };
+  const channels = channelsModule(deps);
+  return { identity, contacts, scoring, channels };
 }
 
 export type Modules = ReturnType<typeof createModules>;

@@ -5,6 +5,7 @@ import { buildSignedInUser, buildUser, type TestTenant, type TestUser } from './
 import { apiKeys, roles, users } from '../src/modules/identity/identity.tables';
 import { backgroundTasks } from '../src/platform/jobs/tasks.tables';
 import { googleConnections } from '../src/modules/contacts/google/google.tables';
+import { channelAccounts } from '../src/modules/channels/channels.tables';
 import { blacklist, consentEvents, contactImports, contacts, householdMembers, segments, validationEvents } from '../src/modules/contacts/contacts.tables';
 
 /**
@@ -129,6 +130,15 @@ const FIXTURES: Record<string, FixtureFactory> = {
       params: { id: conn!.id },
       snapshot: () =>
         t.db.withTenant(owner.tenantId, (tx) => row(tx.select().from(googleConnections).where(and(eq(googleConnections.tenantId, owner.tenantId), eq(googleConnections.id, conn!.id))))),
+    };
+  },
+  '/api/v1/channels/:id': async (owner, client) => {
+    const created = await client.post('/api/v1/channels', { kind: 'sandbox', name: 'Victim sandbox' });
+    return {
+      params: { id: created.body.id },
+      body: { name: 'Hijacked' },
+      snapshot: () =>
+        t.db.withTenant(owner.tenantId, (tx) => row(tx.select().from(channelAccounts).where(and(eq(channelAccounts.tenantId, owner.tenantId), eq(channelAccounts.id, created.body.id))))),
     };
   },
 };

@@ -4,3 +4,4 @@ export * from './tenants';
 export * from './identity';
 export * from './contacts';
 export * from './scoring';
+export * from './channels';

@@ -8,3 +8,4 @@ export * from '../storage/blobs.tables';
 export * from '../../modules/contacts/contacts.tables';
 export * from '../../modules/scoring/scoring.tables';
 export * from '../../modules/contacts/google/google.tables';
+export * from '../../modules/channels/channels.tables';

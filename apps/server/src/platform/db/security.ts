@@ -122,6 +122,12 @@ CREATE OR REPLACE FUNCTION app_api_key_principal(p_tenant uuid, p_key uuid)
      WHERE k.tenant_id = p_tenant AND k.id = p_key
   $fn$;
 
+-- A webhook names its channel account by id only: find the tenant and what verifies the request.
+CREATE OR REPLACE FUNCTION app_channel_for_webhook(p_channel uuid)
+  RETURNS TABLE (tenant_id uuid, kind text, status text, secrets text, webhook_secret_hash text, settings jsonb)
+  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+  AS $fn$ SELECT c.tenant_id, c.kind, c.status, c.secrets, c.webhook_secret_hash, c.settings FROM channel_accounts c WHERE c.id = p_channel $fn$;
+
 -- For background work that visits every tenant in turn (each visit runs under that tenant).
 CREATE OR REPLACE FUNCTION app_tenant_ids() RETURNS TABLE (id uuid)
   LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
@@ -131,7 +137,7 @@ DO $$
 DECLARE f text;
 BEGIN
   FOREACH f IN ARRAY ARRAY['app_find_login(text)', 'app_setup_required()', 'app_tenant_id_by_slug(text)', 'app_tenant_ids()',
-                           'app_session_principal(uuid,uuid)', 'app_api_key_principal(uuid,uuid)'] LOOP
+                           'app_session_principal(uuid,uuid)', 'app_api_key_principal(uuid,uuid)', 'app_channel_for_webhook(uuid)'] LOOP
     EXECUTE format('ALTER FUNCTION %s OWNER TO ${PLATFORM_ROLE}', f);
     EXECUTE format('REVOKE ALL ON FUNCTION %s FROM PUBLIC', f);
     EXECUTE format('GRANT EXECUTE ON FUNCTION %s TO ${APP_ROLE}', f);

@@ -20,6 +20,11 @@ export type DomainEventMap = {
   'messages.delivered': { tenantId: string; contactId: string; channel: string };
   /** A message to a contact failed, with the provider's code. */
   'messages.delivery-failed': { tenantId: string; contactId: string; channel: string; code: string };
+  /**
+   * A stored webhook was parsed: its items (messages, statuses, errors, account updates, in the
+   * channel's own normalised shape) for the modules that turn them into conversations and messages.
+   */
+  'channels.inbound': { tenantId: string; channelId: string; kind: string; eventId: string; items: unknown[] };
   /** The contact wrote back. */
   'messages.reply-received': { tenantId: string; contactId: string; channel: string; at: Date };
 };

@@ -1,0 +1,139 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { and, eq, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { ModuleDeps } from '../../platform/deps';
+import { AppError } from '../../platform/errors';
+import { defineJob } from '../../platform/jobs/queue';
+import { channelAccounts, inboundEvents, type ChannelKind } from './channels.tables';
+import { verifyMetaSignature } from './whatsapp-cloud/signature';
+import { MalformedPayload, parseWhatsAppWebhook } from './whatsapp-cloud/payload';
+
+type WebhookChannel = { tenant_id: string; kind: ChannelKind; status: string; secrets: string | null; webhook_secret_hash: string | null; settings: Record<string, unknown> };
+
+const KEPT_HEADERS = ['content-type', 'x-hub-signature-256', 'user-agent'];
+
+const sameText = (a: string, b: string) => {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+};
+
+/**
+ * The inbound path: a webhook is verified, stored as received (exact bytes, one row per provider
+ * event) and only then acknowledged; a job processes it from the store. A duplicate delivery finds
+ * its row already there and is acknowledged without a second job. A payload that cannot be read is
+ * kept and dead-lettered, never retried forever and never a crash.
+ */
+export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secrets: string | null }): Record<string, string> }) {
+  const { database, jobs, events, secrets, logger } = deps;
+
+  async function channelFor(channelId: string, kind: ChannelKind): Promise<WebhookChannel> {
+    const [row] = await database.withoutTenant((tx) => tx.execute<WebhookChannel>(sql`select * from app_channel_for_webhook(${channelId})`));
+    if (!row || row.kind !== kind) throw new AppError('not_found', 'Unknown webhook address');
+    return row;
+  }
+
+  async function store(options: { channel: WebhookChannel; channelId: string; providerEventId: string; rawBody: Buffer; headers: Record<string, string | string[] | undefined> }) {
+    const headers = Object.fromEntries(KEPT_HEADERS.flatMap((h) => (typeof options.headers[h] === 'string' ? [[h, options.headers[h] as string]] : [])));
+    const tenantId = options.channel.tenant_id;
+    return database.withTenant(tenantId, async (tx) => {
+      const [row] = await tx
+        .insert(inboundEvents)
+        .values({ tenantId, channelId: options.channelId, providerEventId: options.providerEventId, body: options.rawBody, headers })
+        .onConflictDoNothing()
+        .returning({ id: inboundEvents.id });
+      if (!row) return { stored: false, duplicate: true };
+      // Enqueued in the same transaction: the event exists exactly when its processing is scheduled.
+      await jobs.enqueue(processJob, { eventId: row.id }, { tenantId, tx });
+      return { stored: true, duplicate: false };
+    });
+  }
+
+  /** Meta's subscription handshake: echo `hub.challenge` when the verify token matches. */
+  async function whatsappHandshake(options: { channelId: string; mode?: string; token?: string; challenge?: string }) {
+    const channel = await channelFor(options.channelId, 'whatsapp_cloud');
+    const verifyToken = deps.secretsOf(channel).verifyToken ?? '';
+    if (options.mode !== 'subscribe' || !options.token || !verifyToken || !sameText(options.token, verifyToken)) {
+      throw new AppError('forbidden', 'Verification token mismatch');
+    }
+    return options.challenge ?? '';
+  }
+
+  async function receiveWhatsApp(options: { channelId: string; rawBody: Buffer; headers: Record<string, string | string[] | undefined> }) {
+    const channel = await channelFor(options.channelId, 'whatsapp_cloud');
+    const appSecret = deps.secretsOf(channel).appSecret ?? '';
+    if (!appSecret || !verifyMetaSignature({ rawBody: options.rawBody, header: options.headers['x-hub-signature-256'], appSecret })) {
+      throw new AppError('invalid_signature', 'Invalid X-Hub-Signature-256');
+    }
+    // Meta sends no delivery id and retries the same bytes: the body's hash identifies the delivery.
+    const providerEventId = `sha256:${createHash('sha256').update(options.rawBody).digest('hex')}`;
+    return store({ channel, channelId: options.channelId, providerEventId, rawBody: options.rawBody, headers: options.headers });
+  }
+
+  async function receiveBlueBubbles(options: { channelId: string; secret: string; rawBody: Buffer; headers: Record<string, string | string[] | undefined> }) {
+    const channel = await channelFor(options.channelId, 'bluebubbles');
+    if (!channel.webhook_secret_hash || !secrets.verifyToken(options.secret, channel.webhook_secret_hash)) {
+      throw new AppError('invalid_signature', 'Unknown webhook address');
+    }
+    let providerEventId = `sha256:${createHash('sha256').update(options.rawBody).digest('hex')}`;
+    try {
+      const body = JSON.parse(options.rawBody.toString('utf8')) as { type?: string; data?: { guid?: string } };
+      if (body.type && body.data?.guid) providerEventId = `${body.type}:${body.data.guid}`;
+    } catch {
+      // Stored as it is; the processor dead-letters it.
+    }
+    return store({ channel, channelId: options.channelId, providerEventId, rawBody: options.rawBody, headers: options.headers });
+  }
+
+  async function process(options: { tenantId: string; eventId: string }) {
+    const { tenantId, eventId } = options;
+    return database.withTenant(tenantId, async (tx) => {
+      const [event] = await tx
+        .select({ e: inboundEvents, kind: channelAccounts.kind })
+        .from(inboundEvents)
+        .innerJoin(channelAccounts, and(eq(channelAccounts.tenantId, inboundEvents.tenantId), eq(channelAccounts.id, inboundEvents.channelId)))
+        .where(and(eq(inboundEvents.tenantId, tenantId), eq(inboundEvents.id, eventId)))
+        .for('update', { of: inboundEvents });
+      if (!event || event.e.status === 'processed' || event.e.status === 'dead') return event?.e.status ?? 'missing';
+      const mark = (status: 'processed' | 'ignored' | 'dead', error: string | null = null) =>
+        tx
+          .update(inboundEvents)
+          .set({ status, error, processedAt: new Date(), attempts: sql`${inboundEvents.attempts} + 1` })
+          .where(and(eq(inboundEvents.tenantId, tenantId), eq(inboundEvents.id, eventId)));
+      let items: unknown[];
+      try {
+        if (event.kind === 'whatsapp_cloud') items = parseWhatsAppWebhook(event.e.body);
+        else items = [JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(event.e.body))];
+      } catch (err) {
+        const reason = err instanceof MalformedPayload ? err.message : `unreadable: ${(err as Error).message}`;
+        logger.warn({ eventId, channelId: event.e.channelId, reason }, 'inbound webhook dead-lettered');
+        await mark('dead', reason);
+        return 'dead';
+      }
+      // Account-level updates (number quality, messaging tier, template status) are the channel's own.
+      const account = items.filter((i): i is { kind: 'account'; field: string; value: Record<string, unknown> } => (i as { kind?: string }).kind === 'account');
+      if (account.length) {
+        const state = Object.fromEntries(account.map((a) => [a.field, { ...a.value, receivedAt: event.e.receivedAt.toISOString() }]));
+        await tx
+          .update(channelAccounts)
+          .set({ providerState: sql`${channelAccounts.providerState} || ${JSON.stringify(state)}::jsonb` })
+          .where(and(eq(channelAccounts.tenantId, tenantId), eq(channelAccounts.id, event.e.channelId)));
+      }
+      await events.emit(tx, 'channels.inbound', { tenantId, channelId: event.e.channelId, kind: event.kind, eventId, items });
+      await mark(items.length ? 'processed' : 'ignored');
+      return items.length ? 'processed' : 'ignored';
+    });
+  }
+
+  const processJob = defineJob({
+    name: 'channels.process-inbound',
+    payload: z.object({ eventId: z.uuid() }),
+    retryLimit: 5,
+    retryDelaySeconds: 2,
+    async run(payload, ctx) {
+      return { status: await process({ tenantId: ctx.tenantId!, eventId: payload.eventId }) };
+    },
+  });
+
+  return { whatsappHandshake, receiveWhatsApp, receiveBlueBubbles, process, processJob };
+}

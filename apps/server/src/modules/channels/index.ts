@@ -1,0 +1,23 @@
+import type { ModuleDeps } from '../../platform/deps';
+import type { HttpServer } from '../../platform/http/server';
+import { createChannelsService } from './channels.service';
+import { createInboundService } from './inbound.service';
+import { channelsRoutes } from './channels.routes';
+import { webhookRoutes } from './webhooks.routes';
+
+export { WHATSAPP_ERROR_ACTIONS, errorAction, STATUS_RANK, type WaInbound } from './whatsapp-cloud/payload';
+
+/** Channel accounts, their adapters and the durable inbound path. */
+export function channelsModule(deps: ModuleDeps) {
+  const channels = createChannelsService(deps);
+  const inbound = createInboundService({ ...deps, secretsOf: channels.secretsOf });
+  deps.jobs.define(inbound.processJob);
+  return {
+    channels,
+    inbound,
+    routes: async (app: HttpServer) => {
+      await app.register(channelsRoutes({ channels }));
+      await app.register(webhookRoutes({ inbound }));
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import type { HttpServer } from '../../platform/http/server';
+import type { createInboundService } from './inbound.service';
+
+/**
+ * Provider webhooks. Bodies are kept as raw bytes (signatures are over the exact bytes), requests
+ * carry no cookies (no CSRF check), and the answer comes only after the event is stored.
+ */
+export function webhookRoutes(deps: { inbound: ReturnType<typeof createInboundService> }) {
+  const { inbound } = deps;
+  return async (app: HttpServer) => {
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    const raw = (body: unknown) => (Buffer.isBuffer(body) ? body : Buffer.alloc(0));
+
+    app.get(
+      '/webhooks/whatsapp/:channelId',
+      {
+        config: { csrf: false },
+        schema: {
+          hide: true,
+          params: z.object({ channelId: z.uuid() }),
+          querystring: z.object({ 'hub.mode': z.string().optional(), 'hub.verify_token': z.string().optional(), 'hub.challenge': z.string().max(200).optional() }).loose(),
+        },
+      },
+      async (request, reply) => {
+        const q = request.query;
+        const challenge = await inbound.whatsappHandshake({ channelId: request.params.channelId, mode: q['hub.mode'], token: q['hub.verify_token'], challenge: q['hub.challenge'] });
+        return reply.type('text/plain').send(challenge);
+      },
+    );
+
+    app.post(
+      '/webhooks/whatsapp/:channelId',
+      { config: { csrf: false }, bodyLimit: 3 * 1024 * 1024, schema: { hide: true, params: z.object({ channelId: z.uuid() }) } },
+      async (request, reply) => {
+        const result = await inbound.receiveWhatsApp({ channelId: request.params.channelId, rawBody: raw(request.body), headers: request.headers });
+        return reply.status(200).send({ ok: true, duplicate: result.duplicate });
+      },
+    );
+
+    app.post(
+      '/webhooks/bluebubbles/:channelId/:secret',
+      { config: { csrf: false }, bodyLimit: 3 * 1024 * 1024, schema: { hide: true, params: z.object({ channelId: z.uuid(), secret: z.string().min(16).max(100) }) } },
+      async (request, reply) => {
+        const result = await inbound.receiveBlueBubbles({ channelId: request.params.channelId, secret: request.params.secret, rawBody: raw(request.body), headers: request.headers });
+        return reply.status(200).send({ ok: true, duplicate: result.duplicate });
+      },
+    );
+  };
+}
