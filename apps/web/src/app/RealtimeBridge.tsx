@@ -4,10 +4,12 @@ import { ME_KEY } from '../lib/query-client';
 import { realtime, SESSION_ENDED_EVENT } from '../lib/realtime';
 
 type TaskEvent = { id: string };
+type ImportEvent = { id: string };
 
 /**
  * Connects while the signed-in app is shown and feeds events into the query cache, where screens
- * read them (a background task's progress lands in ['tasks', id], the key a task screen queries).
+ * read them (a background task's progress lands in ['tasks', id], the key a task screen queries; an
+ * import's in ['contact-imports', id]).
  */
 export function RealtimeBridge() {
   const queryClient = useQueryClient();
@@ -16,6 +18,11 @@ export function RealtimeBridge() {
       realtime.subscribe('task.updated', (data) => {
         const task = data as TaskEvent;
         if (task && typeof task.id === 'string') queryClient.setQueryData(['tasks', task.id], task);
+      }),
+      // An import's progress lands where its screen reads it (features/contacts/import/imports.api.ts).
+      realtime.subscribe('contacts.import.updated', (data) => {
+        const imp = data as ImportEvent;
+        if (imp && typeof imp.id === 'string') queryClient.setQueryData(['contact-imports', imp.id], imp);
       }),
       realtime.subscribe(SESSION_ENDED_EVENT, () => void queryClient.invalidateQueries({ queryKey: ME_KEY })),
     ];

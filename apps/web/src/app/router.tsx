@@ -5,9 +5,17 @@ import { AuditPage } from '../features/audit/AuditPage';
 import { CalendarPage } from '../features/calendar/CalendarPage';
 import { CampaignsPage } from '../features/campaigns/CampaignsPage';
 import { ChannelsPage } from '../features/channels/ChannelsPage';
-import { ContactsPage } from '../features/contacts/ContactsPage';
+import { BlacklistPage } from '../features/contacts/blacklist/BlacklistPage';
+import { ContactFieldsPage } from '../features/contacts/ContactFieldsPage';
+import { ContactPage } from '../features/contacts/ContactPage';
+import { ContactsLayout } from '../features/contacts/ContactsLayout';
+import { ContactsListPage } from '../features/contacts/ContactsListPage';
+import { ImportDetailPage } from '../features/contacts/import/ImportDetailPage';
+import { ImportPage } from '../features/contacts/import/ImportPage';
+import { ValidationQueuePage } from '../features/contacts/validation/ValidationQueuePage';
 import { InboxPage } from '../features/inbox/InboxPage';
 import { RolesPage } from '../features/roles/RolesPage';
+import { ScoringPage } from '../features/scoring/ScoringPage';
 import { SecurityPage } from '../features/security/SecurityPage';
 import { SettingsLayout } from '../features/settings/SettingsLayout';
 import { WorkspacePage } from '../features/settings/WorkspacePage';
@@ -28,7 +36,18 @@ export const router = createBrowserRouter([
         children: [
           { index: true, element: <HomeRedirect /> },
           { path: 'inbox', element: <RequirePermission permission="inbox.read"><InboxPage /></RequirePermission> },
-          { path: 'contacts', element: <RequirePermission permission="contacts.read"><ContactsPage /></RequirePermission> },
+          {
+            path: 'contacts',
+            element: <RequirePermission permission="contacts.read"><ContactsLayout /></RequirePermission>,
+            children: [
+              { index: true, element: <ContactsListPage /> },
+              { path: 'import', element: <RequirePermission permission="contacts.import"><ImportPage /></RequirePermission> },
+              { path: 'import/:id', element: <RequirePermission permission="contacts.import"><ImportDetailPage /></RequirePermission> },
+              { path: 'validation', element: <RequirePermission permission="contacts.validate"><ValidationQueuePage /></RequirePermission> },
+              { path: 'blacklist', element: <BlacklistPage /> },
+              { path: ':id', element: <ContactPage /> },
+            ],
+          },
           { path: 'campaigns', element: <RequirePermission permission="campaigns.read"><CampaignsPage /></RequirePermission> },
           { path: 'calendar', element: <RequirePermission permission="calendar.read"><CalendarPage /></RequirePermission> },
           { path: 'channels', element: <RequirePermission permission="channels.read"><ChannelsPage /></RequirePermission> },
@@ -41,6 +60,8 @@ export const router = createBrowserRouter([
               { path: 'users', element: <RequirePermission permission="users.read"><UsersPage /></RequirePermission> },
               { path: 'roles', element: <RequirePermission permission="users.read"><RolesPage /></RequirePermission> },
               { path: 'api-keys', element: <RequirePermission permission="api_keys.manage"><ApiKeysPage /></RequirePermission> },
+              { path: 'scoring', element: <RequirePermission permission="scoring.manage"><ScoringPage /></RequirePermission> },
+              { path: 'contact-fields', element: <RequirePermission permission="settings.manage"><ContactFieldsPage /></RequirePermission> },
               { path: 'audit', element: <RequirePermission permission="audit.read"><AuditPage /></RequirePermission> },
               { path: 'security', element: <SecurityPage /> },
             ],

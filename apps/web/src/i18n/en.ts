@@ -1,3 +1,5 @@
+import { contactsEn } from './contacts.en';
+
 /** English strings. The shape of this object is the shape every other language must have. */
 export const en = {
   common: {
@@ -24,6 +26,7 @@ export const en = {
     requestId: 'Reference: {{id}}',
     loadFailed: 'Could not load this page',
     showPassword: 'Show password',
+    removeTag: 'Remove {{tag}}',
     hidePassword: 'Hide password',
   },
   errors: {
@@ -225,6 +228,8 @@ export const en = {
       users: 'Users',
       roles: 'Roles',
       apiKeys: 'API keys',
+      scoring: 'Scoring',
+      contactFields: 'Contact fields',
       audit: 'Audit log',
       security: 'My account',
     },
@@ -438,6 +443,7 @@ export const en = {
       },
     },
   },
+  ...contactsEn,
 };
 
 type Strings<T> = { [K in keyof T]: T[K] extends string ? string : Strings<T[K]> };

@@ -1,3 +1,4 @@
+import { contactsEs } from './contacts.es';
 import type { Dictionary } from './en';
 
 /** Textos en español (rioplatense neutro: tuteo, sin voseo marcado). */
@@ -26,6 +27,7 @@ export const es: Dictionary = {
     requestId: 'Referencia: {{id}}',
     loadFailed: 'No se pudo cargar esta página',
     showPassword: 'Mostrar contraseña',
+    removeTag: 'Quitar {{tag}}',
     hidePassword: 'Ocultar contraseña',
   },
   errors: {
@@ -227,6 +229,8 @@ export const es: Dictionary = {
       users: 'Usuarios',
       roles: 'Roles',
       apiKeys: 'Claves de API',
+      scoring: 'Puntajes',
+      contactFields: 'Campos de contacto',
       audit: 'Registro de auditoría',
       security: 'Mi cuenta',
     },
@@ -441,4 +445,5 @@ export const es: Dictionary = {
       },
     },
   },
+  ...contactsEs,
 };

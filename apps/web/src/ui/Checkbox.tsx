@@ -44,3 +44,24 @@ export function Checkbox(props: {
     </div>
   );
 }
+
+/** A checkbox without a visible label (a table row's selection); `label` is read to screen readers. */
+export function BareCheckbox(props: { checked: boolean | 'indeterminate'; onCheckedChange: (checked: boolean) => void; label: string; className?: string }) {
+  return (
+    <C.Root
+      checked={props.checked}
+      onCheckedChange={(v) => props.onCheckedChange(v === true)}
+      aria-label={props.label}
+      className={clsx(
+        'focus-ring flex size-4 shrink-0 items-center justify-center rounded-[4px] border border-border-strong bg-surface',
+        'data-[state=checked]:border-primary data-[state=checked]:bg-primary data-[state=indeterminate]:border-primary data-[state=indeterminate]:bg-primary',
+        'text-primary-fg',
+        props.className,
+      )}
+    >
+      <C.Indicator>
+        {props.checked === 'indeterminate' ? <Minus className="size-3" strokeWidth={3} aria-hidden /> : <Check className="size-3" strokeWidth={3} aria-hidden />}
+      </C.Indicator>
+    </C.Root>
+  );
+}

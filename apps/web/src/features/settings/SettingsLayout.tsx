@@ -7,7 +7,15 @@ import { useCan } from '../auth/session';
 
 type SettingsNavItem = {
   to: string;
-  labelKey: 'settings.nav.workspace' | 'settings.nav.users' | 'settings.nav.roles' | 'settings.nav.apiKeys' | 'settings.nav.audit' | 'settings.nav.security';
+  labelKey:
+    | 'settings.nav.workspace'
+    | 'settings.nav.users'
+    | 'settings.nav.roles'
+    | 'settings.nav.apiKeys'
+    | 'settings.nav.scoring'
+    | 'settings.nav.contactFields'
+    | 'settings.nav.audit'
+    | 'settings.nav.security';
   permission: Permission | null;
 };
 
@@ -17,6 +25,8 @@ const SETTINGS_NAV: SettingsNavItem[] = [
   { to: '/settings/users', labelKey: 'settings.nav.users', permission: 'users.read' },
   { to: '/settings/roles', labelKey: 'settings.nav.roles', permission: 'users.read' },
   { to: '/settings/api-keys', labelKey: 'settings.nav.apiKeys', permission: 'api_keys.manage' },
+  { to: '/settings/scoring', labelKey: 'settings.nav.scoring', permission: 'scoring.manage' },
+  { to: '/settings/contact-fields', labelKey: 'settings.nav.contactFields', permission: 'settings.manage' },
   { to: '/settings/audit', labelKey: 'settings.nav.audit', permission: 'audit.read' },
   { to: '/settings/security', labelKey: 'settings.nav.security', permission: null },
 ];
