@@ -1,6 +1,6 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { z } from 'zod';
-import { ChannelConfig, type Channel, type CreateChannelBody } from '@leadmaster/contracts';
+import { ChannelConfig, CreateChannelBody, type Channel } from '@leadmaster/contracts';
 import type { ModuleDeps } from '../../platform/deps';
 import type { Principal } from '../../platform/http/auth';
 import { AppError, notFound } from '../../platform/errors';
@@ -9,7 +9,7 @@ import { actorOf, recordAudit } from '../audit';
 import { channelAccounts, inboundEvents, type ChannelKind } from './channels.tables';
 
 type ChannelRow = typeof channelAccounts.$inferSelect;
-type ParsedCreate = z.output<typeof import('@leadmaster/contracts').CreateChannelBody>;
+type ParsedCreate = z.output<typeof CreateChannelBody>;
 
 /** Which configuration keys are secrets: encrypted at rest, never returned. */
 const SECRET_KEYS: Record<ChannelKind, string[]> = {
@@ -138,5 +138,4 @@ export function createChannelsService(deps: ModuleDeps) {
 }
 
 export type ChannelsService = ReturnType<typeof createChannelsService>;
-export type { CreateChannelBody };
 export const invalidChannel = (message: string) => new AppError('validation_failed', message);
