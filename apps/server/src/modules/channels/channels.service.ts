@@ -1,6 +1,6 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { z } from 'zod';
-import { ChannelConfig, CreateChannelBody, type Channel } from '@leadmaster/contracts';
+import { ChannelConfig, type CreateChannelBody, type Channel } from '@leadmaster/contracts';
 import type { ModuleDeps } from '../../platform/deps';
 import type { Principal } from '../../platform/http/auth';
 import { AppError, notFound } from '../../platform/errors';
