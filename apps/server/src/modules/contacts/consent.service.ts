@@ -154,3 +154,21 @@ export function createConsentService(deps: ModuleDeps & { countryOf(tx: Tx, tena
   return { record, history, listBlacklist, block, unblock };
 }
 
+
+/**
+ * What the inbox calls when an inbound message says "STOP", "BAJA", "no me escriban"…: the opt-out
+ * is recorded for that channel (and for every channel: the person asked not to be contacted) and
+ * the number goes on the blacklist at once, in the caller's transaction, before any next send.
+ */
+export async function recordOptOut(
+  tx: Tx,
+  options: { tenantId: string; contactId: string; channel: ConsentChannel; country: string; phone: string | null; text: string; source: string; at?: Date },
+) {
+  const evidence = { message: options.text.slice(0, 1000) };
+  for (const channel of new Set<ConsentChannel>([options.channel, 'any'])) {
+    await recordConsent(tx, { tenantId: options.tenantId, contactId: options.contactId, channel, status: 'opted_out', source: options.source, text: options.text.slice(0, 2000), evidence, recordedBy: null, ...(options.at ? { at: options.at } : {}) });
+  }
+  if (options.phone) {
+    await addToBlacklist(tx, { tenantId: options.tenantId, phone: options.phone, country: options.country, reason: `opt-out: "${options.text.slice(0, 200)}"`, source: options.source, addedBy: null });
+  }
+}

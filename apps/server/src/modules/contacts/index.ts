@@ -15,7 +15,7 @@ import { createGoogleService } from './google/google.service';
 import { googleRoutes } from './google/google.routes';
 
 export { normalizePhone, phoneKey, type NormalizedPhone } from './phone';
-export { recordConsent, addToBlacklist } from './consent.service';
+export { recordConsent, addToBlacklist, recordOptOut } from './consent.service';
 export type { ScoreDetails, ScoreComponent } from './contacts.tables';
 
 /** Prospects: contacts, consent, blacklist, segments, custom fields, imports and exports. */
