@@ -13,7 +13,7 @@ import { Cleanup, runPendingCleanups } from './lib/cleanup';
 import { createBenchDatabase, databaseKinds, EMBEDDED_LABEL, postgresVersion, redactUrl } from './lib/databases';
 import { describeMachine } from './lib/machine';
 import { productRevision } from './lib/revision';
-import { renderSection, reportPaths, saveResult, writeReport, type RunInfo, type ScenarioResult } from './lib/report';
+import { renderSection, reportPaths, saveResult, writeReport, type Attachment, type RunInfo, type ScenarioResult } from './lib/report';
 import { meets, type Figure, type Row, type Scenario, type ScenarioContext } from './lib/types';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -74,9 +74,20 @@ function toRows(figures: Figure[], database: string): Row[] {
 }
 
 /** Runs one part of a scenario with its own cleanup, which always runs. */
-async function runPart(options: { quick: boolean; notes: Set<string>; part: (ctx: ScenarioContext) => Promise<Row[]> }): Promise<Row[]> {
+async function runPart(options: {
+  quick: boolean;
+  notes: Set<string>;
+  attachments: Attachment[];
+  part: (ctx: ScenarioContext) => Promise<Row[]>;
+}): Promise<Row[]> {
   const cleanup = new Cleanup(log);
-  const ctx: ScenarioContext = { quick: options.quick, log, cleanup, note: (text) => options.notes.add(text) };
+  const ctx: ScenarioContext = {
+    quick: options.quick,
+    log,
+    cleanup,
+    note: (text) => options.notes.add(text),
+    attach: (title, text) => options.attachments.push({ title, text }),
+  };
   try {
     return await options.part(ctx);
   } finally {
@@ -94,6 +105,7 @@ type RunSettings = {
 /** One scenario on every database under test, then its database-independent part. */
 async function runScenario(scenario: Scenario, run: RunSettings): Promise<ScenarioResult> {
   const notes = new Set<string>();
+  const attachments: Attachment[] = [];
   const rows: Row[] = [];
   const databases: string[] = [];
   const loadAtStart = os.loadavg()[0] ?? 0;
@@ -101,6 +113,7 @@ async function runScenario(scenario: Scenario, run: RunSettings): Promise<Scenar
     const part = await runPart({
       quick: run.quick,
       notes,
+      attachments,
       part: async (ctx) => {
         const database = await createBenchDatabase({ kind, adminUrl: run.adminUrl, postgresLabel: run.postgresLabel, cleanup: ctx.cleanup, log });
         log(`${scenario.name} on ${database.label}`);
@@ -112,7 +125,7 @@ async function runScenario(scenario: Scenario, run: RunSettings): Promise<Scenar
   }
   if (scenario.once) {
     log(`${scenario.name}: measurements without a product database`);
-    rows.push(...(await runPart({ quick: run.quick, notes, part: async (ctx) => toRows(await scenario.once!(ctx), EMBEDDED_LABEL) })));
+    rows.push(...(await runPart({ quick: run.quick, notes, attachments, part: async (ctx) => toRows(await scenario.once!(ctx), EMBEDDED_LABEL) })));
   }
   for (const row of rows) if (!databases.includes(row.database)) databases.push(row.database);
   return {
@@ -124,6 +137,7 @@ async function runScenario(scenario: Scenario, run: RunSettings): Promise<Scenar
     databases,
     notes: [...notes],
     rows,
+    ...(attachments.length > 0 ? { attachments } : {}),
   };
 }
 
@@ -163,6 +177,9 @@ async function main(): Promise<number> {
     process.stdout.write(`\n${renderSection(result).join('\n')}\n\n`);
     if (write) await saveResult(paths, result);
   }
+
+  // What scenarios kept for later ones in this run (e.g. a database snapshot) is removed now.
+  await runPendingCleanups();
 
   if (write) {
     await writeReport({ paths, scenarios: SCENARIOS, run: info });

@@ -44,10 +44,10 @@ export type BenchCredentials = { apiKey: string; cookie: string };
 export const BENCH_API_KEY_PERMISSIONS = ['users.read', 'audit.read'];
 
 /**
- * Runs the first-start setup (tenant + owner, which signs the owner in) and creates an API key,
- * exactly as a new installation would over the public API.
+ * Runs the first-start setup (tenant + owner, which signs the owner in) and creates an API key
+ * (`BENCH_API_KEY_PERMISSIONS` unless told otherwise), exactly as a new installation would over the public API.
  */
-export async function provisionBenchTenant(options: { call: HttpCall; origin: string }): Promise<BenchCredentials> {
+export async function provisionBenchTenant(options: { call: HttpCall; origin: string; permissions?: string[] }): Promise<BenchCredentials> {
   const { call, origin } = options;
   const setup = await call({
     method: 'POST',
@@ -66,7 +66,7 @@ export async function provisionBenchTenant(options: { call: HttpCall; origin: st
     method: 'POST',
     path: '/api/v1/api-keys',
     headers: { origin, cookie: session },
-    body: { name: 'bench', permissions: BENCH_API_KEY_PERMISSIONS },
+    body: { name: 'bench', permissions: options.permissions ?? BENCH_API_KEY_PERMISSIONS },
   });
   const token = (created.body as { token?: unknown } | null)?.token;
   if (created.status !== 201 || typeof token !== 'string') {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Figure, Target } from './types';
 
 /** Sampling interval: each sample is the time between two timer ticks, so an idle loop reads ~10 ms. */
 export const EVENT_LOOP_RESOLUTION_MS = 10;
@@ -81,4 +82,31 @@ function watchGaps() {
     previous = now;
   }, EVENT_LOOP_RESOLUTION_MS);
   return { worst: () => worst, longestRunning: () => longestRunning, stop: () => clearInterval(timer) };
+}
+
+/**
+ * The event-loop delay (the spec's figure), then what explains it: how long the main thread ran versus
+ * waited for a CPU in the longest gap, and the longest stretch it ran between two ticks (the stall its
+ * own synchronous work caused, whatever else the machine was doing).
+ */
+export function stallFigures(options: { prefix: string; delay: EventLoopDelay; target?: Target; database?: string }): Figure[] {
+  const { prefix, delay, target } = options;
+  const db = options.database ? { database: options.database } : {};
+  const ms = (name: string, value: number, withTarget = false): Figure => ({
+    name: `${prefix}: ${name}`,
+    value,
+    unit: 'ms',
+    decimals: 1,
+    ...(withTarget && target ? { target } : {}),
+    ...db,
+  });
+  const figures = [ms('max', delay.maxMs, true), ms('p99', delay.p99Ms)];
+  if (delay.worstGap) {
+    figures.push(
+      ms('longest gap, main thread running', delay.worstGap.runningMs),
+      ms('longest gap, main thread waiting for a CPU', delay.worstGap.waitingMs),
+    );
+  }
+  if (delay.longestRunningMs !== null) figures.push(ms('longest main-thread run between two ticks', delay.longestRunningMs, true));
+  return figures;
 }

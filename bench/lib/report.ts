@@ -18,7 +18,11 @@ export type ScenarioResult = {
   databases: string[];
   notes: string[];
   rows: Row[];
+  /** Long texts (query plans, profiles), rendered folded under the table. */
+  attachments?: Attachment[];
 };
+
+export type Attachment = { title: string; text: string };
 
 export type ReportPaths = { resultsDir: string; markdownFile: string };
 
@@ -87,13 +91,28 @@ export function renderSection(result: ScenarioResult, header?: RunInfo): string[
   if (!header || !sameMachine(result.machine, header.machine)) lines.push(`Machine: ${machineLine(result.machine)}.`);
   const load = result.loadAverage;
   lines.push(`1-minute load average ${formatValue(load.start, 2)} at the start, ${formatValue(load.end, 2)} at the end (${result.machine.cores} cores).`);
-  lines.push('', '| Measurement | Database | Value | Target | Result |', '|---|---|--:|---|---|');
+  // The Detail column appears only in sections whose figures carry one.
+  const details = result.rows.some((r) => r.detail);
+  lines.push('', `| Measurement | Database | Value | Target | Result |${details ? ' Detail |' : ''}`, `|---|---|--:|---|---|${details ? '---|' : ''}`);
   for (const row of result.rows) {
     const verdict = row.pass === null ? '' : row.pass ? 'pass' : '**FAIL**';
-    lines.push(`| ${row.name} | ${row.database} | ${formatValue(row.value, row.decimals)}${row.unit ? ` ${row.unit}` : ''} | ${formatTarget(row.target, row.unit)} | ${verdict} |`);
+    const detail = details ? ` ${cellText(row.detail ?? '')} |` : '';
+    lines.push(`| ${row.name} | ${row.database} | ${formatValue(row.value, row.decimals)}${row.unit ? ` ${row.unit}` : ''} | ${formatTarget(row.target, row.unit)} | ${verdict} |${detail}`);
   }
   if (result.notes.length > 0) lines.push('', ...result.notes.map((n) => `- ${n}`));
+  for (const attachment of result.attachments ?? []) {
+    lines.push('', '<details>', `<summary>${escapeHtml(attachment.title)}</summary>`, '', '```text', attachment.text.trimEnd(), '```', '', '</details>');
+  }
   return lines;
+}
+
+/** Text safe inside a Markdown table cell. */
+function cellText(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 function listOf(items: string[]): string {

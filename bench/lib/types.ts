@@ -24,6 +24,8 @@ export type Figure = {
   database?: string;
   /** Digits after the point in the report; chosen from the magnitude when absent. */
   decimals?: number;
+  /** A short text beside the value in the report (the indexes a query plan used, the expected count). */
+  detail?: string;
 };
 
 /** A figure as stored and rendered: the database named and the target judged. */
@@ -37,6 +39,8 @@ export type ScenarioContext = {
   cleanup: Cleanup;
   /** A sentence for the section's notes (settings, caveats); repeated sentences are kept once. */
   note(text: string): void;
+  /** Longer text kept with the results and shown folded under the section's table (query plans, profiles). */
+  attach(title: string, text: string): void;
 };
 
 /**

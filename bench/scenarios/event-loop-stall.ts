@@ -11,9 +11,9 @@ import { startRuntime } from '../../apps/server/src/runtime';
 import { createSql } from '../../apps/server/src/platform/db/database';
 import { APP_ROLE } from '../../apps/server/src/platform/db/security';
 import { expectOk, injectCaller, provisionBenchTenant, type HttpCall } from '../lib/bench-tenant';
-import { EVENT_LOOP_RESOLUTION_MS, measureEventLoop, type EventLoopDelay } from '../lib/event-loop';
+import { EVENT_LOOP_RESOLUTION_MS, measureEventLoop, stallFigures } from '../lib/event-loop';
 import { copyPgliteTemplate } from '../lib/pglite-template';
-import type { Figure, Scenario, ScenarioContext, Target } from '../lib/types';
+import type { Figure, Scenario, ScenarioContext } from '../lib/types';
 
 /** What the spec promises: the embedded database never freezes the server's main thread. */
 const MAX_STALL_MS = 50;
@@ -92,33 +92,6 @@ function startTraffic(options: { call: HttpCall; requests: TrafficRequest[] }) {
       });
     },
   };
-}
-
-/**
- * The event-loop delay (the spec's figure), then what explains it: how long the main thread ran versus
- * waited for a CPU in the longest gap, and the longest stretch it ran between two ticks (the stall its
- * own synchronous work caused, whatever else the machine was doing).
- */
-function stallFigures(options: { prefix: string; delay: EventLoopDelay; target?: Target; database?: string }): Figure[] {
-  const { prefix, delay, target } = options;
-  const db = options.database ? { database: options.database } : {};
-  const ms = (name: string, value: number, withTarget = false): Figure => ({
-    name: `${prefix}: ${name}`,
-    value,
-    unit: 'ms',
-    decimals: 1,
-    ...(withTarget && target ? { target } : {}),
-    ...db,
-  });
-  const figures = [ms('max', delay.maxMs, true), ms('p99', delay.p99Ms)];
-  if (delay.worstGap) {
-    figures.push(
-      ms('longest gap, main thread running', delay.worstGap.runningMs),
-      ms('longest gap, main thread waiting for a CPU', delay.worstGap.waitingMs),
-    );
-  }
-  if (delay.longestRunningMs !== null) figures.push(ms('longest main-thread run between two ticks', delay.longestRunningMs, true));
-  return figures;
 }
 
 function noteSettings(ctx: ScenarioContext, s: Settings) {

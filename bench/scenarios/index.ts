@@ -1,6 +1,9 @@
 import type { Scenario } from '../lib/types';
 import { httpOverhead } from './http-overhead';
 import { eventLoopStall } from './event-loop-stall';
+import { contactsImport } from './contacts-import';
+import { contactsRescore } from './contacts-rescore';
+import { contactsSearch } from './contacts-search';
 
 /** Every scenario, in report order. A new one is a file in this folder plus a line here. */
-export const SCENARIOS: Scenario[] = [httpOverhead, eventLoopStall];
+export const SCENARIOS: Scenario[] = [httpOverhead, eventLoopStall, contactsImport, contactsRescore, contactsSearch];

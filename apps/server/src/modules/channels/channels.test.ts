@@ -135,8 +135,8 @@ describe('WhatsApp webhooks', () => {
     expect(events.every((e) => e.status === 'processed')).toBe(true);
     const forChannel = seen.filter((s) => s.channelId === channel.id);
     expect(forChannel).toHaveLength(2);
-    const first = forChannel.map((f) => f.items[0] as { messageId: string }).find((i) => i.messageId === 'wamid.dup');
-    expect(first).toMatchObject({ kind: 'message', messageId: 'wamid.dup', text: 'hola', from: '5491144445555', profileName: 'Ana' });
+    const first = forChannel.map((f) => f.items[0] as { providerMessageId: string }).find((i) => i.providerMessageId === 'wamid.dup');
+    expect(first).toMatchObject({ kind: 'message', providerMessageId: 'wamid.dup', text: 'hola', from: { phone: '+5491144445555', waId: '5491144445555', name: 'Ana' } });
   });
 
   it('stores and dead-letters signed payloads it cannot read, without a crash or a retry loop', async () => {

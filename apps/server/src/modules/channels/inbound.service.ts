@@ -6,7 +6,8 @@ import { AppError } from '../../platform/errors';
 import { defineJob } from '../../platform/jobs/queue';
 import { channelAccounts, inboundEvents, type ChannelKind } from './channels.tables';
 import { verifyMetaSignature } from './whatsapp-cloud/signature';
-import { MalformedPayload, parseWhatsAppWebhook } from './whatsapp-cloud/payload';
+import { MalformedPayload, parseWhatsAppWebhook, toInboundItems } from './whatsapp-cloud/payload';
+import type { InboundItem } from './inbound-items';
 
 type WebhookChannel = { tenant_id: string; kind: ChannelKind; status: string; secrets: string | null; webhook_secret_hash: string | null; settings: Record<string, unknown> };
 
@@ -100,10 +101,14 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
           .update(inboundEvents)
           .set({ status, error, processedAt: new Date(), attempts: sql`${inboundEvents.attempts} + 1` })
           .where(and(eq(inboundEvents.tenantId, tenantId), eq(inboundEvents.id, eventId)));
-      let items: unknown[];
+      let items: InboundItem[];
       try {
-        if (event.kind === 'whatsapp_cloud') items = parseWhatsAppWebhook(event.e.body);
-        else items = [JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(event.e.body))];
+        if (event.kind === 'whatsapp_cloud') items = toInboundItems(parseWhatsAppWebhook(event.e.body));
+        else {
+          // TODO(adapters): the BlueBubbles parser replaces this.
+          JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(event.e.body));
+          items = [];
+        }
       } catch (err) {
         const reason = err instanceof MalformedPayload ? err.message : `unreadable: ${(err as Error).message}`;
         logger.warn({ eventId, channelId: event.e.channelId, reason }, 'inbound webhook dead-lettered');
@@ -111,7 +116,7 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
         return 'dead';
       }
       // Account-level updates (number quality, messaging tier, template status) are the channel's own.
-      const account = items.filter((i): i is { kind: 'account'; field: string; value: Record<string, unknown> } => (i as { kind?: string }).kind === 'account');
+      const account = items.filter((i) => i.kind === 'account');
       if (account.length) {
         const state = Object.fromEntries(account.map((a) => [a.field, { ...a.value, receivedAt: event.e.receivedAt.toISOString() }]));
         await tx

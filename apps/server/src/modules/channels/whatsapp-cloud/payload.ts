@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { InboundItem } from '../inbound-items';
 
 /**
  * Meta's `whatsapp_business_account` webhook, reduced to what LeadMaster acts on. The shapes follow
@@ -187,4 +188,35 @@ export const WHATSAPP_ERROR_ACTIONS: Record<string, ErrorAction> = {
 
 export function errorAction(code: string | number): ErrorAction {
   return WHATSAPP_ERROR_ACTIONS[String(code)] ?? { action: 'fail', retryable: false, description: 'Failed: see the provider error' };
+}
+
+/** The parsed webhook in the shape every channel shares (see inbound-items.ts). */
+export function toInboundItems(items: WaInbound[]): InboundItem[] {
+  return items.map((i): InboundItem => {
+    switch (i.kind) {
+      case 'message':
+        return {
+          kind: 'message',
+          providerMessageId: i.messageId,
+          direction: 'inbound',
+          from: { phone: `+${i.from.replace(/^\+/, '')}`, waId: i.from, name: i.profileName },
+          service: 'whatsapp',
+          at: i.at,
+          type: i.type,
+          text: i.text,
+          media: i.media
+            ? { providerMediaId: i.media.id, mimeType: i.media.mimeType, fileName: i.media.filename, caption: i.media.caption, voice: i.media.voice, sha256: i.media.sha256 }
+            : null,
+          location: i.location,
+          reaction: i.reaction ? { providerMessageId: i.reaction.messageId, emoji: i.reaction.emoji } : null,
+          replyTo: i.replyTo,
+        };
+      case 'status':
+        return { kind: 'status', providerMessageId: i.messageId, status: i.status, service: 'whatsapp', recipient: i.recipient, at: i.at, error: i.errors[0] ?? null };
+      case 'errors':
+        return { kind: 'errors', errors: i.errors };
+      case 'account':
+        return { kind: 'account', field: i.field, value: i.value };
+    }
+  });
 }
