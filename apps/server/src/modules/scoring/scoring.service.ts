@@ -2,6 +2,7 @@ import { and, eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { ModuleDeps } from '../../platform/deps';
 import type { Tx } from '../../platform/db/database';
+import type { NewContactScoring } from '../../platform/events/domain-events';
 import { defineJob } from '../../platform/jobs/queue';
 import { loadScoringRows, writeScores, type ScoreUpdate } from '../contacts';
 import { contactSignals, scoringSettings, type PotentialRule } from './scoring.tables';
@@ -48,20 +49,48 @@ export async function rescoreContacts(tx: Tx, options: { tenantId: string; rows:
     const s = computeScores(toScoringInput(row, byContact.get(row.id) ?? null), options.rules);
     return { contactId: row.id, contactability: s.contactability, digitalMaturity: s.digitalMaturity, potential: s.potential, details: s.details };
   });
+  // Only the contacts whose scores changed are written.
   await writeScores(tx, { tenantId, updates, at: options.at });
   return updates.length;
+}
+
+/** A contact about to be created has no signals, no channel checks and no other consent than its own. */
+function newContactInput(c: NewContactScoring): ScoringInput {
+  return {
+    phoneValid: c.phoneValid,
+    phoneType: c.phoneType,
+    email: c.email,
+    website: c.website,
+    company: c.company,
+    tags: c.tags,
+    attributes: c.attributes,
+    whatsapp: 'unknown',
+    imessage: 'unknown',
+    blacklisted: c.blacklisted,
+    consent: c.consent,
+    signals: null,
+    fields: { firstName: c.firstName, lastName: c.lastName, company: c.company, email: c.email, website: c.website, source: c.source },
+  };
 }
 
 export function createScoringService(deps: ModuleDeps) {
   const { database, events, clock } = deps;
 
   // Scores follow their inputs in the same transaction: an edit and its new score commit together.
-  events.on('contacts.changed', async (tx, { tenantId, contactIds }) => {
+  events.on('contacts.changed', async (tx, { tenantId, contactIds, scored }) => {
+    if (scored) return;
     const { potentialRules } = await getScoringSettings(tx, tenantId);
     for (let i = 0; i < contactIds.length; i += PAGE) {
       const rows = await loadScoringRows(tx, { tenantId, contactIds: contactIds.slice(i, i + PAGE) });
       await rescoreContacts(tx, { tenantId, rows, rules: potentialRules, at: clock.now() });
     }
+  });
+
+  // New contacts are scored before they are written, so an import writes each row once.
+  events.on('contacts.creating', async (tx, { tenantId, contacts }) => {
+    const { potentialRules } = await getScoringSettings(tx, tenantId);
+    const at = clock.now();
+    for (const c of contacts) c.scores = { ...computeScores(newContactInput(c), potentialRules), at };
   });
 
   /** Delivery history is a contactability input: count it, then re-score that contact. */

@@ -7,8 +7,18 @@ import type { Tx } from '../db/database';
  * events go up: the emitter never imports its listeners.
  */
 export type DomainEventMap = {
-  /** Contacts were created or edited (including consent, blacklist and validation changes). */
-  'contacts.changed': { tenantId: string; contactIds: string[] };
+  /**
+   * Contacts were created or edited (including consent, blacklist and validation changes).
+   * `scored`: their scores were computed before they were written (`contacts.creating`), so there
+   * is nothing to recompute.
+   */
+  'contacts.changed': { tenantId: string; contactIds: string[]; scored?: boolean };
+  /**
+   * New contacts are about to be inserted in bulk (an import batch). A listener fills in each one's
+   * `scores` from its own columns, so the row is written once, with them, instead of inserted and
+   * then updated; a contact left without scores is scored after the insert as any change is.
+   */
+  'contacts.creating': { tenantId: string; contacts: NewContactScoring[] };
   /** A whole tenant's contacts need recomputing (e.g. its scoring rules changed). */
   'contacts.rescore-all': { tenantId: string };
   /**
@@ -27,6 +37,24 @@ export type DomainEventMap = {
   'channels.inbound': { tenantId: string; channelId: string; kind: string; eventId: string; items: unknown[] };
   /** The contact wrote back. */
   'messages.reply-received': { tenantId: string; contactId: string; channel: string; at: Date };
+};
+
+/** A contact about to be created, as scoring reads it, with the slot its scores go in. */
+export type NewContactScoring = {
+  phoneValid: boolean;
+  phoneType: string | null;
+  email: string | null;
+  website: string | null;
+  company: string;
+  firstName: string;
+  lastName: string;
+  source: string;
+  tags: string[];
+  attributes: Record<string, unknown>;
+  blacklisted: boolean;
+  /** Consent per channel recorded with the contact (an import's consent column). */
+  consent: Record<string, 'opted_in' | 'opted_out'>;
+  scores: { contactability: number; digitalMaturity: number; potential: number; details: unknown; at: Date } | null;
 };
 
 type Listener<K extends keyof DomainEventMap> = (tx: Tx, event: DomainEventMap[K]) => Promise<void>;

@@ -140,8 +140,7 @@ export function createGoogleService(deps: ModuleDeps) {
               .map((p, i) => mapRow(personRow(p), processed + i + 1))
               .flatMap((r) => (r.ok === true ? [r.candidate] : []));
             await database.withTenant(tenantId, async (tx) => {
-              const { contactIds } = await writeBatch(tx, { tenantId, importId: null, mode: 'update-existing', candidates, issues: [], consent: null, userId: row.userId, source: 'google' });
-              if (contactIds.length) await deps.events.emit(tx, 'contacts.changed', { tenantId, contactIds });
+              await writeBatch(tx, { tenantId, importId: null, mode: 'update-existing', candidates, issues: [], consent: null, userId: row.userId, source: 'google', events: deps.events });
             });
             processed += page.connections?.length ?? 0;
             await options.onProgress?.(processed);

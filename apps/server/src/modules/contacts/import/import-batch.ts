@@ -1,7 +1,8 @@
-import { and, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, or, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Tx } from '../../../platform/db/database';
-import { consentEvents, consentStates, contacts, importIssues, type ConsentChannel, type ImportMode } from '../contacts.tables';
+import type { DomainEvents, NewContactScoring } from '../../../platform/events/domain-events';
+import { blacklist, consentEvents, consentStates, contacts, importIssues, type ConsentChannel, type ImportMode } from '../contacts.tables';
 import { searchTextOf } from '../contact-filter';
 import type { Candidate } from './import-rows';
 
@@ -17,7 +18,9 @@ type Existing = { id: string; phoneKey: string | null; email: string | null; imp
 /**
  * Writes one batch of an import in the caller's transaction: decides for each row whether it is new,
  * a duplicate inside the file, an existing contact to skip, or one to update (by the mode), then
- * inserts and updates with one statement each. Returns the counts, the issues and the touched ids.
+ * inserts and updates with one statement each, and announces the contacts it wrote. New contacts are
+ * scored before the insert (`contacts.creating`), so each is written once. Returns the counts and
+ * the touched ids.
  */
 export async function writeBatch(
   tx: Tx,
@@ -31,6 +34,8 @@ export async function writeBatch(
     consent: ImportConsent | null;
     userId: string | null;
     source?: string;
+    /** `contacts.creating` before the insert, `contacts.changed` after the batch. */
+    events: DomainEvents;
   },
 ): Promise<{ counts: BatchCounts; contactIds: string[] }> {
   const { tenantId, importId, mode } = options;
@@ -43,15 +48,22 @@ export async function writeBatch(
 
   const keys = [...new Set(options.candidates.map((c) => c.phoneKey).filter((k): k is string => !!k))];
   const emails = [...new Set(options.candidates.map((c) => c.email).filter((e): e is string => !!e))];
+  // Skipping needs only who a row matches; updating merges into the whole existing row.
+  const columns =
+    mode === 'update-existing' ? getTableColumns(contacts) : { id: contacts.id, phoneKey: contacts.phoneKey, email: contacts.email, importId: contacts.importId };
+  // One array parameter each (not one parameter per value): the statement is the same for every batch.
   const existing: Existing[] =
     keys.length || emails.length
       ? await tx
-          .select()
+          .select(columns)
           .from(contacts)
           .where(
             and(
               eq(contacts.tenantId, tenantId),
-              or(keys.length ? inArray(contacts.phoneKey, keys) : undefined, emails.length ? inArray(contacts.email, emails) : undefined),
+              or(
+                keys.length ? sql`${contacts.phoneKey} = any(${sql.param(keys)}::text[])` : undefined,
+                emails.length ? sql`${contacts.email} = any(${sql.param(emails)}::text[])` : undefined,
+              ),
             ),
           )
       : [];
@@ -86,31 +98,82 @@ export async function writeBatch(
   }
 
   const touched: string[] = [];
+  let scoredIds: string[] = [];
   if (inserts.length) {
+    const source = options.source ?? 'import';
+    // Numbers already on the do-not-contact list are marked as such from the start.
+    const insertKeys = [...new Set(inserts.map((c) => c.phoneKey).filter((k): k is string => !!k))];
+    const listed = insertKeys.length
+      ? new Set(
+          (
+            await tx
+              .select({ phoneKey: blacklist.phoneKey })
+              .from(blacklist)
+              .where(and(eq(blacklist.tenantId, tenantId), sql`${blacklist.phoneKey} = any(${sql.param(insertKeys)}::text[])`))
+          ).map((b) => b.phoneKey),
+        )
+      : new Set<string>();
+    const consent = options.consent;
+    const subjects: NewContactScoring[] = inserts.map((c) => ({
+      phoneValid: c.phoneValid,
+      phoneType: c.phoneType,
+      email: c.email,
+      website: c.website,
+      company: c.company,
+      firstName: c.firstName,
+      lastName: c.lastName,
+      source,
+      tags: c.tags,
+      attributes: c.attributes,
+      blacklisted: !!c.phoneKey && listed.has(c.phoneKey),
+      consent: consent && (consent.allRows || c.consent) ? { [consent.channel]: 'opted_in' } : {},
+      scores: null,
+    }));
+    // Scoring (a module above this one) fills in the scores, so each new row is written once.
+    await options.events.emit(tx, 'contacts.creating', { tenantId, contacts: subjects });
+    const scored = subjects.every((s) => s.scores !== null);
+    const details = new Map<string, number>();
+    // Index 0 is outside the array: NULL, for a contact left unscored.
+    const detailOf = (i: number) => {
+      if (!subjects[i]!.scores) return 0;
+      const text = JSON.stringify(subjects[i]!.scores!.details);
+      let n = details.get(text);
+      if (n === undefined) details.set(text, (n = details.size + 1));
+      return n;
+    };
+    const detailIndex = inserts.map((_, i) => detailOf(i));
+    const at = subjects[0]?.scores?.at ?? null;
+
     // Booleans travel as text: postgres.js would type an array of booleans as a single boolean.
-    const arr = <T>(f: (c: (typeof inserts)[number]) => T) => sql.param(inserts.map(f));
+    const arr = <T>(f: (c: (typeof inserts)[number], i: number) => T) => sql.param(inserts.map(f));
+    const score = (f: (s: NonNullable<NewContactScoring['scores']>) => number) => arr((_, i) => (subjects[i]!.scores ? f(subjects[i]!.scores!) : 0));
     const rows = await tx.execute<{ id: string }>(sql`
       insert into ${contacts} (tenant_id, id, first_name, last_name, company, phone_raw, phone_e164, phone_key, phone_valid, phone_type,
-                               phone_country, email, website, address, tags, attributes, search_text, source, import_id)
+                               phone_country, email, website, address, tags, attributes, search_text, source, import_id, blacklisted,
+                               score_contactability, score_digital_maturity, score_potential, score_details, scored_at)
       select ${tenantId}, v.id, v.first_name, v.last_name, v.company, v.phone_raw, v.phone_e164, v.phone_key, v.phone_valid::boolean, v.phone_type,
              v.phone_country, v.email, v.website, v.address,
              case when v.tags = '' then '{}'::text[] else string_to_array(v.tags, ${TAG_SEP}) end,
-             v.attributes, v.search_text, ${options.source ?? 'import'}, ${importId}::uuid
+             v.attributes, v.search_text, ${source}, ${importId}::uuid, v.blacklisted::boolean,
+             v.contactability, v.digital, v.potential, (${sql.param([...details.keys()])}::jsonb[])[v.detail], ${at ? at.toISOString() : null}::timestamptz
         from unnest(${arr((c) => c.id)}::uuid[], ${arr((c) => c.firstName)}::text[], ${arr((c) => c.lastName)}::text[],
                     ${arr((c) => c.company)}::text[], ${arr((c) => c.phoneRaw)}::text[], ${arr((c) => c.phoneE164)}::text[],
                     ${arr((c) => c.phoneKey)}::text[], ${arr((c) => (c.phoneValid ? 't' : 'f'))}::text[], ${arr((c) => c.phoneType)}::text[],
                     ${arr((c) => c.phoneCountry)}::text[], ${arr((c) => c.email)}::text[], ${arr((c) => c.website)}::text[],
                     ${arr((c) => c.address)}::text[], ${arr((c) => c.tags.join(TAG_SEP))}::text[], ${arr((c) => JSON.stringify(c.attributes))}::jsonb[],
-                    ${arr((c) => c.searchText)}::text[])
+                    ${arr((c) => c.searchText)}::text[], ${arr((_, i) => (subjects[i]!.blacklisted ? 't' : 'f'))}::text[],
+                    ${score((s) => s.contactability)}::smallint[], ${score((s) => s.digitalMaturity)}::smallint[], ${score((s) => s.potential)}::smallint[],
+                    ${sql.param(detailIndex)}::int[])
           as v(id, first_name, last_name, company, phone_raw, phone_e164, phone_key, phone_valid, phone_type, phone_country, email, website,
-               address, tags, attributes, search_text)
+               address, tags, attributes, search_text, blacklisted, contactability, digital, potential, detail)
       on conflict (tenant_id, phone_key) where phone_key is not null do nothing
       returning id`);
     const inserted = new Set(rows.map((r) => r.id));
     counts.inserted = inserted.size;
     // A concurrent edit took the number between our check and the insert.
     for (const c of inserts) if (!inserted.has(c.id)) skip(c, 'phone already belongs to an existing contact');
-    touched.push(...inserted);
+    if (scored) scoredIds = [...inserted];
+    else touched.push(...inserted);
   }
 
   if (updates.length) {
@@ -141,23 +204,22 @@ export async function writeBatch(
           as v(id, first_name, last_name, company, email, website, address, tags, attributes, search_text)
        where c.tenant_id = ${tenantId} and c.id = v.id`);
     counts.updated = merged.length;
-    touched.push(...merged.map((m) => m.id));
-  }
-
-  if (touched.length) {
-    // Numbers already on the do-not-contact list are marked as such from the start.
+    const ids = merged.map((m) => m.id);
+    touched.push(...ids);
     await tx.execute(sql`
       update ${contacts} as c set blacklisted = true
-        from blacklist b
-       where c.tenant_id = ${tenantId} and c.id = any(${sql.param(touched)}::uuid[]) and b.tenant_id = c.tenant_id and b.phone_key = c.phone_key`);
+        from ${blacklist} b
+       where c.tenant_id = ${tenantId} and c.id = any(${sql.param(ids)}::uuid[]) and b.tenant_id = c.tenant_id and b.phone_key = c.phone_key
+         and not c.blacklisted`);
   }
 
+  const written = new Set([...scoredIds, ...touched]);
   if (options.consent) {
     const consent = options.consent;
     const rows = [
       ...inserts.filter((c) => consent.allRows || c.consent).map((c) => ({ contactId: c.id, c })),
       ...updates.filter((u) => consent.allRows || u.candidate.consent).map((u) => ({ contactId: u.target.id, c: u.candidate })),
-    ].filter((r) => touched.includes(r.contactId));
+    ].filter((r) => written.has(r.contactId));
     if (rows.length) {
       const events = rows.map((r) => ({
         tenantId,
@@ -187,5 +249,8 @@ export async function writeBatch(
       .values(issues.map((i) => ({ tenantId, importId, rowNumber: i.rowNumber, kind: i.kind, reason: i.reason, data: i.data })))
       .onConflictDoNothing();
   }
-  return { counts, contactIds: touched };
+  // After the consent rows: a contact scored after the insert sees its consent.
+  if (scoredIds.length) await options.events.emit(tx, 'contacts.changed', { tenantId, contactIds: scoredIds, scored: true });
+  if (touched.length) await options.events.emit(tx, 'contacts.changed', { tenantId, contactIds: touched });
+  return { counts, contactIds: [...scoredIds, ...touched] };
 }

@@ -201,8 +201,7 @@ export function createImportService(deps: ModuleDeps) {
       pendingIssues = [];
       pendingRows = 0;
       row = await database.withTenant(tenantId, async (tx) => {
-        const { counts, contactIds } = await writeBatch(tx, { tenantId, importId, mode: row.mode, candidates, issues, consent, userId: row.createdBy });
-        if (contactIds.length) await events.emit(tx, 'contacts.changed', { tenantId, contactIds });
+        const { counts } = await writeBatch(tx, { tenantId, importId, mode: row.mode, candidates, issues, consent, userId: row.createdBy, events });
         const [updated] = await tx
           .update(contactImports)
           .set({
