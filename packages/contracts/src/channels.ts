@@ -5,6 +5,16 @@ export type ChannelKind = z.infer<typeof ChannelKind>;
 
 const Secret = z.string().trim().min(1).max(2000);
 
+/** The highest rate Meta allows a number that is also used in the WhatsApp Business app. */
+export const SHARED_NUMBER_MAX_MPS = 20;
+
+const ThroughputFields = {
+  /** Messages per second this number may send: 80 by default, up to 1,000; at most (and by default) 20 when shared with the Business app. */
+  messagesPerSecond: z.number().int().min(1).max(1000).optional(),
+  /** The number is also used in the WhatsApp Business app (coexistence): Meta caps it at 20 messages per second. */
+  sharedWithBusinessApp: z.boolean().optional(),
+};
+
 /** Per kind: what creating a channel takes. Secrets are accepted here and never returned. */
 export const ChannelConfig = {
   sandbox: z.strictObject({
@@ -21,8 +31,7 @@ export const ChannelConfig = {
     appSecret: Secret,
     verifyToken: z.string().trim().min(8).max(200),
     apiBaseUrl: z.url().optional(),
-    /** Messages per second this number may send (80 by default, up to 1,000; 20 when shared with the Business app). */
-    throughput: z.number().int().min(1).max(1000).default(80),
+    ...ThroughputFields,
   }),
   bluebubbles: z.strictObject({
     serverUrl: z.url(),
@@ -54,9 +63,45 @@ export const Channel = z.object({
 });
 export type Channel = z.infer<typeof Channel>;
 
+/** Settings that can change after creation, per kind (secrets are replaced by reconnecting). */
+export const ChannelSettingsPatch = {
+  sandbox: ChannelConfig.sandbox.partial(),
+  whatsapp_cloud: z.strictObject({ apiBaseUrl: z.url().optional(), ...ThroughputFields }),
+  bluebubbles: z.strictObject({ serverUrl: z.url().optional(), perLinePerSecond: z.number().min(0.05).max(5).optional(), dailyCap: z.number().int().min(1).max(100_000).optional() }),
+  whatsapp_web: z.strictObject({}),
+} as const;
+
 export const UpdateChannelBody = z.strictObject({
   name: z.string().trim().min(1).max(80).optional(),
   status: z.enum(['active', 'disabled']).optional(),
+  /** Checked against the channel's kind (ChannelSettingsPatch) and merged into its settings. */
+  settings: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** What a connection test learned, or why it failed. */
+export const ChannelTestResult = z.object({
+  ok: z.boolean(),
+  info: z.record(z.string(), z.unknown()).nullable(),
+  error: z.object({ code: z.string(), message: z.string(), retryable: z.boolean() }).nullable(),
+  testedAt: z.string(),
+});
+
+/** A WhatsApp message template as Meta lists it (synced per channel). */
+export const ChannelTemplate = z.object({
+  name: z.string(),
+  language: z.string(),
+  category: z.string(),
+  status: z.string(),
+  quality: z.string().nullable(),
+  providerTemplateId: z.string().nullable(),
+});
+export type ChannelTemplate = z.infer<typeof ChannelTemplate>;
+export const ChannelTemplateList = z.object({ items: z.array(ChannelTemplate), nextCursor: z.null(), syncedAt: z.string().nullable() });
+
+export const SandboxInboundBody = z.strictObject({
+  /** The simulated sender's number (E.164). */
+  from: z.string().trim().regex(/^\+?[1-9]\d{6,14}$/, 'a phone number in international format, e.g. +5491144445555'),
+  text: z.string().min(1).max(4096),
 });
 
 export const InboundEvent = z.object({

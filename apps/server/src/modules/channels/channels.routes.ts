@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Channel, CreateChannelBody, InboundEvent, Ok, page, UpdateChannelBody } from '@leadmaster/contracts';
+import { Channel, ChannelTemplateList, ChannelTestResult, CreateChannelBody, InboundEvent, Ok, page, UpdateChannelBody } from '@leadmaster/contracts';
 import type { HttpServer } from '../../platform/http/server';
 import { principalOf } from '../../platform/http/auth';
 import type { ChannelsService } from './channels.service';
@@ -38,6 +38,21 @@ export function channelsRoutes(deps: { channels: ChannelsService }) {
         await channels.remove({ principal: principalOf(request), channelId: request.params.id });
         return { ok: true as const };
       },
+    );
+    app.post(
+      '/api/v1/channels/:id/test',
+      { config: { auth: { permission: 'channels.manage' } }, schema: { tags: ['channels'], params: IdParams, response: { 200: ChannelTestResult } } },
+      async (request) => channels.testConnection({ principal: principalOf(request), channelId: request.params.id }),
+    );
+    app.get(
+      '/api/v1/channels/:id/templates',
+      { config: { auth: { permission: 'channels.read' } }, schema: { tags: ['channels'], params: IdParams, response: { 200: ChannelTemplateList } } },
+      async (request) => channels.templates({ principal: principalOf(request), channelId: request.params.id }),
+    );
+    app.post(
+      '/api/v1/channels/:id/templates/sync',
+      { config: { auth: { permission: 'channels.manage' } }, schema: { tags: ['channels'], params: IdParams, response: { 200: ChannelTemplateList } } },
+      async (request) => channels.syncTemplates({ principal: principalOf(request), channelId: request.params.id }),
     );
     app.get(
       '/api/v1/channels/inbound-problems',

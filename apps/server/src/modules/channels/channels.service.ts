@@ -1,12 +1,15 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { z } from 'zod';
-import { ChannelConfig, type CreateChannelBody, type Channel } from '@leadmaster/contracts';
+import { ChannelConfig, ChannelSettingsPatch, SHARED_NUMBER_MAX_MPS, type CreateChannelBody, type Channel, type ChannelTemplate } from '@leadmaster/contracts';
 import type { ModuleDeps } from '../../platform/deps';
 import type { Principal } from '../../platform/http/auth';
 import { AppError, notFound } from '../../platform/errors';
 import { randomToken } from '../../platform/crypto/secrets';
 import { actorOf, recordAudit } from '../audit';
 import { channelAccounts, inboundEvents, type ChannelKind } from './channels.tables';
+import { ChannelSendError, type ChannelAdapter } from './adapters/adapter';
+import { createAdapterRegistry } from './channels.adapters';
+import { createWhatsAppCloudAdapter, type WhatsAppCloudSettings } from './whatsapp-cloud/whatsapp-cloud.adapter';
 
 type ChannelRow = typeof channelAccounts.$inferSelect;
 type ParsedCreate = z.output<typeof CreateChannelBody>;
@@ -21,8 +24,25 @@ const SECRET_KEYS: Record<ChannelKind, string[]> = {
 
 export const channelNotFound = () => notFound('Channel');
 
+const issue = (field: string, message: string) => new AppError('validation_failed', `Invalid request: ${field}`, { issues: [{ field, message }] });
+
+/**
+ * A Cloud API number's send rate: 80/s unless set, up to 1,000; a number shared with the WhatsApp
+ * Business app is capped (and defaults) to 20/s, as Meta throttles it.
+ */
+function withThroughput(kind: ChannelKind, settings: Record<string, unknown>, field = 'body.config'): Record<string, unknown> {
+  if (kind !== 'whatsapp_cloud') return settings;
+  const shared = settings.sharedWithBusinessApp === true;
+  const rate = typeof settings.messagesPerSecond === 'number' ? settings.messagesPerSecond : shared ? SHARED_NUMBER_MAX_MPS : 80;
+  if (shared && rate > SHARED_NUMBER_MAX_MPS) {
+    throw issue(`${field}.messagesPerSecond`, `A number shared with the WhatsApp Business app sends at most ${SHARED_NUMBER_MAX_MPS} messages per second`);
+  }
+  return { ...settings, sharedWithBusinessApp: shared, messagesPerSecond: rate };
+}
+
 export function createChannelsService(deps: ModuleDeps) {
   const { database, secrets, config } = deps;
+  const adapters = createAdapterRegistry();
   const base = (origin: string) => config.publicUrl ?? origin;
 
   function webhookUrl(row: ChannelRow, origin: string, bluebubblesSecret?: string): string | null {
@@ -72,7 +92,7 @@ export function createChannelsService(deps: ModuleDeps) {
           tenantId,
           kind: body.kind,
           name: body.name,
-          settings,
+          settings: withThroughput(body.kind, settings),
           secrets: Object.keys(secretValues).length ? secrets.encrypt(JSON.stringify(secretValues)) : null,
           webhookSecretHash: bluebubblesSecret ? secrets.hashToken(bluebubblesSecret) : null,
         })
@@ -100,10 +120,28 @@ export function createChannelsService(deps: ModuleDeps) {
   const get = async (options: { principal: Principal; channelId: string; origin: string }) =>
     present(await load(options.principal.tenantId, options.channelId), options.origin);
 
-  async function update(options: { principal: Principal; channelId: string; changes: { name?: string | undefined; status?: 'active' | 'disabled' | undefined }; origin: string }) {
+  async function update(options: {
+    principal: Principal;
+    channelId: string;
+    changes: { name?: string | undefined; status?: 'active' | 'disabled' | undefined; settings?: Record<string, unknown> | undefined };
+    origin: string;
+  }) {
     const { tenantId } = options.principal;
-    await load(tenantId, options.channelId);
-    const changes = Object.fromEntries(Object.entries(options.changes).filter(([, v]) => v !== undefined));
+    const current = await load(tenantId, options.channelId);
+    const { settings: patch, ...rest } = options.changes;
+    const changes: Record<string, unknown> = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+    if (patch) {
+      const parsed = ChannelSettingsPatch[current.kind].safeParse(patch);
+      if (!parsed.success) {
+        const issues = parsed.error.issues.map((i) => ({ field: ['body', 'settings', ...i.path.map(String)].join('.'), message: i.message }));
+        throw new AppError('validation_failed', `Invalid request: ${issues.map((i) => i.field).join(', ')}`, { issues });
+      }
+      const defined = Object.fromEntries(Object.entries(parsed.data).filter(([, v]) => v !== undefined));
+      // Turning "shared with the Business app" on without a rate means the shared default, not the old rate.
+      const merged = { ...current.settings, ...defined };
+      if (defined.sharedWithBusinessApp === true && defined.messagesPerSecond === undefined) delete merged.messagesPerSecond;
+      changes.settings = withThroughput(current.kind, merged, 'body.settings');
+    }
     if (Object.keys(changes).length === 0) return get(options);
     const [row] = await database.withTenant(tenantId, async (tx) => {
       await recordAudit(tx, { tenantId, actor: actorOf(options.principal), action: 'channel.updated', target: { type: 'channel', id: options.channelId }, details: changes });
@@ -134,7 +172,89 @@ export function createChannelsService(deps: ModuleDeps) {
     );
   }
 
-  return { create, list, get, update, remove, load, secretsOf, problems, configSchema: ChannelConfig };
+  /**
+   * The adapter of a channel account, with its secrets decrypted: how the messaging module sends.
+   * A disabled channel sends nothing.
+   */
+  async function adapterFor(tenantId: string, channelId: string): Promise<ChannelAdapter> {
+    const row = await load(tenantId, channelId);
+    if (row.status === 'disabled') throw new AppError('invalid_state', 'This channel is disabled');
+    return adapters.build({ row, secrets: secretsOf(row) });
+  }
+
+  const saveProviderState = (tenantId: string, channelId: string, state: Record<string, unknown>) =>
+    database.withTenant(tenantId, (tx) =>
+      tx
+        .update(channelAccounts)
+        .set({ providerState: sql`${channelAccounts.providerState} || ${JSON.stringify(state)}::jsonb` })
+        .where(and(eq(channelAccounts.tenantId, tenantId), eq(channelAccounts.id, channelId))),
+    );
+
+  /** Tries the credentials against the provider; the answer (and its time) is kept on the channel. */
+  async function testConnection(options: { principal: Principal; channelId: string }) {
+    const { tenantId } = options.principal;
+    const row = await load(tenantId, options.channelId);
+    const testedAt = deps.clock.now().toISOString();
+    let result: { ok: boolean; info: Record<string, unknown> | null; error: { code: string; message: string; retryable: boolean } | null; testedAt: string };
+    try {
+      const info = await adapters.build({ row, secrets: secretsOf(row) }).testConnection();
+      result = { ok: true, info, error: null, testedAt };
+    } catch (err) {
+      if (!(err instanceof ChannelSendError)) throw err;
+      result = { ok: false, info: null, error: { code: err.code, message: err.message, retryable: err.retryable }, testedAt };
+    }
+    await saveProviderState(tenantId, row.id, { connectionTest: result });
+    return result;
+  }
+
+  function cloudAdapter(row: typeof channelAccounts.$inferSelect) {
+    if (row.kind !== 'whatsapp_cloud') throw new AppError('invalid_state', 'Only WhatsApp Cloud API channels have message templates');
+    return createWhatsAppCloudAdapter({ settings: row.settings as WhatsAppCloudSettings, secrets: secretsOf(row), http: adapters.http });
+  }
+
+  /** The template list as last synced (kept on the channel: tens to hundreds per number). */
+  async function templates(options: { principal: Principal; channelId: string }) {
+    const row = await load(options.principal.tenantId, options.channelId);
+    cloudAdapter(row);
+    const stored = row.providerState.templates as { syncedAt: string; items: ChannelTemplate[] } | undefined;
+    return { items: stored?.items ?? [], nextCursor: null, syncedAt: stored?.syncedAt ?? null };
+  }
+
+  /** Reads every template of the business account from Graph and replaces the stored list. */
+  async function syncTemplates(options: { principal: Principal; channelId: string }) {
+    const { tenantId } = options.principal;
+    const row = await load(tenantId, options.channelId);
+    let items: ChannelTemplate[];
+    try {
+      items = await cloudAdapter(row).listTemplates();
+    } catch (err) {
+      if (!(err instanceof ChannelSendError)) throw err;
+      throw new AppError('invalid_state', `Meta did not give the template list: ${err.message}`, { code: err.code });
+    }
+    const syncedAt = deps.clock.now().toISOString();
+    await saveProviderState(tenantId, row.id, { templates: { syncedAt, items } });
+    return { items, nextCursor: null, syncedAt };
+  }
+
+  return {
+    create,
+    list,
+    get,
+    update,
+    remove,
+    load,
+    secretsOf,
+    problems,
+    adapterFor,
+    testConnection,
+    templates,
+    syncTemplates,
+    saveProviderState,
+    registerAdapter: adapters.register,
+    allowPrivateHostsForTests: adapters.allowPrivateHostsForTests,
+    http: adapters.http,
+    configSchema: ChannelConfig,
+  };
 }
 
 export type ChannelsService = ReturnType<typeof createChannelsService>;

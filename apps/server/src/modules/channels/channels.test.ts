@@ -56,7 +56,7 @@ describe('channel accounts', () => {
     const { client, user } = await buildSignedInUser(t);
     const channel = await cloudChannel(client);
     expect(channel).toMatchObject({ kind: 'whatsapp_cloud', status: 'active', webhookUrl: `http://localhost:80/webhooks/whatsapp/${channel.id}` });
-    expect(channel.settings).toEqual({ phoneNumberId: '106540352242922', businessAccountId: '102290129340398', throughput: 80 });
+    expect(channel.settings).toEqual({ phoneNumberId: '106540352242922', businessAccountId: '102290129340398', messagesPerSecond: 80, sharedWithBusinessApp: false });
     const listed = JSON.stringify((await client.get('/api/v1/channels')).body);
     for (const secret of [ACCESS_TOKEN, APP_SECRET, 'verify-me-please']) expect(listed).not.toContain(secret);
     const [row] = await t.db.withTenant(user.tenantId, (tx) => tx.select().from(channelAccounts).where(eq(channelAccounts.id, channel.id)));

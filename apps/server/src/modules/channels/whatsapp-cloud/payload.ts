@@ -184,6 +184,11 @@ export const WHATSAPP_ERROR_ACTIONS: Record<string, ErrorAction> = {
   '131048': { action: 'pause_campaign', retryable: false, description: 'Spam rate limit hit: pause the campaign and review' },
   '131026': { action: 'not_on_whatsapp', retryable: false, description: 'Undeliverable: the number is not on WhatsApp (or cannot receive)' },
   '131047': { action: 'needs_template', retryable: false, description: 'More than 24 h since the customer wrote: only a template can be sent' },
+  // Every further send on the number would fail the same way: stop and tell a person.
+  '132015': { action: 'pause_campaign', retryable: false, description: 'The template is paused for low quality: pause the campaign and review it' },
+  '132016': { action: 'pause_campaign', retryable: false, description: 'The template was disabled: pause the campaign and choose another' },
+  '131042': { action: 'pause_campaign', retryable: false, description: 'Business payment issue on the WhatsApp account: fix billing in Meta' },
+  '190': { action: 'pause_campaign', retryable: false, description: 'The access token expired or was revoked: reconnect the channel' },
 };
 
 export function errorAction(code: string | number): ErrorAction {

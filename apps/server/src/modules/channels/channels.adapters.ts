@@ -1,0 +1,46 @@
+import { AppError } from '../../platform/errors';
+import { createGuardedFetch } from '../../platform/http/guarded-fetch';
+import type { ChannelAdapter } from './adapters/adapter';
+import type { HttpFactory } from './adapters/transport';
+import type { channelAccounts, ChannelKind } from './channels.tables';
+import { createWhatsAppCloudAdapter, type WhatsAppCloudSettings } from './whatsapp-cloud/whatsapp-cloud.adapter';
+
+export type ChannelRow = typeof channelAccounts.$inferSelect;
+export type AdapterContext = { row: ChannelRow; secrets: Record<string, string>; http: HttpFactory };
+export type AdapterFactory = (context: AdapterContext) => ChannelAdapter;
+
+/**
+ * Which adapter serves each kind of channel. The HTTP ones are built here; adapters that need
+ * more of the module (the Sandbox schedules jobs, WhatsApp Web talks to its session manager)
+ * register themselves when the module is built, so this file imports none of them.
+ */
+export function createAdapterRegistry() {
+  /**
+   * Hosts a test allows to resolve to loopback (its local fakes). Empty in production: nothing
+   * in the configuration sets it, so provider calls only ever reach public addresses.
+   */
+  const allowPrivateHosts: string[] = [];
+  const http: HttpFactory = (policy) => createGuardedFetch({ ...policy, allowPrivateHosts });
+
+  const factories = new Map<ChannelKind, AdapterFactory>([
+    ['whatsapp_cloud', ({ row, secrets, http: h }) => createWhatsAppCloudAdapter({ settings: row.settings as WhatsAppCloudSettings, secrets, http: h })],
+  ]);
+
+  return {
+    http,
+    register(kind: ChannelKind, factory: AdapterFactory) {
+      factories.set(kind, factory);
+    },
+    build(context: Omit<AdapterContext, 'http'>): ChannelAdapter {
+      const factory = factories.get(context.row.kind);
+      if (!factory) throw new AppError('invalid_state', `Channels of kind ${context.row.kind} cannot send or be tested here`);
+      return factory({ ...context, http });
+    },
+    /** TESTS ONLY: let provider calls reach these hosts on loopback (the local fake servers). */
+    allowPrivateHostsForTests(hosts: string[]) {
+      allowPrivateHosts.splice(0, allowPrivateHosts.length, ...hosts);
+    },
+  };
+}
+
+export type AdapterRegistry = ReturnType<typeof createAdapterRegistry>;
