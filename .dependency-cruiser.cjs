@@ -14,6 +14,7 @@ const LAYERS = {
   contacts: ['identity', 'tenants', 'audit'],
   scoring: ['contacts', 'identity', 'tenants', 'audit'],
   channels: ['identity', 'tenants', 'audit'],
+  messaging: ['channels', 'contacts', 'identity', 'tenants', 'audit'],
 };
 
 module.exports = {

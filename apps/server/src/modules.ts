@@ -4,6 +4,7 @@ import { identityModule } from './modules/identity';
 import { contactsModule } from './modules/contacts';
 import { scoringModule } from './modules/scoring';
 import { channelsModule } from './modules/channels';
+import { messagingModule } from './modules/messaging';
 
 /**
  * Every module of the product, built from the shared dependencies. Building registers their jobs
@@ -15,7 +16,8 @@ export function createModules(deps: ModuleDeps) {
   const contacts = contactsModule(deps);
   const scoring = scoringModule(deps);
   const channels = channelsModule(deps);
-  return { identity, contacts, scoring, channels };
+  const messaging = messagingModule({ ...deps, adapterFor: (tenantId, channelId) => channels.channels.adapterFor(tenantId, channelId) });
+  return { identity, contacts, scoring, channels, messaging };
 }
 
 export type Modules = ReturnType<typeof createModules>;

@@ -50,6 +50,8 @@ export async function startRuntime(options: {
     }
     await jobs.start({ work: options.work });
     closers.push(() => jobs.stop());
+    // Long-lived provider connections (WhatsApp Web sessions) live where background work runs.
+    if (options.work) closers.push(modules.channels.whatsappWeb.startSessions());
     const http = options.http ? await buildApp(deps, modules) : null;
     if (http) closers.push(() => http.app.close());
     return {

@@ -6,6 +6,9 @@ import { apiKeys, roles, users } from '../src/modules/identity/identity.tables';
 import { backgroundTasks } from '../src/platform/jobs/tasks.tables';
 import { googleConnections } from '../src/modules/contacts/google/google.tables';
 import { channelAccounts } from '../src/modules/channels/channels.tables';
+import { whatsappWebSessions } from '../src/modules/channels/whatsapp-web/whatsapp-web.tables';
+import { conversations, messages } from '../src/modules/messaging/messaging.tables';
+import { putBlob } from '../src/platform/storage/blobs';
 import { blacklist, consentEvents, contactImports, contacts, householdMembers, segments, validationEvents } from '../src/modules/contacts/contacts.tables';
 
 /**
@@ -130,6 +133,64 @@ const FIXTURES: Record<string, FixtureFactory> = {
       params: { id: conn!.id },
       snapshot: () =>
         t.db.withTenant(owner.tenantId, (tx) => row(tx.select().from(googleConnections).where(and(eq(googleConnections.tenantId, owner.tenantId), eq(googleConnections.id, conn!.id))))),
+    };
+  },
+  // Before '/api/v1/channels/:id': the first matching prefix wins. A session waiting for a scan, so
+  // its own tenant gets the QR and the other gets 404.
+  '/api/v1/channels/:id/session': async (owner, client) => {
+    const created = await client.post('/api/v1/channels', { kind: 'whatsapp_web', name: 'Victim listener' });
+    await t.db.withTenant(owner.tenantId, (tx) =>
+      tx.insert(whatsappWebSessions).values({ tenantId: owner.tenantId, channelId: created.body.id, state: 'QR_REQUIRED', qr: t.runtime.deps.secrets.encrypt('2@victim-qr') }),
+    );
+    return {
+      params: { id: created.body.id },
+      snapshot: () =>
+        t.db.withTenant(owner.tenantId, async (tx) => ({
+          channel: await row(tx.select().from(channelAccounts).where(and(eq(channelAccounts.tenantId, owner.tenantId), eq(channelAccounts.id, created.body.id)))),
+          session: await row(tx.select().from(whatsappWebSessions).where(and(eq(whatsappWebSessions.tenantId, owner.tenantId), eq(whatsappWebSessions.channelId, created.body.id)))),
+        })),
+    };
+  },
+  '/api/v1/conversations/:id': async (owner, client) => {
+    const contact = await client.post('/api/v1/contacts', { firstName: 'Victim', phone: `+54 9 11 4${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}` });
+    const channel = await client.post('/api/v1/channels', { kind: 'sandbox', name: 'Victim inbox' });
+    const conversation = await client.post('/api/v1/conversations', { contactId: contact.body.id, channelId: channel.body.id });
+    expect(conversation.status, conversation.text).toBe(201);
+    const id = conversation.body.id as string;
+    return {
+      params: { id },
+      body: { pinned: true, status: 'closed' },
+      bodies: { '/messages': { body: 'hijacked reply' }, '/read': {} },
+      snapshot: () =>
+        t.db.withTenant(owner.tenantId, async (tx) => ({
+          conversation: await row(tx.select().from(conversations).where(and(eq(conversations.tenantId, owner.tenantId), eq(conversations.id, id)))),
+          messages: await tx.select().from(messages).where(and(eq(messages.tenantId, owner.tenantId), eq(messages.conversationId, id))),
+        })),
+    };
+  },
+  '/api/v1/messages/:id': async (owner, client) => {
+    const contact = await client.post('/api/v1/contacts', { firstName: 'Victim', phone: `+54 9 11 5${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}` });
+    const channel = await client.post('/api/v1/channels', { kind: 'sandbox', name: 'Victim media' });
+    const conversation = await client.post('/api/v1/conversations', { contactId: contact.body.id, channelId: channel.body.id });
+    const blob = await putBlob(t.db, { tenantId: owner.tenantId, name: 'photo.jpg', contentType: 'image/jpeg', source: [Buffer.from('victim photo')] });
+    const [message] = await t.db.withTenant(owner.tenantId, (tx) =>
+      tx
+        .insert(messages)
+        .values({
+          tenantId: owner.tenantId,
+          conversationId: conversation.body.id,
+          contactId: contact.body.id,
+          channelId: channel.body.id,
+          direction: 'inbound',
+          type: 'image',
+          status: 'received',
+          media: [{ blobId: blob.id, providerMediaId: null, mimeType: 'image/jpeg', fileName: 'photo.jpg', caption: null, voice: false }],
+        })
+        .returning(),
+    );
+    return {
+      params: { id: message!.id, blobId: blob.id },
+      snapshot: () => t.db.withTenant(owner.tenantId, (tx) => row(tx.select().from(messages).where(and(eq(messages.tenantId, owner.tenantId), eq(messages.id, message!.id))))),
     };
   },
   '/api/v1/channels/:id': async (owner, client) => {

@@ -5,3 +5,5 @@ export * from './identity';
 export * from './contacts';
 export * from './scoring';
 export * from './channels';
+export * from './messaging';
+export * from './whatsapp-web';

@@ -8,6 +8,7 @@ import { channelAccounts, inboundEvents, type ChannelKind } from './channels.tab
 import { verifyMetaSignature } from './whatsapp-cloud/signature';
 import { MalformedPayload, parseWhatsAppWebhook, toInboundItems } from './whatsapp-cloud/payload';
 import type { InboundItem } from './inbound-items';
+import { parseStoredEvent as parseWhatsAppWebEvent } from './whatsapp-web/whatsapp-web.inbound';
 
 type WebhookChannel = { tenant_id: string; kind: ChannelKind; status: string; secrets: string | null; webhook_secret_hash: string | null; settings: Record<string, unknown> };
 
@@ -86,6 +87,12 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
     return store({ channel, channelId: options.channelId, providerEventId, rawBody: options.rawBody, headers: options.headers });
   }
 
+  /** A message read off a WhatsApp Web session: stored like a webhook (once per message id), processed from the store. */
+  async function receiveWhatsAppWeb(options: { tenantId: string; channelId: string; providerEventId: string; rawBody: Buffer }) {
+    const channel = { tenant_id: options.tenantId } as WebhookChannel;
+    return store({ channel, channelId: options.channelId, providerEventId: options.providerEventId, rawBody: options.rawBody, headers: {} });
+  }
+
   async function process(options: { tenantId: string; eventId: string }) {
     const { tenantId, eventId } = options;
     return database.withTenant(tenantId, async (tx) => {
@@ -104,6 +111,7 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
       let items: InboundItem[];
       try {
         if (event.kind === 'whatsapp_cloud') items = toInboundItems(parseWhatsAppWebhook(event.e.body));
+        else if (event.kind === 'whatsapp_web') items = parseWhatsAppWebEvent(event.e.body);
         else {
           // TODO(adapters): the BlueBubbles parser replaces this.
           JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(event.e.body));
@@ -140,5 +148,5 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
     },
   });
 
-  return { whatsappHandshake, receiveWhatsApp, receiveBlueBubbles, process, processJob };
+  return { whatsappHandshake, receiveWhatsApp, receiveBlueBubbles, receiveWhatsAppWeb, process, processJob };
 }

@@ -4,6 +4,7 @@ import { createChannelsService } from './channels.service';
 import { createInboundService } from './inbound.service';
 import { channelsRoutes } from './channels.routes';
 import { webhookRoutes } from './webhooks.routes';
+import { whatsappWebModule } from './whatsapp-web';
 
 export { WHATSAPP_ERROR_ACTIONS, errorAction, STATUS_RANK, type WaInbound } from './whatsapp-cloud/payload';
 
@@ -12,12 +13,15 @@ export function channelsModule(deps: ModuleDeps) {
   const channels = createChannelsService(deps);
   const inbound = createInboundService({ ...deps, secretsOf: channels.secretsOf });
   deps.jobs.define(inbound.processJob);
+  const whatsappWeb = whatsappWebModule({ ...deps, channels, inbound });
   return {
     channels,
     inbound,
+    whatsappWeb,
     routes: async (app: HttpServer) => {
       await app.register(channelsRoutes({ channels }));
       await app.register(webhookRoutes({ inbound }));
+      await app.register(whatsappWeb.routes);
     },
   };
 }

@@ -16,6 +16,7 @@ import { googleRoutes } from './google/google.routes';
 
 export { normalizePhone, phoneKey, type NormalizedPhone } from './phone';
 export { recordConsent, addToBlacklist, recordOptOut } from './consent.service';
+export { findOrCreateContactForSender, type ContactForSender } from './channel-contacts';
 export type { ScoreDetails, ScoreComponent } from './contacts.tables';
 
 /** Prospects: contacts, consent, blacklist, segments, custom fields, imports and exports. */

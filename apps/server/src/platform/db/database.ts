@@ -5,6 +5,7 @@ import * as schema from './schema';
 import { APP_ROLE } from './security';
 import { openEmbedded, type OwnerKind } from './embedded/embedded';
 import type { Config } from '../config';
+import { withAfterCommit } from './after-commit';
 
 /**
  * Drizzle prepares a statement only when the query is given a name; otherwise every execution is
@@ -74,6 +75,11 @@ export function createSql(target: DatabaseTarget, options: { max: number; role?:
   return passThroughDatesAndJson('url' in target ? postgres(target.url, opts) : postgres(opts));
 }
 
+/** An after-commit callback failed: the commit stands; the failure must still be seen. */
+function reportAfterCommitError(err: unknown) {
+  process.emitWarning(`after-commit callback failed: ${(err as Error)?.stack ?? String(err)}`);
+}
+
 export function createDatabase(options: {
   target: DatabaseTarget;
   poolSize: number;
@@ -89,11 +95,24 @@ export function createDatabase(options: {
     sql,
     db,
     withTenant: (tenantId, fn) =>
-      db.transaction(async (tx) => {
-        await tx.execute(dsql`select set_config('app.tenant_id', ${tenantId}, true)`);
-        return fn(tx);
-      }),
-    withoutTenant: (fn) => db.transaction(fn),
+      withAfterCommit(
+        (track) =>
+          db.transaction(async (tx) => {
+            track(tx);
+            await tx.execute(dsql`select set_config('app.tenant_id', ${tenantId}, true)`);
+            return fn(tx);
+          }),
+        reportAfterCommitError,
+      ),
+    withoutTenant: (fn) =>
+      withAfterCommit(
+        (track) =>
+          db.transaction(async (tx) => {
+            track(tx);
+            return fn(tx);
+          }),
+        reportAfterCommitError,
+      ),
     close: async () => {
       await sql.end({ timeout: 5 });
       await options.onClose?.();

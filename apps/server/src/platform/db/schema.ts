@@ -9,4 +9,5 @@ export * from '../../modules/contacts/contacts.tables';
 export * from '../../modules/scoring/scoring.tables';
 export * from '../../modules/contacts/google/google.tables';
 export * from '../../modules/channels/channels.tables';
+export * from '../../modules/messaging/messaging.tables';
 export * from '../../modules/channels/whatsapp-web/whatsapp-web.tables';

@@ -35,6 +35,11 @@ export type DomainEventMap = {
    * channel's own normalised shape) for the modules that turn them into conversations and messages.
    */
   'channels.inbound': { tenantId: string; channelId: string; kind: string; eventId: string; items: unknown[] };
+  /**
+   * A message LeadMaster sent moved on (sent, delivered, read, failed, ambiguous): what the
+   * campaign ledger follows. `code` is the provider's error code for a failure.
+   */
+  'messages.status-changed': { tenantId: string; messageId: string; contactId: string; channelId: string; status: string; code: string | null; source: string };
   /** The contact wrote back. */
   'messages.reply-received': { tenantId: string; contactId: string; channel: string; at: Date };
 };

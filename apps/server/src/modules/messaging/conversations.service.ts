@@ -1,0 +1,177 @@
+import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import type { z } from 'zod';
+import type { ConversationListQuery, UpdateConversationBody } from '@leadmaster/contracts';
+import type { Tx } from '../../platform/db/database';
+import type { ModuleDeps } from '../../platform/deps';
+import type { Principal } from '../../platform/http/auth';
+import { AppError, notFound } from '../../platform/errors';
+import { findBlob, readBlob } from '../../platform/storage/blobs';
+import { actorOf, recordAudit } from '../audit';
+import { userBelongsToTenant } from '../identity';
+import { conversations, messages, messagingSettings } from './messaging.tables';
+import { channelKindOf, contactAddress, conversationActivity, selectConversations } from './messaging.repository';
+import { presentConversation, presentMessage } from './messaging.present';
+import { conversationFor, optOutKeywords } from './inbound';
+import { DEFAULT_OPT_OUT_KEYWORDS } from './opt-out';
+import type { Outbound } from './outbound';
+import type { Realtime } from './realtime';
+
+export const conversationNotFound = () => notFound('Conversation');
+
+export function createConversationsService(deps: ModuleDeps & { outbound: Outbound; realtime: Realtime }) {
+  const { database, outbound, realtime } = deps;
+
+  async function loadPresented(tx: Tx, tenantId: string, conversationId: string) {
+    const [row] = await selectConversations(tx, tenantId, eq(conversations.id, conversationId));
+    if (!row) throw conversationNotFound();
+    return presentConversation(row.c, row.contact, row.channelKind);
+  }
+
+  const load = (tenantId: string, conversationId: string) => database.withTenant(tenantId, (tx) => loadPresented(tx, tenantId, conversationId));
+
+  async function list(options: { principal: Principal; query: z.output<typeof ConversationListQuery>; after?: [string, string] }) {
+    const { tenantId, userId } = options.principal;
+    const q = options.query;
+    const where = and(
+      q.status ? eq(conversations.status, q.status) : undefined,
+      q.channelId ? eq(conversations.channelId, q.channelId) : undefined,
+      q.contactId ? eq(conversations.contactId, q.contactId) : undefined,
+      q.assignee === 'me' ? eq(conversations.assigneeId, userId) : q.assignee === 'unassigned' ? isNull(conversations.assigneeId) : q.assignee ? eq(conversations.assigneeId, q.assignee) : undefined,
+      options.after ? sql`(${conversationActivity}, ${conversations.id}) < (${options.after[0]}::timestamptz, ${options.after[1]}::uuid)` : undefined,
+    );
+    const rows = await database.withTenant(tenantId, (tx) =>
+      selectConversations(tx, tenantId, where)
+        .orderBy(desc(conversationActivity), desc(conversations.id))
+        .limit(q.limit + 1),
+    );
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((r) => presentConversation(r.c, r.contact, r.channelKind)),
+      next: rows.length > q.limit && last ? ([new Date(last.activity).toISOString(), last.c.id] as [string, string]) : null,
+    };
+  }
+
+  async function start(options: { principal: Principal; contactId: string; channelId: string }) {
+    const { tenantId } = options.principal;
+    return database.withTenant(tenantId, async (tx) => {
+      if (!(await contactAddress(tx, tenantId, options.contactId))) throw notFound('Contact');
+      if (!(await channelKindOf(tx, tenantId, options.channelId))) throw notFound('Channel');
+      const row = await conversationFor(tx, { tenantId, channelId: options.channelId, contactId: options.contactId });
+      return loadPresented(tx, tenantId, row.id);
+    });
+  }
+
+  async function update(options: { principal: Principal; conversationId: string; changes: z.output<typeof UpdateConversationBody> }) {
+    const { tenantId } = options.principal;
+    const { changes } = options;
+    return database.withTenant(tenantId, async (tx) => {
+      if (changes.assigneeId !== undefined) {
+        if (!options.principal.permissions.has('inbox.assign')) throw new AppError('forbidden', 'Assigning conversations needs the inbox.assign permission');
+        if (changes.assigneeId && !(await userBelongsToTenant(tx, { tenantId, userId: changes.assigneeId }))) throw new AppError('validation_failed', 'Unknown user', { fields: { assigneeId: 'not a user of this tenant' } });
+      }
+      const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
+      const [row] = await tx
+        .update(conversations)
+        .set(set)
+        .where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, options.conversationId)))
+        .returning({ id: conversations.id });
+      if (!row) throw conversationNotFound();
+      if (changes.assigneeId !== undefined) {
+        await recordAudit(tx, { tenantId, actor: actorOf(options.principal), action: 'conversation.assigned', target: { type: 'conversation', id: row.id }, details: { assigneeId: changes.assigneeId } });
+      }
+      realtime.conversationChanged(tx, tenantId, row.id);
+      return loadPresented(tx, tenantId, row.id);
+    });
+  }
+
+  async function markRead(options: { principal: Principal; conversationId: string }) {
+    const { tenantId } = options.principal;
+    return database.withTenant(tenantId, async (tx) => {
+      const [row] = await tx
+        .update(conversations)
+        .set({ unreadCount: 0 })
+        .where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, options.conversationId)))
+        .returning({ id: conversations.id });
+      if (!row) throw conversationNotFound();
+      realtime.conversationChanged(tx, tenantId, row.id);
+      return loadPresented(tx, tenantId, row.id);
+    });
+  }
+
+  async function listMessages(options: { principal: Principal; conversationId: string; limit: number; before?: [string, string] }) {
+    const { tenantId } = options.principal;
+    return database.withTenant(tenantId, async (tx) => {
+      const [conversation] = await tx.select({ id: conversations.id }).from(conversations).where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, options.conversationId)));
+      if (!conversation) throw conversationNotFound();
+      const rows = await tx
+        .select()
+        .from(messages)
+        .where(
+          and(
+            eq(messages.tenantId, tenantId),
+            eq(messages.conversationId, options.conversationId),
+            options.before ? sql`(${messages.createdAt}, ${messages.id}) < (${options.before[0]}::timestamptz, ${options.before[1]}::uuid)` : undefined,
+          ),
+        )
+        .orderBy(desc(messages.createdAt), desc(messages.id))
+        .limit(options.limit + 1);
+      const page = rows.slice(0, options.limit);
+      const last = page.at(-1);
+      return { items: page.map(presentMessage), next: rows.length > options.limit && last ? ([last.createdAt.toISOString(), last.id] as [string, string]) : null };
+    });
+  }
+
+  async function reply(options: { principal: Principal; conversationId: string; body: string; replyToId?: string | undefined }) {
+    const { tenantId, userId } = options.principal;
+    return database.withTenant(tenantId, async (tx) => {
+      const [conversation] = await tx.select().from(conversations).where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, options.conversationId)));
+      if (!conversation) throw conversationNotFound();
+      if (options.replyToId) {
+        const [target] = await tx.select({ id: messages.id }).from(messages).where(and(eq(messages.tenantId, tenantId), eq(messages.id, options.replyToId), eq(messages.conversationId, conversation.id)));
+        if (!target) throw new AppError('validation_failed', 'The message replied to is not in this conversation', { fields: { replyToId: 'not in this conversation' } });
+      }
+      const row = await outbound.queue(tx, {
+        tenantId,
+        contactId: conversation.contactId,
+        channelId: conversation.channelId,
+        body: options.body,
+        source: 'inbox',
+        createdBy: userId,
+        replyToId: options.replyToId ?? null,
+      });
+      return presentMessage(row);
+    });
+  }
+
+  /** Media of a message, when LeadMaster holds a copy. */
+  async function media(options: { principal: Principal; messageId: string; blobId: string }) {
+    const { tenantId } = options.principal;
+    const [message] = await database.withTenant(tenantId, (tx) => tx.select({ media: messages.media }).from(messages).where(and(eq(messages.tenantId, tenantId), eq(messages.id, options.messageId))));
+    const item = message?.media.find((m) => m.blobId === options.blobId);
+    const blob = item ? await findBlob(database, { tenantId, blobId: options.blobId }) : null;
+    if (!item || !blob) throw notFound('Media');
+    return { contentType: blob.contentType, fileName: item.fileName ?? blob.name, size: blob.size, stream: readBlob(database, { tenantId, blobId: options.blobId }) };
+  }
+
+  async function getOptOutKeywords(principal: Principal) {
+    return database.withTenant(principal.tenantId, async (tx) => {
+      const keywords = await optOutKeywords(tx, principal.tenantId);
+      return { keywords: [...keywords], isDefault: keywords === DEFAULT_OPT_OUT_KEYWORDS };
+    });
+  }
+
+  async function setOptOutKeywords(options: { principal: Principal; keywords: string[] | null }) {
+    const { tenantId } = options.principal;
+    const keywords = options.keywords ? [...new Set(options.keywords.map((k) => k.trim()).filter(Boolean))] : null;
+    await database.withTenant(tenantId, async (tx) => {
+      await tx.insert(messagingSettings).values({ tenantId, optOutKeywords: keywords }).onConflictDoUpdate({ target: messagingSettings.tenantId, set: { optOutKeywords: keywords } });
+      await recordAudit(tx, { tenantId, actor: actorOf(options.principal), action: 'messaging.opt_out_keywords_changed', target: { type: 'tenant', id: tenantId }, details: { keywords } });
+    });
+    return getOptOutKeywords(options.principal);
+  }
+
+  return { list, load, start, update, markRead, listMessages, reply, media, getOptOutKeywords, setOptOutKeywords };
+}
+
+export type ConversationsService = ReturnType<typeof createConversationsService>;

@@ -1,0 +1,35 @@
+import type { ModuleDeps } from '../../platform/deps';
+import type { HttpServer } from '../../platform/http/server';
+import type { ChannelAdapter } from '../channels';
+import { createRealtime } from './realtime';
+import { createInboundHandler } from './inbound';
+import { createOutbound } from './outbound';
+import { createMediaFetcher } from './media';
+import { createConversationsService } from './conversations.service';
+import { messagingRoutes } from './messaging.routes';
+
+export type { QueueMessage, Outbound } from './outbound';
+export { matchOptOut, DEFAULT_OPT_OUT_KEYWORDS } from './opt-out';
+
+/**
+ * Conversations and messages: inbound items from the channels become contacts, conversations and
+ * messages; every outbound message (inbox replies, campaigns) goes through one durable path.
+ */
+export function messagingModule(deps: ModuleDeps & { adapterFor(tenantId: string, channelId: string): Promise<ChannelAdapter> }) {
+  let conversations: ReturnType<typeof createConversationsService> | null = null;
+  const realtime = createRealtime({ ...deps, loadConversation: (tenantId, id) => conversations!.load(tenantId, id) });
+  const outbound = createOutbound({ ...deps, realtime });
+  const media = createMediaFetcher(deps);
+  createInboundHandler({ ...deps, realtime, fetchMediaLater: media.fetchLater });
+  conversations = createConversationsService({ ...deps, outbound, realtime });
+  deps.jobs.define(outbound.sendJob);
+  deps.jobs.define(outbound.sweepJob);
+  deps.jobs.define(media.fetchJob);
+  return {
+    outbound,
+    conversations,
+    routes: async (app: HttpServer) => {
+      await app.register(messagingRoutes({ conversations: conversations! }));
+    },
+  };
+}

@@ -1,0 +1,155 @@
+import { sql } from 'drizzle-orm';
+import { boolean, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { createdAt, id, tenantId, tstz, updatedAt } from '../../platform/db/columns';
+import { contacts } from '../contacts/contacts.tables';
+
+export type ConversationStatus = 'active' | 'archived' | 'closed';
+
+/**
+ * One thread between a contact and one channel account. Its counters and last-message fields are
+ * kept in step by the messaging module so the inbox lists without touching messages.
+ */
+export const conversations = pgTable(
+  'conversations',
+  {
+    tenantId: tenantId(),
+    id: id(),
+    contactId: uuid().notNull(),
+    channelId: uuid().notNull(),
+    status: text().$type<ConversationStatus>().notNull().default('active'),
+    assigneeId: uuid(),
+    pinned: boolean().notNull().default(false),
+    unreadCount: integer().notNull().default(0),
+    lastMessageAt: tstz(),
+    lastMessagePreview: text(),
+    lastMessageDirection: text().$type<MessageDirection>(),
+    /** When the contact last wrote: WhatsApp allows free text for 24 h after it. */
+    lastInboundAt: tstz(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    uniqueIndex('conversations_tenant_channel_contact_key').on(t.tenantId, t.channelId, t.contactId),
+    index('conversations_tenant_activity_idx').on(t.tenantId, sql`coalesce(${t.lastMessageAt}, ${t.createdAt}) desc`, t.id.desc()),
+    index('conversations_tenant_contact_idx').on(t.tenantId, t.contactId),
+    // Deleting a contact (a privacy request) deletes its conversations and messages. A removed
+    // channel account keeps its history (no key to channel_accounts): see decision 0010.
+    foreignKey({ columns: [t.tenantId, t.contactId], foreignColumns: [contacts.tenantId, contacts.id], name: 'conversations_contact_fk' }).onDelete('cascade'),
+  ],
+);
+
+export type MessageDirection = 'inbound' | 'outbound';
+/**
+ * queued → sending → sent → delivered → read; failed with a reason. `received` for inbound.
+ * `ambiguous`: the provider may have accepted it but we never learned (a crash or a timeout after
+ * the request left): never resent blindly, settled by a status webhook or by a person.
+ */
+export type MessageStatus = 'queued' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'ambiguous' | 'received';
+
+export type StoredMedia = {
+  /** The copy kept by LeadMaster (outbound uploads, inbound once downloaded). */
+  blobId: string | null;
+  providerMediaId: string | null;
+  mimeType: string | null;
+  fileName: string | null;
+  caption: string | null;
+  voice: boolean;
+};
+
+export type MessageContent =
+  | { type: 'text' }
+  | { type: 'media' }
+  | { type: 'template'; template: { name: string; language: string; parameters: string[] } };
+
+export const messages = pgTable(
+  'messages',
+  {
+    tenantId: tenantId(),
+    id: id(),
+    conversationId: uuid().notNull(),
+    contactId: uuid().notNull(),
+    channelId: uuid().notNull(),
+    direction: text().$type<MessageDirection>().notNull(),
+    /** whatsapp, imessage, sms, sandbox: what it travelled on (BlueBubbles may fall back to SMS). */
+    service: text(),
+    type: text().notNull().default('text'),
+    body: text().notNull().default(''),
+    media: jsonb().$type<StoredMedia[]>().notNull().default([]),
+    /** For a template send: which template and its parameters. */
+    template: jsonb().$type<{ name: string; language: string; parameters: string[] } | null>(),
+    status: text().$type<MessageStatus>().notNull(),
+    providerMessageId: text(),
+    replyToId: uuid(),
+    /** Who asked for it: inbox (a person), campaign, api, channel (an echo of a message sent from the phone). */
+    source: text().notNull().default('inbox'),
+    createdBy: uuid(),
+    errorCode: text(),
+    errorMessage: text(),
+    attempts: integer().notNull().default(0),
+    /** While `sending`: until when the worker that claimed it owns it. */
+    leaseUntil: tstz(),
+    nextAttemptAt: tstz(),
+    /** Provider time for inbound, our time for outbound. */
+    createdAt: createdAt(),
+    sentAt: tstz(),
+    deliveredAt: tstz(),
+    readAt: tstz(),
+    failedAt: tstz(),
+    statusAt: tstz(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    uniqueIndex('messages_tenant_channel_provider_key').on(t.tenantId, t.channelId, t.providerMessageId).where(sql`${t.providerMessageId} is not null`),
+    index('messages_tenant_conversation_idx').on(t.tenantId, t.conversationId, t.createdAt.desc(), t.id.desc()),
+    foreignKey({ columns: [t.tenantId, t.conversationId], foreignColumns: [conversations.tenantId, conversations.id], name: 'messages_conversation_fk' }).onDelete('cascade'),
+    index('messages_tenant_in_flight_idx').on(t.tenantId, t.status, t.leaseUntil).where(sql`${t.status} in ('queued', 'sending')`),
+  ],
+);
+
+/**
+ * Statuses that arrived before the send that caused them was recorded (a webhook can beat the
+ * commit of the send's answer). Applied, then removed, when the message learns its provider id.
+ */
+export const pendingStatuses = pgTable(
+  'message_pending_statuses',
+  {
+    tenantId: tenantId(),
+    channelId: uuid().notNull(),
+    providerMessageId: text().notNull(),
+    status: text().$type<'sent' | 'delivered' | 'read' | 'failed'>().notNull(),
+    at: tstz().notNull(),
+    error: jsonb().$type<{ code: string; title: string; message: string | null } | null>(),
+    receivedAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.channelId, t.providerMessageId, t.status] })],
+);
+
+export type IdentityKind = 'wa_id' | 'lid' | 'handle';
+
+/**
+ * Channel identities that are not a phone number in the contact row: WhatsApp ids, `@lid` ids,
+ * iMessage handles. One person stays one contact however the provider names them.
+ */
+export const contactIdentities = pgTable(
+  'contact_identities',
+  {
+    tenantId: tenantId(),
+    kind: text().$type<IdentityKind>().notNull(),
+    value: text().notNull(),
+    contactId: uuid().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.kind, t.value] }),
+    index('contact_identities_tenant_contact_idx').on(t.tenantId, t.contactId),
+    foreignKey({ columns: [t.tenantId, t.contactId], foreignColumns: [contacts.tenantId, contacts.id], name: 'contact_identities_contact_fk' }).onDelete('cascade'),
+  ],
+);
+
+/** Per-tenant messaging settings: the opt-out keywords (null = the defaults). */
+export const messagingSettings = pgTable('messaging_settings', {
+  tenantId: tenantId().primaryKey(),
+  optOutKeywords: text().array(),
+  updatedAt: updatedAt(),
+});

@@ -1,0 +1,256 @@
+import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import type { Tx } from '../../platform/db/database';
+import type { ModuleDeps } from '../../platform/deps';
+import { AppError } from '../../platform/errors';
+import { defineJob } from '../../platform/jobs/queue';
+import { readBlob } from '../../platform/storage/blobs';
+import { ChannelSendError, type ChannelAdapter, type OutboundSend } from '../channels';
+import { conversations, messages, type StoredMedia } from './messaging.tables';
+import { applyPendingStatuses, conversationFor } from './inbound';
+import { identitiesOf } from './identity';
+import { channelKindOf, contactAddress } from './messaging.repository';
+import { presentMessage, previewOf } from './messaging.present';
+import type { Realtime } from './realtime';
+
+type MessageRow = typeof messages.$inferSelect;
+
+/** How long a worker owns a message it is sending; past it, the outcome is unknown (ambiguous). */
+const LEASE_SECONDS = 120;
+const MAX_ATTEMPTS = 6;
+/** WhatsApp lets a business write free text only within 24 h of the contact's last message. */
+const WHATSAPP_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+export type QueueMessage = {
+  tenantId: string;
+  contactId: string;
+  channelId: string;
+  body?: string;
+  media?: StoredMedia[];
+  template?: { name: string; language: string; parameters: string[] } | null;
+  source: string;
+  createdBy?: string | null;
+  replyToId?: string | null;
+};
+
+export const outsideWindow = () =>
+  new AppError('conflict', 'More than 24 hours since the contact last wrote: WhatsApp only allows an approved template now', { reason: 'outside_whatsapp_window' });
+
+/**
+ * The one durable path out: a message is a row (queued) and a job in the caller's transaction,
+ * then the job claims it with a lease, calls the adapter outside any transaction, and records the
+ * outcome in one transaction that checks it still owns the lease. A crash between the provider's
+ * answer and that commit leaves the message `sending` with an expired lease: the sweeper marks it
+ * `ambiguous` and it is never resent blindly; a status webhook that names it settles it.
+ */
+export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterFor(tenantId: string, channelId: string): Promise<ChannelAdapter> }) {
+  const { database, jobs, events, logger, clock, realtime } = deps;
+
+  async function queue(tx: Tx, message: QueueMessage): Promise<MessageRow> {
+    const { tenantId } = message;
+    const kind = await channelKindOf(tx, tenantId, message.channelId);
+    if (!kind) throw new AppError('not_found', 'Channel not found');
+    const conversation = await conversationFor(tx, { tenantId, channelId: message.channelId, contactId: message.contactId });
+    if (kind === 'whatsapp_cloud' && !message.template) {
+      const last = conversation.lastInboundAt?.getTime() ?? 0;
+      if (clock.now().getTime() - last > WHATSAPP_WINDOW_MS) throw outsideWindow();
+    }
+    const media = message.media ?? [];
+    const type = message.template ? 'template' : media.length ? (media[0]!.mimeType?.split('/')[0] ?? 'document') : 'text';
+    const [row] = await tx
+      .insert(messages)
+      .values({
+        tenantId,
+        conversationId: conversation.id,
+        contactId: message.contactId,
+        channelId: message.channelId,
+        direction: 'outbound',
+        type,
+        body: message.body ?? '',
+        media,
+        template: message.template ?? null,
+        status: 'queued',
+        source: message.source,
+        createdBy: message.createdBy ?? null,
+        replyToId: message.replyToId ?? null,
+        createdAt: clock.now(),
+      })
+      .returning();
+    await tx
+      .update(conversations)
+      .set({ lastMessageAt: row!.createdAt, lastMessagePreview: previewOf(row!), lastMessageDirection: 'outbound' })
+      .where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, conversation.id)));
+    await jobs.enqueue(sendJob, { messageId: row!.id }, { tenantId, tx });
+    realtime.publishAfterCommit(tx, tenantId, 'message.created', presentMessage(row!));
+    realtime.conversationChanged(tx, tenantId, conversation.id);
+    return row!;
+  }
+
+  /** Takes the message for this attempt; null when another worker has it or it is settled. */
+  async function claim(tenantId: string, messageId: string): Promise<MessageRow | null> {
+    const [row] = await database.withTenant(tenantId, (tx) =>
+      tx
+        .update(messages)
+        .set({ status: 'sending', attempts: sql`${messages.attempts} + 1`, leaseUntil: sql`now() + make_interval(secs => ${LEASE_SECONDS})`, nextAttemptAt: null })
+        .where(and(eq(messages.tenantId, tenantId), eq(messages.id, messageId), eq(messages.status, 'queued')))
+        .returning(),
+    );
+    return row ?? null;
+  }
+
+  async function buildSend(tenantId: string, message: MessageRow): Promise<OutboundSend> {
+    const { contact, identities } = await database.withTenant(tenantId, async (tx) => {
+      const contact = await contactAddress(tx, tenantId, message.contactId);
+      return { contact, identities: await identitiesOf(tx, { tenantId, contactIds: [message.contactId] }) };
+    });
+    const handle = identities.find((i) => i.kind === 'handle')?.value ?? null;
+    const waId = identities.find((i) => i.kind === 'wa_id')?.value ?? null;
+    const to = { phoneE164: contact?.phoneE164 ?? null, address: handle ?? waId ?? (contact?.phoneE164 ? null : (contact?.email ?? null)) };
+    if (message.template) return { messageId: message.id, to, content: { type: 'template', template: message.template } };
+    const first = message.media[0];
+    if (first?.blobId) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of readBlob(database, { tenantId, blobId: first.blobId })) chunks.push(chunk as Buffer);
+      return {
+        messageId: message.id,
+        to,
+        content: { type: 'media', media: { data: Buffer.concat(chunks), mimeType: first.mimeType ?? 'application/octet-stream', fileName: first.fileName ?? 'file', voice: first.voice }, caption: message.body || null },
+      };
+    }
+    return { messageId: message.id, to, content: { type: 'text', body: message.body } };
+  }
+
+  /** Records the outcome if this attempt still owns the message (a stale worker commits nothing). */
+  async function settle(tenantId: string, claimed: MessageRow, outcome: (tx: Tx, current: MessageRow) => Promise<MessageRow | null>) {
+    return database.withTenant(tenantId, async (tx) => {
+      const [current] = await tx
+        .select()
+        .from(messages)
+        .where(and(eq(messages.tenantId, tenantId), eq(messages.id, claimed.id), eq(messages.status, 'sending'), eq(messages.attempts, claimed.attempts)))
+        .for('update');
+      if (!current) {
+        logger.warn({ messageId: claimed.id, attempt: claimed.attempts }, 'send outcome arrived after the lease was lost; left to the status webhooks');
+        return null;
+      }
+      const row = await outcome(tx, current);
+      if (row) {
+        realtime.publishAfterCommit(tx, tenantId, 'message.status_updated', { id: row.id, conversationId: row.conversationId, status: row.status, error: row.errorCode ? { code: row.errorCode, message: row.errorMessage } : null, deliveredAt: row.deliveredAt?.toISOString() ?? null, readAt: row.readAt?.toISOString() ?? null });
+        realtime.conversationChanged(tx, tenantId, row.conversationId);
+      }
+      return row;
+    });
+  }
+
+  const update = async (tx: Tx, id: string, tenantId: string, set: Partial<typeof messages.$inferInsert>) =>
+    (await tx.update(messages).set(set).where(and(eq(messages.tenantId, tenantId), eq(messages.id, id))).returning())[0]!;
+
+  const statusChanged = (tx: Tx, row: MessageRow) =>
+    events.emit(tx, 'messages.status-changed', { tenantId: row.tenantId, messageId: row.id, contactId: row.contactId, channelId: row.channelId, status: row.status, code: row.errorCode, source: row.source });
+
+  async function fail(tx: Tx, current: MessageRow, code: string, message: string) {
+    const row = await update(tx, current.id, current.tenantId, { status: 'failed', errorCode: code, errorMessage: message.slice(0, 1000), failedAt: clock.now(), statusAt: clock.now(), leaseUntil: null });
+    await events.emit(tx, 'messages.delivery-failed', { tenantId: row.tenantId, contactId: row.contactId, channel: row.service ?? 'unknown', code });
+    await statusChanged(tx, row);
+    return row;
+  }
+
+  async function send(tenantId: string, messageId: string) {
+    const claimed = await claim(tenantId, messageId);
+    if (!claimed) return { outcome: 'not-claimed' };
+    let adapter: ChannelAdapter;
+    let request: OutboundSend;
+    try {
+      adapter = await deps.adapterFor(tenantId, claimed.channelId);
+      if (!adapter.capabilities.sendText) throw new ChannelSendError({ message: 'This channel does not send messages', code: 'channel_cannot_send', retryable: false });
+      request = await buildSend(tenantId, claimed);
+    } catch (err) {
+      // Nothing left LeadMaster: a failure here is safe to report (or retry) as it is.
+      const known = err instanceof ChannelSendError || err instanceof AppError;
+      const code = err instanceof ChannelSendError ? err.code : err instanceof AppError ? 'channel_unavailable' : 'internal_error';
+      if (!known) {
+        await settle(tenantId, claimed, (tx, current) => update(tx, current.id, tenantId, { status: 'queued', leaseUntil: null }));
+        throw err;
+      }
+      await settle(tenantId, claimed, (tx, current) => fail(tx, current, code, (err as Error).message));
+      return { outcome: 'failed', code };
+    }
+
+    try {
+      const receipt = await adapter.send(request);
+      await settle(tenantId, claimed, async (tx, current) => {
+        const row = await update(tx, current.id, tenantId, { status: 'sent', providerMessageId: receipt.providerMessageId, service: receipt.service, sentAt: clock.now(), statusAt: clock.now(), leaseUntil: null, errorCode: null, errorMessage: null });
+        await statusChanged(tx, row);
+        return applyPendingStatuses(tx, deps, row);
+      });
+      return { outcome: 'sent', providerMessageId: receipt.providerMessageId };
+    } catch (err) {
+      const error =
+        err instanceof ChannelSendError
+          ? err
+          : new ChannelSendError({ message: `unexpected adapter failure: ${(err as Error).message}`, code: 'adapter_error', retryable: false, ambiguous: true });
+      if (error.ambiguous) {
+        await settle(tenantId, claimed, async (tx, current) => {
+          const row = await update(tx, current.id, tenantId, { status: 'ambiguous', errorCode: error.code, errorMessage: error.message.slice(0, 1000), statusAt: clock.now(), leaseUntil: null });
+          await statusChanged(tx, row);
+          return row;
+        });
+        return { outcome: 'ambiguous', code: error.code };
+      }
+      if (error.retryable && claimed.attempts < MAX_ATTEMPTS) {
+        const delay = error.retryAfterSeconds ?? Math.min(300, 2 ** claimed.attempts * 2);
+        await settle(tenantId, claimed, async (tx, current) => {
+          const row = await update(tx, current.id, tenantId, { status: 'queued', errorCode: error.code, errorMessage: error.message.slice(0, 1000), leaseUntil: null, nextAttemptAt: new Date(clock.now().getTime() + delay * 1000) });
+          await jobs.enqueue(sendJob, { messageId: row.id }, { tenantId, tx, startAfterSeconds: delay });
+          return row;
+        });
+        return { outcome: 'retry', code: error.code, inSeconds: delay };
+      }
+      await settle(tenantId, claimed, (tx, current) => fail(tx, current, error.code, error.message));
+      return { outcome: 'failed', code: error.code };
+    }
+  }
+
+  const sendJob = defineJob({
+    name: 'messaging.send',
+    payload: z.object({ messageId: z.uuid() }),
+    retryLimit: 3,
+    retryDelaySeconds: 5,
+    async run(payload, ctx) {
+      return send(ctx.tenantId!, payload.messageId);
+    },
+  });
+
+  /** Sends whose worker vanished (lease expired while `sending`): their outcome is unknown. */
+  async function sweep() {
+    const tenants = await database.sql<{ id: string }[]>`select id from app_tenant_ids()`;
+    let marked = 0;
+    for (const { id: tenantId } of tenants) {
+      marked += await database.withTenant(tenantId, async (tx) => {
+        const rows = await tx
+          .update(messages)
+          .set({ status: 'ambiguous', errorCode: 'worker_lost', errorMessage: 'The worker sending this message stopped before recording the outcome', leaseUntil: null, statusAt: clock.now() })
+          .where(and(eq(messages.tenantId, tenantId), inArray(messages.status, ['sending']), lt(messages.leaseUntil, sql`now()`)))
+          .returning();
+        for (const row of rows) {
+          await statusChanged(tx, row);
+          realtime.publishAfterCommit(tx, tenantId, 'message.status_updated', { id: row.id, conversationId: row.conversationId, status: row.status, error: { code: 'worker_lost', message: row.errorMessage }, deliveredAt: null, readAt: null });
+        }
+        return rows.length;
+      });
+    }
+    return { marked };
+  }
+
+  const sweepJob = defineJob({
+    name: 'messaging.sweep-lost-sends',
+    payload: z.object({}).loose(),
+    cron: '* * * * *',
+    async run() {
+      return sweep();
+    },
+  });
+
+  return { queue, send, sweep, sendJob, sweepJob };
+}
+
+export type Outbound = ReturnType<typeof createOutbound>;

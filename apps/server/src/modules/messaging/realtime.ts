@@ -1,0 +1,23 @@
+import type { Tx } from '../../platform/db/database';
+import { afterCommit } from '../../platform/db/after-commit';
+import type { ModuleDeps } from '../../platform/deps';
+
+/**
+ * Realtime announcements of the messaging module, sent once the change they describe has
+ * committed (SPEC §1.6: `message.created`, `message.status_updated`, `conversation.updated`, `typing`).
+ */
+export function createRealtime(deps: Pick<ModuleDeps, 'bus' | 'logger'> & { loadConversation(tenantId: string, conversationId: string): Promise<unknown> }) {
+  const publish = (tenantId: string, type: string, data: unknown) =>
+    deps.bus.publish({ tenantId, type, data }).catch((err: unknown) => deps.logger.warn({ err, type }, 'realtime publish failed'));
+
+  return {
+    publishAfterCommit(tx: Tx, tenantId: string, type: string, data: unknown) {
+      afterCommit(tx, () => publish(tenantId, type, data));
+    },
+    conversationChanged(tx: Tx, tenantId: string, conversationId: string) {
+      afterCommit(tx, async () => publish(tenantId, 'conversation.updated', await deps.loadConversation(tenantId, conversationId)));
+    },
+  };
+}
+
+export type Realtime = ReturnType<typeof createRealtime>;

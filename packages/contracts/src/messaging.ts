@@ -1,0 +1,110 @@
+import { z } from 'zod';
+
+export const MessageStatus = z.enum(['queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'ambiguous', 'received']);
+export type MessageStatus = z.infer<typeof MessageStatus>;
+
+export const MessageMedia = z.object({
+  blobId: z.string().nullable(),
+  mimeType: z.string().nullable(),
+  fileName: z.string().nullable(),
+  caption: z.string().nullable(),
+  voice: z.boolean(),
+  /** Where the browser can fetch it once LeadMaster holds a copy. */
+  url: z.string().nullable(),
+});
+
+export const Message = z.object({
+  id: z.string(),
+  conversationId: z.string(),
+  contactId: z.string(),
+  channelId: z.string(),
+  direction: z.enum(['inbound', 'outbound']),
+  service: z.string().nullable(),
+  type: z.string(),
+  body: z.string(),
+  media: z.array(MessageMedia),
+  template: z.object({ name: z.string(), language: z.string(), parameters: z.array(z.string()) }).nullable(),
+  status: MessageStatus,
+  error: z.object({ code: z.string(), message: z.string().nullable() }).nullable(),
+  source: z.string(),
+  replyToId: z.string().nullable(),
+  createdBy: z.string().nullable(),
+  createdAt: z.string(),
+  sentAt: z.string().nullable(),
+  deliveredAt: z.string().nullable(),
+  readAt: z.string().nullable(),
+});
+export type Message = z.infer<typeof Message>;
+
+export const ConversationStatus = z.enum(['active', 'archived', 'closed']);
+
+export const ConversationContact = z.object({
+  id: z.string(),
+  firstName: z.string(),
+  lastName: z.string(),
+  company: z.string(),
+  phoneE164: z.string().nullable(),
+  email: z.string().nullable(),
+  blacklisted: z.boolean(),
+});
+
+export const Conversation = z.object({
+  id: z.string(),
+  contact: ConversationContact,
+  channelId: z.string(),
+  channelKind: z.string(),
+  status: ConversationStatus,
+  assigneeId: z.string().nullable(),
+  pinned: z.boolean(),
+  unreadCount: z.number().int(),
+  lastMessageAt: z.string().nullable(),
+  lastMessagePreview: z.string().nullable(),
+  lastMessageDirection: z.enum(['inbound', 'outbound']).nullable(),
+  lastInboundAt: z.string().nullable(),
+  createdAt: z.string(),
+});
+export type Conversation = z.infer<typeof Conversation>;
+
+export const ConversationListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(500).optional(),
+  status: ConversationStatus.optional(),
+  channelId: z.uuid().optional(),
+  contactId: z.uuid().optional(),
+  /** `me`, `unassigned` or a user id. */
+  assignee: z.union([z.literal('me'), z.literal('unassigned'), z.uuid()]).optional(),
+});
+
+export const UpdateConversationBody = z
+  .strictObject({
+    status: ConversationStatus.optional(),
+    pinned: z.boolean().optional(),
+    assigneeId: z.uuid().nullable().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'nothing to change');
+
+export const MessageListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(500).optional(),
+});
+
+export const SendMessageBody = z.strictObject({
+  body: z.string().max(4096).refine((b) => b.trim().length > 0, 'a message needs text'),
+  replyToId: z.uuid().optional(),
+});
+
+/** Start a conversation: a contact and the channel account to write from. */
+export const StartConversationBody = z.strictObject({
+  contactId: z.uuid(),
+  channelId: z.uuid(),
+});
+
+export const OptOutKeywords = z.object({
+  keywords: z.array(z.string().trim().min(1).max(80)).max(200),
+  /** True while the tenant uses the built-in list. */
+  isDefault: z.boolean(),
+});
+export const UpdateOptOutKeywordsBody = z.strictObject({
+  /** null restores the built-in list. */
+  keywords: z.array(z.string().trim().min(1).max(80)).max(200).nullable(),
+});
