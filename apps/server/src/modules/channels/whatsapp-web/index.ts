@@ -8,6 +8,7 @@ import { baileysSocketFactory } from './baileys-socket';
 import { ScriptedWhatsApp } from './scripted-socket';
 import type { SessionTimings } from './whatsapp-web.session';
 import type { WaSocketFactory } from './socket';
+import type { AdapterFactory } from '../channels.adapters';
 
 export { parseStoredEvent as parseWhatsAppWebEvent } from './whatsapp-web.inbound';
 export { RECEIVE_ONLY_MESSAGE } from './whatsapp-web.adapter';
@@ -29,7 +30,7 @@ export function defaultSocketFactory(env: NodeJS.ProcessEnv = process.env): WaSo
 }
 
 type Deps = ModuleDeps & {
-  channels: { load(tenantId: string, channelId: string): Promise<{ kind: string; createdAt: Date }> };
+  channels: { load(tenantId: string, channelId: string): Promise<{ kind: string; createdAt: Date }>; registerAdapter(kind: 'whatsapp_web', factory: AdapterFactory): void };
   inbound: { receiveWhatsAppWeb(options: { tenantId: string; channelId: string; providerEventId: string; rawBody: Buffer }): Promise<unknown> };
 };
 
@@ -38,6 +39,9 @@ export function whatsappWebModule(deps: Deps) {
   const repo = createSessionRepository(deps);
   let manager: SessionManager | null = null;
   const service = createWhatsAppWebService({ ...deps, repo, manager: () => manager });
+  const adapterFor = (options: { tenantId: string; channelId: string }) => createWhatsAppWebAdapter({ status: () => service.status(options) });
+  // channels.adapterFor and POST /channels/:id/test reach this channel kind through the registry.
+  deps.channels.registerAdapter('whatsapp_web', ({ row }) => adapterFor({ tenantId: row.tenantId, channelId: row.id }));
 
   /** A session manager for this process (tests pass a scripted factory and short timings). */
   const createManager = (options: { factory?: WaSocketFactory; timings?: Partial<SessionTimings>; tickMs?: number; leaseMs?: number } = {}) =>
@@ -46,7 +50,7 @@ export function whatsappWebModule(deps: Deps) {
   return {
     service,
     routes: whatsappWebRoutes({ whatsappWeb: service }),
-    adapterFor: (options: { tenantId: string; channelId: string }) => createWhatsAppWebAdapter({ status: () => service.status(options) }),
+    adapterFor,
     createManager,
     /** Runs every active WhatsApp Web session in this process (one doing background work); answers the stop. */
     startSessions(options: Parameters<typeof createManager>[0] = {}) {

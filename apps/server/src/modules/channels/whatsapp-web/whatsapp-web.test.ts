@@ -357,3 +357,14 @@ describe('a WhatsApp Web session', () => {
     expect(rows).toHaveLength(1);
   });
 });
+
+describe('the WhatsApp Web adapter in the channels module', () => {
+  it('is what channels.adapterFor and the connection test answer for this kind', async () => {
+    const { client, tenantId, channelId } = await listener();
+    const adapter = await t.runtime.modules.channels.channels.adapterFor(tenantId, channelId);
+    await expect(adapter.send({ messageId: 'm2', to: { phoneE164: '+5491144445555' }, content: { type: 'text', body: 'hola' } })).rejects.toMatchObject({ code: 'whatsapp_web_receive_only' });
+    const tested = await client.post(`/api/v1/channels/${channelId}/test`);
+    expect(tested.status, tested.text).toBe(200);
+    expect(tested.body).toMatchObject({ ok: true, info: { state: 'INITIALIZING', can_send_messages: false } });
+  });
+});
