@@ -4,6 +4,10 @@ import type { ChannelAdapter } from './adapters/adapter';
 import type { HttpFactory } from './adapters/transport';
 import type { channelAccounts, ChannelKind } from './channels.tables';
 import { createWhatsAppCloudAdapter, type WhatsAppCloudSettings } from './whatsapp-cloud/whatsapp-cloud.adapter';
+import { createBlueBubblesAdapter, type BlueBubblesSettings } from './bluebubbles/bluebubbles.adapter';
+
+/** Typing and read receipts need the server's Private API, which the last connection test reported. */
+const privateApiOf = (row: ChannelRow) => (row.providerState.connectionTest as { info?: { privateApi?: unknown } } | undefined)?.info?.privateApi === true;
 
 export type ChannelRow = typeof channelAccounts.$inferSelect;
 export type AdapterContext = { row: ChannelRow; secrets: Record<string, string>; http: HttpFactory };
@@ -24,6 +28,7 @@ export function createAdapterRegistry() {
 
   const factories = new Map<ChannelKind, AdapterFactory>([
     ['whatsapp_cloud', ({ row, secrets, http: h }) => createWhatsAppCloudAdapter({ settings: row.settings as WhatsAppCloudSettings, secrets, http: h })],
+    ['bluebubbles', ({ row, secrets, http: h }) => createBlueBubblesAdapter({ settings: row.settings as BlueBubblesSettings, secrets, http: h, privateApi: privateApiOf(row) })],
   ]);
 
   return {

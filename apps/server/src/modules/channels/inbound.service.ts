@@ -8,6 +8,7 @@ import { channelAccounts, inboundEvents, type ChannelKind } from './channels.tab
 import { verifyMetaSignature } from './whatsapp-cloud/signature';
 import { MalformedPayload, parseWhatsAppWebhook, toInboundItems } from './whatsapp-cloud/payload';
 import type { InboundItem } from './inbound-items';
+import { blueBubblesEventKey, parseBlueBubblesEvent } from './bluebubbles/payload';
 import { parseStoredEvent as parseWhatsAppWebEvent } from './whatsapp-web/whatsapp-web.inbound';
 
 type WebhookChannel = { tenant_id: string; kind: ChannelKind; status: string; secrets: string | null; webhook_secret_hash: string | null; settings: Record<string, unknown> };
@@ -79,8 +80,9 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
     }
     let providerEventId = `sha256:${createHash('sha256').update(options.rawBody).digest('hex')}`;
     try {
-      const body = JSON.parse(options.rawBody.toString('utf8')) as { type?: string; data?: { guid?: string } };
-      if (body.type && body.data?.guid) providerEventId = `${body.type}:${body.data.guid}`;
+      const body = JSON.parse(options.rawBody.toString('utf8')) as { type?: unknown; data?: unknown };
+      // The same key the reconciliation poll uses, so a message both see is stored once.
+      providerEventId = blueBubblesEventKey(body?.type, body?.data, options.rawBody);
     } catch {
       // Stored as it is; the processor dead-letters it.
     }
@@ -89,6 +91,15 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
 
   /** A message read off a WhatsApp Web session: stored like a webhook (once per message id), processed from the store. */
   async function receiveWhatsAppWeb(options: { tenantId: string; channelId: string; providerEventId: string; rawBody: Buffer }) {
+    const channel = { tenant_id: options.tenantId } as WebhookChannel;
+    return store({ channel, channelId: options.channelId, providerEventId: options.providerEventId, rawBody: options.rawBody, headers: {} });
+  }
+
+  /**
+   * An event LeadMaster read or made itself (the BlueBubbles reconciliation poll, the Sandbox's
+   * simulated statuses and replies): stored under its provider event id and processed exactly like a webhook.
+   */
+  async function storeEvent(options: { tenantId: string; channelId: string; providerEventId: string; rawBody: Buffer }) {
     const channel = { tenant_id: options.tenantId } as WebhookChannel;
     return store({ channel, channelId: options.channelId, providerEventId: options.providerEventId, rawBody: options.rawBody, headers: {} });
   }
@@ -112,11 +123,8 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
       try {
         if (event.kind === 'whatsapp_cloud') items = toInboundItems(parseWhatsAppWebhook(event.e.body));
         else if (event.kind === 'whatsapp_web') items = parseWhatsAppWebEvent(event.e.body);
-        else {
-          // TODO(adapters): the BlueBubbles parser replaces this.
-          JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(event.e.body));
-          items = [];
-        }
+        else if (event.kind === 'bluebubbles') items = parseBlueBubblesEvent(event.e.body, event.e.receivedAt);
+        else throw new MalformedPayload(`no parser for ${event.kind} events`);
       } catch (err) {
         const reason = err instanceof MalformedPayload ? err.message : `unreadable: ${(err as Error).message}`;
         logger.warn({ eventId, channelId: event.e.channelId, reason }, 'inbound webhook dead-lettered');
@@ -148,5 +156,5 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
     },
   });
 
-  return { whatsappHandshake, receiveWhatsApp, receiveBlueBubbles, receiveWhatsAppWeb, process, processJob };
+  return { whatsappHandshake, receiveWhatsApp, receiveBlueBubbles, receiveWhatsAppWeb, storeEvent, process, processJob };
 }

@@ -4,6 +4,7 @@ import { createChannelsService } from './channels.service';
 import { createInboundService } from './inbound.service';
 import { channelsRoutes } from './channels.routes';
 import { webhookRoutes } from './webhooks.routes';
+import { createBlueBubblesReconciler } from './bluebubbles/reconcile';
 import { whatsappWebModule } from './whatsapp-web';
 
 export { WHATSAPP_ERROR_ACTIONS, errorAction, STATUS_RANK, type WaInbound } from './whatsapp-cloud/payload';
@@ -15,10 +16,14 @@ export function channelsModule(deps: ModuleDeps) {
   const channels = createChannelsService(deps);
   const inbound = createInboundService({ ...deps, secretsOf: channels.secretsOf });
   deps.jobs.define(inbound.processJob);
+  const bluebubbles = createBlueBubblesReconciler({ ...deps, channels, storeEvent: inbound.storeEvent });
+  deps.jobs.define(bluebubbles.reconcileJob);
+  deps.jobs.define(bluebubbles.reconcileAllJob);
   const whatsappWeb = whatsappWebModule({ ...deps, channels, inbound });
   return {
     channels,
     inbound,
+    bluebubbles,
     whatsappWeb,
     routes: async (app: HttpServer) => {
       await app.register(channelsRoutes({ channels }));

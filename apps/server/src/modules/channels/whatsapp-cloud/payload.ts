@@ -144,7 +144,7 @@ export function parseWhatsAppWebhook(rawBody: Buffer): WaInbound[] {
 }
 
 /** PostgreSQL text cannot hold NUL, and a lone UTF-16 surrogate is not a character: refuse both. */
-function findUnstorableText(value: unknown): string | null {
+export function findUnstorableText(value: unknown): string | null {
   if (typeof value === 'string') {
     if (value.includes('\u0000')) return 'contains a NUL character (\\u0000)';
     if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value)) return 'contains a lone surrogate';
