@@ -2,7 +2,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../../platform/db/database';
 import type { ModuleDeps } from '../../platform/deps';
 import { recordOptOut } from '../contacts';
-import { STATUS_RANK, type InboundItem, type InboundMessageItem, type InboundStatusItem } from '../channels';
+import { errorAction, STATUS_RANK, type InboundItem, type InboundMessageItem, type InboundStatusItem } from '../channels';
 import { conversations, messages, messagingSettings, pendingStatuses, type MessageStatus } from './messaging.tables';
 import { resolveSender } from './identity';
 import { matchOptOut, DEFAULT_OPT_OUT_KEYWORDS } from './opt-out';
@@ -70,9 +70,22 @@ export async function applyStatus(
   const { tenantId, contactId, channelId } = message;
   const channel = row!.service ?? 'unknown';
   if ((status.status === 'delivered' || status.status === 'read') && current < STATUS_RANK.delivered!) await deps.events.emit(tx, 'messages.delivered', { tenantId, contactId, channel });
-  if (status.status === 'failed') await deps.events.emit(tx, 'messages.delivery-failed', { tenantId, contactId, channel, code: row!.errorCode ?? 'failed' });
+  if (status.status === 'failed') await reportFailure(tx, deps, row!);
   await deps.events.emit(tx, 'messages.status-changed', { tenantId, messageId: message.id, contactId, channelId, status: status.status, code: row!.errorCode, source: message.source });
   return row!;
+}
+
+/**
+ * A failed message tells the scoring module (failures lower contactability), and WhatsApp's
+ * "undeliverable" (131026) says the number is not on WhatsApp at all.
+ */
+export async function reportFailure(tx: Tx, deps: Pick<ModuleDeps, 'events'>, row: MessageRow) {
+  const { tenantId, contactId } = row;
+  const code = row.errorCode ?? 'failed';
+  await deps.events.emit(tx, 'messages.delivery-failed', { tenantId, contactId, channel: row.service ?? 'unknown', code });
+  if (row.service === 'whatsapp' && errorAction(code).action === 'not_on_whatsapp') {
+    await deps.events.emit(tx, 'contacts.number-checked', { tenantId, contactId, channel: 'whatsapp', reachable: false, source: `error ${code}` });
+  }
 }
 
 /** Statuses that arrived before the message knew its provider id, applied now that it does. */

@@ -7,13 +7,16 @@ import { defineJob } from '../../platform/jobs/queue';
 import { readBlob } from '../../platform/storage/blobs';
 import { ChannelSendError, type ChannelAdapter, type OutboundSend } from '../channels';
 import { conversations, messages, type StoredMedia } from './messaging.tables';
-import { applyPendingStatuses, conversationFor } from './inbound';
+import { applyPendingStatuses, conversationFor, reportFailure } from './inbound';
 import { identitiesOf } from './identity';
 import { channelKindOf, contactAddress } from './messaging.repository';
 import { presentMessage, previewOf } from './messaging.present';
 import type { Realtime } from './realtime';
 
 type MessageRow = typeof messages.$inferSelect;
+
+/** The service a channel kind sends on; BlueBubbles decides per message (iMessage or SMS) and says so in its receipt. */
+const SERVICE_OF_KIND: Record<string, string | null> = { whatsapp_cloud: 'whatsapp', whatsapp_web: 'whatsapp', sandbox: 'sandbox', bluebubbles: null };
 
 /** How long a worker owns a message it is sending; past it, the outcome is unknown (ambiguous). */
 const LEASE_SECONDS = 120;
@@ -65,6 +68,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
         contactId: message.contactId,
         channelId: message.channelId,
         direction: 'outbound',
+        service: SERVICE_OF_KIND[kind] ?? null,
         type,
         body: message.body ?? '',
         media,
@@ -149,7 +153,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
 
   async function fail(tx: Tx, current: MessageRow, code: string, message: string) {
     const row = await update(tx, current.id, current.tenantId, { status: 'failed', errorCode: code, errorMessage: message.slice(0, 1000), failedAt: clock.now(), statusAt: clock.now(), leaseUntil: null });
-    await events.emit(tx, 'messages.delivery-failed', { tenantId: row.tenantId, contactId: row.contactId, channel: row.service ?? 'unknown', code });
+    await reportFailure(tx, deps, row);
     await statusChanged(tx, row);
     return row;
   }
