@@ -198,6 +198,7 @@ const FIXTURES: Record<string, FixtureFactory> = {
     return {
       params: { id: created.body.id },
       body: { name: 'Hijacked' },
+      bodies: { '/sandbox/inbound': { from: '+5491144445555', text: 'attack' } },
       snapshot: () =>
         t.db.withTenant(owner.tenantId, (tx) => row(tx.select().from(channelAccounts).where(and(eq(channelAccounts.tenantId, owner.tenantId), eq(channelAccounts.id, created.body.id))))),
     };

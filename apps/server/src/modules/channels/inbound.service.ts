@@ -9,6 +9,7 @@ import { verifyMetaSignature } from './whatsapp-cloud/signature';
 import { MalformedPayload, parseWhatsAppWebhook, toInboundItems } from './whatsapp-cloud/payload';
 import type { InboundItem } from './inbound-items';
 import { blueBubblesEventKey, parseBlueBubblesEvent } from './bluebubbles/payload';
+import { parseSandboxEvent } from './sandbox/sandbox.events';
 import { parseStoredEvent as parseWhatsAppWebEvent } from './whatsapp-web/whatsapp-web.inbound';
 
 type WebhookChannel = { tenant_id: string; kind: ChannelKind; status: string; secrets: string | null; webhook_secret_hash: string | null; settings: Record<string, unknown> };
@@ -124,6 +125,7 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
         if (event.kind === 'whatsapp_cloud') items = toInboundItems(parseWhatsAppWebhook(event.e.body));
         else if (event.kind === 'whatsapp_web') items = parseWhatsAppWebEvent(event.e.body);
         else if (event.kind === 'bluebubbles') items = parseBlueBubblesEvent(event.e.body, event.e.receivedAt);
+        else if (event.kind === 'sandbox') items = parseSandboxEvent(event.e.body);
         else throw new MalformedPayload(`no parser for ${event.kind} events`);
       } catch (err) {
         const reason = err instanceof MalformedPayload ? err.message : `unreadable: ${(err as Error).message}`;

@@ -5,6 +5,8 @@ import { createInboundService } from './inbound.service';
 import { channelsRoutes } from './channels.routes';
 import { webhookRoutes } from './webhooks.routes';
 import { createBlueBubblesReconciler } from './bluebubbles/reconcile';
+import { createSandbox } from './sandbox/sandbox.service';
+import { sandboxRoutes } from './sandbox/sandbox.routes';
 import { whatsappWebModule } from './whatsapp-web';
 
 export { WHATSAPP_ERROR_ACTIONS, errorAction, STATUS_RANK, type WaInbound } from './whatsapp-cloud/payload';
@@ -19,15 +21,20 @@ export function channelsModule(deps: ModuleDeps) {
   const bluebubbles = createBlueBubblesReconciler({ ...deps, channels, storeEvent: inbound.storeEvent });
   deps.jobs.define(bluebubbles.reconcileJob);
   deps.jobs.define(bluebubbles.reconcileAllJob);
+  const sandbox = createSandbox({ ...deps, channels, storeEvent: inbound.storeEvent });
+  deps.jobs.define(sandbox.reportJob);
+  channels.registerAdapter('sandbox', ({ row }) => sandbox.adapterFor(row));
   const whatsappWeb = whatsappWebModule({ ...deps, channels, inbound });
   return {
     channels,
     inbound,
     bluebubbles,
+    sandbox,
     whatsappWeb,
     routes: async (app: HttpServer) => {
       await app.register(channelsRoutes({ channels }));
       await app.register(webhookRoutes({ inbound }));
+      await app.register(sandboxRoutes({ sandbox }));
       await app.register(whatsappWeb.routes);
     },
   };
