@@ -1,0 +1,191 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { and, eq, sql } from 'drizzle-orm';
+import { startTestApp, type TestApp, type TestClient } from '../../../test/harness';
+import { buildSignedInUser } from '../../../test/factories';
+import { startFakeGraph } from '../../../test/fakes/graph';
+import { FakeClock } from '../../../test/clock';
+import { channelAccounts, inboundEvents } from '../channels/channels.tables';
+import { signMetaBody } from '../channels/whatsapp-cloud/signature';
+import { contacts } from '../contacts/contacts.tables';
+import { messages } from './messaging.tables';
+
+/**
+ * The durable outbound path with the real WhatsApp Cloud adapter, over HTTP, against a local
+ * server that speaks the Graph API: queued row first, one provider call per message, outcomes
+ * (sent, retried, failed, ambiguous) recorded, statuses from webhooks applied.
+ */
+const TOKEN = 'EAAG-outbound-token';
+const APP_SECRET = 'outbound-app-secret';
+const PHONE_NUMBER_ID = '106540352242922';
+const clock = new FakeClock(new Date());
+let t: TestApp;
+let graph: Awaited<ReturnType<typeof startFakeGraph>>;
+beforeAll(async () => {
+  t = await startTestApp({ clock });
+  graph = await startFakeGraph({ accessToken: TOKEN, phoneNumberId: PHONE_NUMBER_ID, businessAccountId: '102290129340398' });
+  t.runtime.modules.channels.channels.allowPrivateHostsForTests(['127.0.0.1']);
+});
+afterAll(async () => {
+  await graph?.close();
+  await t?.close();
+});
+
+async function cloudChannel(client: TestClient) {
+  const res = await client.post('/api/v1/channels', {
+    kind: 'whatsapp_cloud',
+    name: 'Ventas',
+    config: { phoneNumberId: PHONE_NUMBER_ID, businessAccountId: '102290129340398', accessToken: TOKEN, appSecret: APP_SECRET, verifyToken: 'verify-me-please', apiBaseUrl: graph.baseUrl },
+  });
+  expect(res.status, res.text).toBe(201);
+  return res.body as { id: string };
+}
+
+const webhook = (value: Record<string, unknown>) =>
+  Buffer.from(JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '1', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550001111', phone_number_id: PHONE_NUMBER_ID }, ...value } }] }] }));
+
+async function deliver(tenantId: string, channelId: string, raw: Buffer) {
+  const res = await t.client().request('POST', `/webhooks/whatsapp/${channelId}`, { rawBody: raw, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signMetaBody(raw, APP_SECRET) } });
+  expect(res.status, res.text).toBe(200);
+  const pending = await t.db.withTenant(tenantId, (tx) => tx.select().from(inboundEvents).where(and(eq(inboundEvents.tenantId, tenantId), eq(inboundEvents.status, 'pending'))));
+  for (const e of pending) await t.runtime.modules.channels.inbound.process({ tenantId, eventId: e.id });
+}
+
+/** A contact who wrote a minute ago (inside WhatsApp's 24-hour window), and their conversation. */
+async function conversationWithReply(client: TestClient, tenantId: string, channelId: string, from: string) {
+  await deliver(tenantId, channelId, webhook({ contacts: [{ wa_id: from, profile: { name: 'Ana' } }], messages: [{ from, id: `wamid.in.${from}`, timestamp: String(Math.floor(clock.now().getTime() / 1000) - 60), type: 'text', text: { body: 'hola' } }] }));
+  const list = await client.get('/api/v1/conversations');
+  return list.body.items.find((c: { contact: { phoneE164: string } }) => c.contact.phoneE164 === `+${from}`) as { id: string; contact: { id: string } };
+}
+
+const load = (tenantId: string, id: string) => t.db.withTenant(tenantId, async (tx) => (await tx.select().from(messages).where(and(eq(messages.tenantId, tenantId), eq(messages.id, id))))[0]!);
+const sendsTo = (to: string) => graph.requests.filter((r) => r.path.endsWith('/messages') && r.json?.to === to && r.json?.type === 'text');
+const queuedJobs = async (messageId: string) =>
+  (await t.runtime.deps.database.sql<{ n: number }[]>`select count(*)::int as n from pgboss.job where name = 'messaging.send' and data->'payload'->>'messageId' = ${messageId}`)[0]!.n;
+
+describe('outbound messages', () => {
+  it('stores a reply before sending it, sends it once, and follows its statuses', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const channel = await cloudChannel(client);
+    const conversation = await conversationWithReply(client, user.tenantId, channel.id, '5491145670001');
+    const reply = await client.post(`/api/v1/conversations/${conversation.id}/messages`, { body: 'Hola Ana, sí tenemos ☕' }, { headers: { 'idempotency-key': 'reply-0001-abcdef' } });
+    expect(reply.status, reply.text).toBe(202);
+    expect(reply.body).toMatchObject({ direction: 'outbound', status: 'queued', body: 'Hola Ana, sí tenemos ☕', service: 'whatsapp' });
+    // The same request again (a double click, a retried POST) is the same message.
+    const again = await client.post(`/api/v1/conversations/${conversation.id}/messages`, { body: 'Hola Ana, sí tenemos ☕' }, { headers: { 'idempotency-key': 'reply-0001-abcdef' } });
+    expect(again.body.id).toBe(reply.body.id);
+    expect(await queuedJobs(reply.body.id)).toBe(1);
+    expect(sendsTo('5491145670001')).toHaveLength(0);
+
+    expect(await t.runtime.modules.messaging.outbound.send(user.tenantId, reply.body.id)).toMatchObject({ outcome: 'sent' });
+    // A second run of the job (pg-boss delivers at least once) sends nothing.
+    expect(await t.runtime.modules.messaging.outbound.send(user.tenantId, reply.body.id)).toEqual({ outcome: 'not-claimed' });
+    const sent = sendsTo('5491145670001');
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.json.text.body).toBe('Hola Ana, sí tenemos ☕');
+    const row = await load(user.tenantId, reply.body.id);
+    expect(row).toMatchObject({ status: 'sent', attempts: 1, leaseUntil: null });
+    expect(row.providerMessageId).toMatch(/^wamid\./);
+
+    await deliver(user.tenantId, channel.id, webhook({ statuses: [{ id: row.providerMessageId, status: 'delivered', timestamp: String(Math.floor(clock.now().getTime() / 1000) + 5), recipient_id: '5491145670001' }] }));
+    const thread = await client.get(`/api/v1/conversations/${conversation.id}/messages`);
+    expect(thread.body.items[0]).toMatchObject({ id: reply.body.id, status: 'delivered' });
+    expect(thread.body.items[1]).toMatchObject({ direction: 'inbound', body: 'hola' });
+  });
+
+  it('retries a throughput error after a pause, and sends once it clears', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const channel = await cloudChannel(client);
+    const conversation = await conversationWithReply(client, user.tenantId, channel.id, '5491145670002');
+    const reply = await client.post(`/api/v1/conversations/${conversation.id}/messages`, { body: 'primer intento' });
+    graph.failNext({ kind: 'error', status: 400, error: { code: 130429, message: '(#130429) Rate limit hit' } });
+    const first = await t.runtime.modules.messaging.outbound.send(user.tenantId, reply.body.id);
+    expect(first).toMatchObject({ outcome: 'retry', code: '130429' });
+    expect(await load(user.tenantId, reply.body.id)).toMatchObject({ status: 'queued', attempts: 1, errorCode: '130429' });
+    expect(await queuedJobs(reply.body.id)).toBe(2);
+    expect(await t.runtime.modules.messaging.outbound.send(user.tenantId, reply.body.id)).toMatchObject({ outcome: 'sent' });
+    expect(await load(user.tenantId, reply.body.id)).toMatchObject({ status: 'sent', attempts: 2, errorCode: null });
+  });
+
+  it('fails an undeliverable number for good and marks it not on WhatsApp', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const channel = await cloudChannel(client);
+    const conversation = await conversationWithReply(client, user.tenantId, channel.id, '5491145670003');
+    const reply = await client.post(`/api/v1/conversations/${conversation.id}/messages`, { body: 'hola?' });
+    graph.failNext({ kind: 'error', status: 400, error: { code: 131026, message: 'Message undeliverable' } });
+    expect(await t.runtime.modules.messaging.outbound.send(user.tenantId, reply.body.id)).toMatchObject({ outcome: 'failed', code: '131026' });
+    expect(await load(user.tenantId, reply.body.id)).toMatchObject({ status: 'failed', errorCode: '131026' });
+    expect(await t.runtime.modules.messaging.outbound.send(user.tenantId, reply.body.id)).toEqual({ outcome: 'not-claimed' });
+    const [contact] = await t.db.withTenant(user.tenantId, (tx) => tx.select().from(contacts).where(and(eq(contacts.tenantId, user.tenantId), eq(contacts.id, conversation.contact.id))));
+    expect(contact!.whatsapp).toBe('no');
+  });
+
+  it('marks a send whose answer never came as ambiguous and never sends it again', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const channel = await cloudChannel(client);
+    await t.db.withTenant(user.tenantId, (tx) =>
+      tx
+        .update(channelAccounts)
+        .set({ settings: sql`${channelAccounts.settings} || '{"timeoutMs": 300}'::jsonb` })
+        .where(and(eq(channelAccounts.tenantId, user.tenantId), eq(channelAccounts.id, channel.id))),
+    );
+    const conversation = await conversationWithReply(client, user.tenantId, channel.id, '5491145670004');
+    const reply = await client.post(`/api/v1/conversations/${conversation.id}/messages`, { body: '¿llegó?' });
+    graph.failNext({ kind: 'hang' });
+    expect(await t.runtime.modules.messaging.outbound.send(user.tenantId, reply.body.id)).toMatchObject({ outcome: 'ambiguous' });
+    expect(await load(user.tenantId, reply.body.id)).toMatchObject({ status: 'ambiguous', attempts: 1 });
+    expect(await t.runtime.modules.messaging.outbound.send(user.tenantId, reply.body.id)).toEqual({ outcome: 'not-claimed' });
+    expect(sendsTo('5491145670004')).toHaveLength(1);
+  });
+
+  it('turns a send whose worker vanished into ambiguous', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const channel = await cloudChannel(client);
+    const conversation = await conversationWithReply(client, user.tenantId, channel.id, '5491145670005');
+    const reply = await client.post(`/api/v1/conversations/${conversation.id}/messages`, { body: 'perdido' });
+    // A worker claimed it and died: the lease ran out while it was `sending`.
+    await t.db.withTenant(user.tenantId, (tx) =>
+      tx
+        .update(messages)
+        .set({ status: 'sending', attempts: 1, leaseUntil: sql`now() - interval '1 second'` })
+        .where(and(eq(messages.tenantId, user.tenantId), eq(messages.id, reply.body.id))),
+    );
+    const swept = await t.runtime.modules.messaging.outbound.sweep();
+    expect(swept.marked).toBeGreaterThanOrEqual(1);
+    expect(await load(user.tenantId, reply.body.id)).toMatchObject({ status: 'ambiguous', errorCode: 'worker_lost' });
+    expect(await t.runtime.modules.messaging.outbound.send(user.tenantId, reply.body.id)).toEqual({ outcome: 'not-claimed' });
+    expect(sendsTo('5491145670005')).toHaveLength(0);
+  });
+
+  it('lets a worker that lost its lease commit nothing', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const channel = await cloudChannel(client);
+    await t.db.withTenant(user.tenantId, (tx) =>
+      tx
+        .update(channelAccounts)
+        .set({ settings: sql`${channelAccounts.settings} || '{"timeoutMs": 1500}'::jsonb` })
+        .where(and(eq(channelAccounts.tenantId, user.tenantId), eq(channelAccounts.id, channel.id))),
+    );
+    const conversation = await conversationWithReply(client, user.tenantId, channel.id, '5491145670007');
+    const reply = await client.post(`/api/v1/conversations/${conversation.id}/messages`, { body: 'lento' });
+    graph.failNext({ kind: 'hang' });
+    const slow = t.runtime.modules.messaging.outbound.send(user.tenantId, reply.body.id);
+    await expect.poll(() => sendsTo('5491145670007').length, { timeout: 5000 }).toBe(1);
+    // While the provider hangs, the lease runs out and the sweeper takes the message over.
+    await t.db.withTenant(user.tenantId, (tx) => tx.update(messages).set({ leaseUntil: sql`now() - interval '1 second'` }).where(and(eq(messages.tenantId, user.tenantId), eq(messages.id, reply.body.id))));
+    await t.runtime.modules.messaging.outbound.sweep();
+    await slow;
+    // The late worker's own outcome (a timeout) was not written over the sweeper's.
+    expect(await load(user.tenantId, reply.body.id)).toMatchObject({ status: 'ambiguous', errorCode: 'worker_lost', attempts: 1 });
+    expect(t.logs.join('\n')).toContain('after the lease was lost');
+  });
+
+  it('refuses to send on a disabled channel without calling the provider', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const channel = await cloudChannel(client);
+    const conversation = await conversationWithReply(client, user.tenantId, channel.id, '5491145670006');
+    const reply = await client.post(`/api/v1/conversations/${conversation.id}/messages`, { body: 'no debería salir' });
+    await client.patch(`/api/v1/channels/${channel.id}`, { status: 'disabled' });
+    expect(await t.runtime.modules.messaging.outbound.send(user.tenantId, reply.body.id)).toMatchObject({ outcome: 'failed', code: 'channel_unavailable' });
+    expect(sendsTo('5491145670006')).toHaveLength(0);
+  });
+});
