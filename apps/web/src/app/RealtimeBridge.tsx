@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { ME_KEY } from '../lib/query-client';
 import { realtime, SESSION_ENDED_EVENT } from '../lib/realtime';
+import { sessionKey } from '../features/channels/channels.api';
 
 type TaskEvent = { id: string };
 type ImportEvent = { id: string };
@@ -23,6 +24,11 @@ export function RealtimeBridge() {
       realtime.subscribe('contacts.import.updated', (data) => {
         const imp = data as ImportEvent;
         if (imp && typeof imp.id === 'string') queryClient.setQueryData(['contact-imports', imp.id], imp);
+      }),
+      // A WhatsApp Web session's state and QR, where its screen reads them (features/channels/channels.api.ts).
+      realtime.subscribe('session.state_changed', (data) => {
+        const { channelId, ...status } = (data ?? {}) as { channelId?: unknown };
+        if (typeof channelId === 'string' && 'state' in status) queryClient.setQueryData(sessionKey(channelId), status);
       }),
       realtime.subscribe(SESSION_ENDED_EVENT, () => void queryClient.invalidateQueries({ queryKey: ME_KEY })),
     ];

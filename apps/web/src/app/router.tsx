@@ -5,6 +5,7 @@ import { AuditPage } from '../features/audit/AuditPage';
 import { CalendarPage } from '../features/calendar/CalendarPage';
 import { CampaignsPage } from '../features/campaigns/CampaignsPage';
 import { ChannelsPage } from '../features/channels/ChannelsPage';
+import { ChannelPage } from '../features/channels/ChannelPage';
 import { BlacklistPage } from '../features/contacts/blacklist/BlacklistPage';
 import { ContactFieldsPage } from '../features/contacts/ContactFieldsPage';
 import { ContactPage } from '../features/contacts/ContactPage';
@@ -51,6 +52,7 @@ export const router = createBrowserRouter([
           { path: 'campaigns', element: <RequirePermission permission="campaigns.read"><CampaignsPage /></RequirePermission> },
           { path: 'calendar', element: <RequirePermission permission="calendar.read"><CalendarPage /></RequirePermission> },
           { path: 'channels', element: <RequirePermission permission="channels.read"><ChannelsPage /></RequirePermission> },
+          { path: 'channels/:id', element: <RequirePermission permission="channels.read"><ChannelPage /></RequirePermission> },
           {
             path: 'settings',
             element: <SettingsLayout />,

@@ -1,4 +1,5 @@
 import { contactsEn } from './contacts.en';
+import { channelsEn } from './channels.en';
 
 /** English strings. The shape of this object is the shape every other language must have. */
 export const en = {
@@ -444,6 +445,7 @@ export const en = {
     },
   },
   ...contactsEn,
+  ...channelsEn,
 };
 
 type Strings<T> = { [K in keyof T]: T[K] extends string ? string : Strings<T[K]> };

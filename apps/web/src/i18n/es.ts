@@ -1,4 +1,5 @@
 import { contactsEs } from './contacts.es';
+import { channelsEs } from './channels.es';
 import type { Dictionary } from './en';
 
 /** Textos en español (rioplatense neutro: tuteo, sin voseo marcado). */
@@ -446,4 +447,5 @@ export const es: Dictionary = {
     },
   },
   ...contactsEs,
+  ...channelsEs,
 };

@@ -1,0 +1,120 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DESKTOP, launchBrowser, newContext, PHONE, screenshot, waitSignedIn } from './browser';
+import { OWNER } from './flows';
+import { startServer, type RunningServer } from './server';
+
+let server: RunningServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  // The server's WhatsApp Web sessions use the scripted socket (offers QR codes, never links): no
+  // test may reach WhatsApp. Honoured only under NODE_ENV=test, which the test runner sets.
+  process.env.LEADMASTER_WHATSAPP_WEB_DRIVER = 'scripted';
+  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+  const response = await fetch(`${server.url}/api/v1/setup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: server.url },
+    body: JSON.stringify({
+      tenant: { name: 'Acme Sales', slug: 'acme', timezone: 'America/Argentina/Buenos_Aires', country: 'AR', locale: 'en' },
+      owner: { ...OWNER, username: 'olga' },
+    }),
+  });
+  expect(response.status).toBe(201);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  delete process.env.LEADMASTER_WHATSAPP_WEB_DRIVER;
+});
+
+async function signedInPage(options: { viewport?: { width: number; height: number }; theme?: 'dark' | 'light'; locale?: string } = {}) {
+  const context = await newContext(browser, { baseURL: server.url, viewport: options.viewport ?? DESKTOP, theme: options.theme ?? 'dark', ...(options.locale ? { locale: options.locale } : {}) });
+  await context.page.goto('/');
+  await context.page.getByLabel(/Email or username|Email o nombre de usuario/).fill('olga');
+  await context.page.getByLabel(/^(Password|Contraseña)$/).fill(OWNER.password);
+  await context.page.getByRole('button', { name: /^(Sign in|Ingresar)$/ }).click();
+  await waitSignedIn(context.page);
+  return context;
+}
+
+describe('channels in the browser', () => {
+  it('adds a Sandbox channel, tests it and sees it listed', async () => {
+    const { page, console } = await signedInPage();
+    await page.goto('/channels');
+    await page.getByRole('heading', { name: 'No channels yet' }).waitFor();
+    await screenshot(page, 'channels-empty-desktop-dark');
+
+    await page.getByRole('button', { name: 'Add channel' }).click();
+    await page.getByRole('radio', { name: /Sandbox/ }).click();
+    await page.getByLabel('Name').fill('Demo sandbox');
+    await page.getByRole('button', { name: 'Create channel' }).click();
+    await page.getByRole('heading', { name: 'Demo sandbox is connected' }).waitFor();
+    await page.getByRole('button', { name: 'Test connection' }).click();
+    await page.getByText(/Connection works|The connection test failed/).first().waitFor();
+    await screenshot(page, 'channels-created-sandbox-desktop-dark');
+    await page.getByRole('button', { name: 'Done' }).click();
+
+    const rows = page.getByTestId('channel-row');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toContain('Demo sandbox');
+    expect(await rows.first().textContent()).toContain('Active');
+    expect(console.errors).toEqual([]);
+  });
+
+  it('validates the WhatsApp Cloud API form before sending it', async () => {
+    const { page } = await signedInPage();
+    await page.goto('/channels');
+    await page.getByRole('button', { name: 'Add channel' }).click();
+    await page.getByRole('radio', { name: /WhatsApp Cloud API/ }).click();
+    await page.getByLabel('Phone number ID').fill('12ab');
+    await page.getByRole('button', { name: 'Create channel' }).click();
+    await page.getByText('Digits only (5 to 30)').first().waitFor();
+    await page.getByText('At least 8 characters').waitFor();
+    await page.getByRole('switch', { name: /also used in the WhatsApp Business app/ }).click();
+    await page.getByLabel('Messages per second').fill('50');
+    await page.getByRole('button', { name: 'Create channel' }).click();
+    await page.getByText('A whole number from 1 to 20').waitFor();
+    await screenshot(page, 'channels-cloud-form-desktop-dark');
+  });
+
+  it('shows the WhatsApp Web session live: starting, then a QR code to scan', async () => {
+    const { page, console } = await signedInPage({ theme: 'light' });
+    await page.goto('/channels');
+    await page.getByRole('button', { name: 'Add channel' }).click();
+    await page.getByRole('radio', { name: /WhatsApp Web/ }).click();
+    await page.getByLabel('Name').fill('Reception phone');
+    await page.getByRole('button', { name: 'Create channel' }).click();
+    await page.getByRole('link', { name: 'Show the QR code' }).click();
+    await page.getByRole('heading', { name: 'WhatsApp Web session' }).waitFor();
+    const state = page.getByTestId('session-state');
+    expect(['INITIALIZING', 'QR_REQUIRED']).toContain(await state.getAttribute('data-state'));
+    await page.locator('[data-testid="session-state"][data-state="QR_REQUIRED"]').waitFor({ timeout: 30_000 });
+    await page.getByTestId('session-qr').waitFor();
+    expect(await page.getByText('point the camera at this code').count()).toBe(1);
+    await page.getByText(/Sending is disabled on purpose/).waitFor();
+    await screenshot(page, 'channels-whatsapp-web-qr-desktop-light');
+
+    // The QR image endpoint answers a PNG while the session waits.
+    const id = new URL(page.url()).pathname.split('/').pop();
+    const png = await page.request.get(`/api/v1/channels/${id}/session/qr`);
+    expect(png.headers()['content-type']).toBe('image/png');
+    expect(console.errors).toEqual([]);
+  });
+
+  it('looks right on a phone and in Spanish', async () => {
+    const { page } = await signedInPage({ viewport: PHONE, theme: 'dark' });
+    await page.goto('/channels');
+    await page.getByTestId('channel-row').first().waitFor();
+    await screenshot(page, 'channels-list-phone-dark');
+    await page.getByTestId('channel-row').filter({ hasText: 'Reception phone' }).getByRole('link').click();
+    await page.getByTestId('session-qr').waitFor({ timeout: 30_000 });
+    await screenshot(page, 'channels-whatsapp-web-qr-phone-dark');
+
+    const es = await signedInPage({ viewport: DESKTOP, theme: 'light', locale: 'es-AR' });
+    await es.page.goto('/channels');
+    await es.page.getByTestId('channel-row').first().waitFor();
+    await screenshot(es.page, 'channels-list-desktop-light-es');
+  });
+});
