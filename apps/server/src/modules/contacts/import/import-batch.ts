@@ -46,6 +46,9 @@ export async function writeBatch(
     counts.skipped++;
   };
 
+  // An import grows the table from nothing: a plan cached while it was small (a sequential scan)
+  // would be reused when it holds a million rows. Plan each statement for the table as it is now.
+  await tx.execute(sql`set local plan_cache_mode = force_custom_plan`);
   const keys = [...new Set(options.candidates.map((c) => c.phoneKey).filter((k): k is string => !!k))];
   const emails = [...new Set(options.candidates.map((c) => c.email).filter((e): e is string => !!e))];
   // Skipping needs only who a row matches; updating merges into the whole existing row.

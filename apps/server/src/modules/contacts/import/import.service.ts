@@ -20,6 +20,7 @@ type ImportRow = typeof contactImports.$inferSelect;
 
 export const MAX_IMPORT_BYTES = 200 * 1024 * 1024;
 const BATCH_ROWS = 2000;
+const YIELD_EVERY_MS = 5;
 const SNIFF_BYTES = 64 * 1024;
 const PREVIEW_ROWS = 10;
 
@@ -191,6 +192,9 @@ export function createImportService(deps: ModuleDeps) {
     let pending: Candidate[] = [];
     let pendingIssues: Issue[] = [];
     let pendingRows = 0;
+    // One batch is written while the next is parsed (the database and the parsing overlap); batches
+    // still commit one after the other, in file order, each seeing the ones before it.
+    const inFlight: { batch: Promise<void> | null } = { batch: null };
     const flush = async () => {
       if (pendingRows === 0) return;
       const candidates = pending;
@@ -200,6 +204,13 @@ export function createImportService(deps: ModuleDeps) {
       pending = [];
       pendingIssues = [];
       pendingRows = 0;
+      if (inFlight.batch) await inFlight.batch;
+      inFlight.batch = write({ candidates, issues, rowsDone, bytesDone });
+      // Its failure is seen at the next await of it; until then it must not count as unhandled.
+      inFlight.batch.catch(() => undefined);
+    };
+    const write = async (batch: { candidates: Candidate[]; issues: Issue[]; rowsDone: number; bytesDone: number }) => {
+      const { candidates, issues, rowsDone, bytesDone } = batch;
       row = await database.withTenant(tenantId, async (tx) => {
         const { counts } = await writeBatch(tx, { tenantId, importId, mode: row.mode, candidates, issues, consent, userId: row.createdBy, events });
         const [updated] = await tx
@@ -223,6 +234,9 @@ export function createImportService(deps: ModuleDeps) {
     try {
       const source = readBlob(database, { tenantId, blobId: row.blobId });
       let header = true;
+      // Parsing is synchronous (libphonenumber takes ~50 µs a number): give the event loop a turn
+      // every few milliseconds, or a batch would hold it for a few hundred.
+      let turnAt = performance.now();
       for await (const { record, error } of records(source, { encoding: row.encoding as CsvFormat['encoding'], delimiter: row.delimiter as CsvFormat['delimiter'] }, (n) => (bytes += n))) {
         if (error) throw malformed(error);
         if (header) {
@@ -238,13 +252,20 @@ export function createImportService(deps: ModuleDeps) {
         if (result.ok === true) pending.push(result.candidate);
         else if (result.ok === false) pendingIssues.push({ rowNumber: rowNumber + 1, kind: 'rejected', reason: result.reason, data: record });
         if (pendingRows >= BATCH_ROWS) await flush();
+        if ((rowNumber & 63) === 0 && performance.now() - turnAt > YIELD_EVERY_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          turnAt = performance.now();
+        }
       }
       bytes = row.fileSize;
       await flush();
+      if (inFlight.batch) await inFlight.batch;
       row = await setStatus(row, { status: 'completed', processedBytes: row.fileSize, finishedAt: new Date() });
       logger.info({ importId, counts: presentImport(row).counts }, 'contact import completed');
       return row;
     } catch (err) {
+      // A batch still in flight commits or fails before the import's status is written.
+      if (inFlight.batch) await inFlight.batch.catch(() => undefined);
       const message = err instanceof AppError ? err.message : `The import stopped: ${(err as Error).message}`;
       const final = err instanceof AppError;
       row = await setStatus(row, final ? { status: 'failed', error: message, finishedAt: new Date() } : { status: 'queued', error: message });
