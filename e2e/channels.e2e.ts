@@ -112,9 +112,16 @@ describe('channels in the browser', () => {
     await page.getByTestId('session-qr').waitFor({ timeout: 30_000 });
     await screenshot(page, 'channels-whatsapp-web-qr-phone-dark');
 
-    const es = await signedInPage({ viewport: DESKTOP, theme: 'light', locale: 'es-AR' });
+    // In Spanish (the account's language, picked from the account menu).
+    const es = await signedInPage({ viewport: DESKTOP, theme: 'light' });
+    await es.page.getByRole('button', { name: 'Account menu' }).first().click();
+    await es.page.getByRole('menuitemradio', { name: 'Español' }).click();
     await es.page.goto('/channels');
-    await es.page.getByTestId('channel-row').first().waitFor();
+    await es.page.getByRole('heading', { name: 'Canales' }).waitFor();
+    await es.page.getByTestId('channel-row').filter({ hasText: 'Reception phone' }).getByText('Escanear QR').waitFor();
     await screenshot(es.page, 'channels-list-desktop-light-es');
+    await es.page.getByTestId('channel-row').filter({ hasText: 'Reception phone' }).getByRole('link').click();
+    await es.page.getByText('Esperando que se escanee el código QR').waitFor({ timeout: 30_000 });
+    await screenshot(es.page, 'channels-whatsapp-web-qr-desktop-light-es');
   });
 });

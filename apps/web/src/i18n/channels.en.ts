@@ -118,6 +118,7 @@ export const channelsEn = {
         LOGGED_OUT: 'Logged out',
         FAILED: 'Could not stay connected',
       },
+      short: { INITIALIZING: 'Starting', QR_REQUIRED: 'Scan the QR', READY: 'Listening', RECONNECTING: 'Reconnecting', DISCONNECTED: 'Stopped', LOGGED_OUT: 'Logged out', FAILED: 'Failed' },
       next: {
         INITIALIZING: 'Connecting to WhatsApp. A QR code appears here in a few seconds if the number is not linked yet.',
         QR_REQUIRED: 'On the phone, open WhatsApp → Settings → Linked devices → Link a device, and point the camera at this code. It refreshes by itself.',

@@ -122,6 +122,7 @@ export const channelsEs: Strings<typeof channelsEn> = {
         LOGGED_OUT: 'Sesión cerrada',
         FAILED: 'No pudo mantenerse conectada',
       },
+      short: { INITIALIZING: 'Iniciando', QR_REQUIRED: 'Escanear QR', READY: 'Escuchando', RECONNECTING: 'Reconectando', DISCONNECTED: 'Detenida', LOGGED_OUT: 'Sesión cerrada', FAILED: 'Falló' },
       next: {
         INITIALIZING: 'Conectando con WhatsApp. Si el número todavía no está vinculado, en unos segundos aparece aquí un código QR.',
         QR_REQUIRED: 'En el teléfono, abre WhatsApp → Ajustes → Dispositivos vinculados → Vincular un dispositivo, y apunta la cámara a este código. Se renueva solo.',

@@ -220,15 +220,20 @@ function ManageCard({ channel }: { channel: Channel }) {
   };
   return (
     <Card>
-      <CardHeader title={t('channels.manage.title')} description={active ? undefined : t('channels.manage.disabledNote')} />
-      <CardFooter>
-        <Button variant="ghost" className="text-danger hover:text-danger" onClick={() => setRemoving(true)}>
-          {t('channels.manage.remove')}
-        </Button>
-        <Button variant="secondary" loading={busy} onClick={() => void toggle()}>
-          {active ? t('channels.manage.disable') : t('channels.manage.enable')}
-        </Button>
-      </CardFooter>
+      <CardBody className="flex flex-wrap items-center justify-between gap-3">
+        <div className="min-w-0">
+          <h2 className="text-[15px] font-semibold">{t('channels.manage.title')}</h2>
+          {active ? null : <p className="mt-0.5 text-[13px] text-muted">{t('channels.manage.disabledNote')}</p>}
+        </div>
+        <div className="flex flex-wrap gap-2">
+          <Button variant="ghost" className="text-danger hover:text-danger" onClick={() => setRemoving(true)}>
+            {t('channels.manage.remove')}
+          </Button>
+          <Button variant="secondary" loading={busy} onClick={() => void toggle()}>
+            {active ? t('channels.manage.disable') : t('channels.manage.enable')}
+          </Button>
+        </div>
+      </CardBody>
       <ConfirmDialog
         open={removing}
         onOpenChange={setRemoving}

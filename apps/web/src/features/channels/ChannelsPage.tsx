@@ -52,7 +52,7 @@ export function ChannelsPage() {
               <TH className="hidden md:table-cell">{t('channels.columns.kind')}</TH>
               <TH>{t('channels.columns.status')}</TH>
               <TH className="hidden sm:table-cell">{t('channels.columns.created')}</TH>
-              <TH className="w-10">
+              <TH className="hidden w-10 sm:table-cell">
                 <span className="sr-only">{t('common.actions')}</span>
               </TH>
             </TR>
@@ -60,9 +60,11 @@ export function ChannelsPage() {
           <TBody>
             {channels.data.map((c) => (
               <TR key={c.id} data-testid="channel-row" className="relative hover:bg-surface-2/60">
-                <TD>
-                  <div className="flex items-center gap-3">
-                    <KindMark kind={c.kind} />
+                <TD className="max-w-[12rem] sm:max-w-none">
+                  <div className="flex min-w-0 items-center gap-3">
+                    <span className="hidden min-[400px]:contents">
+                      <KindMark kind={c.kind} />
+                    </span>
                     <div className="min-w-0">
                       <Link to={`/channels/${c.id}`} className="focus-ring block truncate rounded font-medium after:absolute after:inset-0" aria-label={t('channels.open', { name: c.name })}>
                         {c.name}
@@ -83,7 +85,7 @@ export function ChannelsPage() {
                 <TD className="hidden whitespace-nowrap text-muted sm:table-cell">
                   <time dateTime={c.createdAt}>{fmt.date(c.createdAt)}</time>
                 </TD>
-                <TD className="text-right text-subtle">
+                <TD className="hidden text-right text-subtle sm:table-cell">
                   <ChevronRight className="ml-auto size-4" aria-hidden />
                 </TD>
               </TR>
@@ -107,7 +109,7 @@ function ChannelStatus({ channel }: { channel: Channel }) {
     const tone = s === 'READY' ? 'success' : s === 'QR_REQUIRED' ? 'primary' : s === 'LOGGED_OUT' || s === 'FAILED' ? 'danger' : s === 'RECONNECTING' ? 'warning' : 'neutral';
     return (
       <Badge tone={tone} dot>
-        {t(`channels.session.state.${s}`)}
+        {t(`channels.session.short.${s}`)}
       </Badge>
     );
   }
