@@ -85,6 +85,32 @@ describe('embedded database shared by several clients', () => {
   });
 });
 
+describe('COPY FROM STDIN through the socket', () => {
+  it('is refused with a clear error instead of terminating the database, inside a transaction too', async () => {
+    const copier = client();
+    const stream = async (sql: Sql | postgres.TransactionSql) => {
+      const writable = await sql`copy items (id, owner) from stdin`.writable();
+      writable.end('500\tcopied\n');
+      await new Promise((resolve, reject) => writable.on('finish', resolve).on('error', reject));
+    };
+    await expect(stream(copier)).rejects.toThrow(/COPY FROM STDIN is not supported by the embedded database/);
+    await expect(copier.unsafe('copy items (id, owner) from stdin').simple()).rejects.toThrow(/not supported/);
+    // In a transaction the error aborts it, as the backend's own errors do.
+    await expect(
+      copier.begin(async (tx) => {
+        await tx`insert into items values (501, 'before')`;
+        await stream(tx);
+      }),
+    ).rejects.toThrow(/not supported/);
+    // The database is alive and the same connection carries on; COPY TO STDOUT still works.
+    expect((await copier`select count(*)::int as n from items where id in (500, 501)`)[0]).toEqual({ n: 0 });
+    const out: Buffer[] = [];
+    for await (const chunk of await copier`copy (select 7 as seven) to stdout`.readable()) out.push(chunk as Buffer);
+    expect(Buffer.concat(out).toString()).toBe('7\n');
+    await copier.end();
+  });
+});
+
 describe('a client whose role does not exist', () => {
   it('gets a clear error instead of hanging, and others carry on', async () => {
     const ghost = client({ connection: { role: 'no_such_role' } });

@@ -22,8 +22,41 @@ const TERMINATE = 0x58; // 'X'
 const READY_FOR_QUERY = 0x5a; // 'Z'
 const IDLE = 0x49; // 'I'
 
+const QUERY = 0x51; // 'Q'
+const PARSE = 0x50; // 'P'
+const SYNC = 0x53; // 'S'
+
+/**
+ * `COPY … FROM STDIN` cannot work through a session that receives one message at a time: the backend
+ * asks for the data, finds its input empty and exits (PGlite then dies with every later query
+ * hanging). Such a statement is answered with an error raised by the backend itself instead, so the
+ * transaction state the client sees is exactly the backend's.
+ */
+const COPY_FROM_STDIN = /(^|;)\s*copy\b[^;]*\bfrom\s+stdin\b/i;
+const COPY_REFUSED = `DO $lm$ BEGIN RAISE EXCEPTION 'COPY FROM STDIN is not supported by the embedded database' USING ERRCODE = 'feature_not_supported', HINT = 'Use COPY … FROM a file, or INSERT'; END $lm$`;
+
+/** The SQL text of a Query or Parse message, or null for any other message. */
+function statementText(message: Buffer): string | null {
+  if (message[0] === QUERY) return message.toString('utf8', 5, message.length - 1);
+  if (message[0] !== PARSE) return null;
+  const nameEnd = message.indexOf(0, 5);
+  if (nameEnd < 0) return null;
+  const textEnd = message.indexOf(0, nameEnd + 1);
+  return textEnd < 0 ? null : message.toString('utf8', nameEnd + 1, textEnd);
+}
+
+function queryMessage(text: string): Buffer {
+  const body = Buffer.from(`${text}\0`, 'utf8');
+  const header = Buffer.alloc(5);
+  header[0] = QUERY;
+  header.writeInt32BE(4 + body.length, 1);
+  return Buffer.concat([header, body]);
+}
+
 class Client {
   started = false;
+  /** An extended-protocol COPY FROM STDIN was refused: its messages are dropped up to the Sync. */
+  refusingUntilSync = false;
   role: string | null = null;
   buffer: Buffer = Buffer.alloc(0);
   queue: Buffer[] = [];
@@ -146,9 +179,11 @@ export class WireMultiplexer {
           await this.release(owner);
           continue;
         }
+        const outgoing = this.screen(owner, message);
+        if (!outgoing) continue;
         let reply: Uint8Array;
         try {
-          reply = await this.backend.execProtocolRaw(message);
+          reply = await this.backend.execProtocolRaw(outgoing);
         } catch (err) {
           owner.socket.destroy(err as Error);
           await this.release(owner);
@@ -162,6 +197,20 @@ export class WireMultiplexer {
     } finally {
       this.pumping = false;
     }
+  }
+
+  /** The message to execute for this one, or null to drop it (see COPY_FROM_STDIN). */
+  private screen(client: Client, message: Buffer): Buffer | null {
+    if (client.refusingUntilSync) {
+      if (message[0] !== SYNC) return null;
+      client.refusingUntilSync = false;
+      return queryMessage(COPY_REFUSED);
+    }
+    const text = statementText(message);
+    if (text === null || !COPY_FROM_STDIN.test(text)) return message;
+    if (message[0] === QUERY) return queryMessage(COPY_REFUSED);
+    client.refusingUntilSync = true;
+    return null;
   }
 
   private async applyRole(role: string | null) {
