@@ -4,6 +4,7 @@ import { eventLoopStall } from './event-loop-stall';
 import { contactsImport } from './contacts-import';
 import { contactsRescore } from './contacts-rescore';
 import { contactsSearch } from './contacts-search';
+import { webhookIngestion } from './webhook-ingestion';
 
 /** Every scenario, in report order. A new one is a file in this folder plus a line here. */
-export const SCENARIOS: Scenario[] = [httpOverhead, eventLoopStall, contactsImport, contactsRescore, contactsSearch];
+export const SCENARIOS: Scenario[] = [httpOverhead, eventLoopStall, contactsImport, contactsRescore, contactsSearch, webhookIngestion];

@@ -2,6 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { ModuleDeps } from '../../platform/deps';
+import type { Tx } from '../../platform/db/database';
+import { afterCommit } from '../../platform/db/after-commit';
 import { AppError } from '../../platform/errors';
 import { defineJob } from '../../platform/jobs/queue';
 import { channelAccounts, inboundEvents, type ChannelKind } from './channels.tables';
@@ -15,6 +17,10 @@ import { parseStoredEvent as parseWhatsAppWebEvent } from './whatsapp-web/whatsa
 type WebhookChannel = { tenant_id: string; kind: ChannelKind; status: string; secrets: string | null; webhook_secret_hash: string | null; settings: Record<string, unknown> };
 
 const KEPT_HEADERS = ['content-type', 'x-hub-signature-256', 'user-agent'];
+/** Events processed per transaction by a drain. */
+const DRAIN_BATCH = 100;
+/** Processing attempts before an event is dead-lettered. */
+const MAX_ATTEMPTS = 5;
 
 const sameText = (a: string, b: string) => {
   const x = Buffer.from(a);
@@ -24,8 +30,9 @@ const sameText = (a: string, b: string) => {
 
 /**
  * The inbound path: a webhook is verified, stored as received (exact bytes, one row per provider
- * event) and only then acknowledged; a job processes it from the store. A duplicate delivery finds
- * its row already there and is acknowledged without a second job. A payload that cannot be read is
+ * event) and only then acknowledged; a drain job of the tenant processes it from the store, in
+ * batches (one waiting drain per tenant, woken at once in this process). A duplicate delivery
+ * finds its row already there and is acknowledged without scheduling anything. A payload that cannot be read is
  * kept and dead-lettered, never retried forever and never a crash.
  */
 export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secrets: string | null }): Record<string, string> }) {
@@ -47,8 +54,10 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
         .onConflictDoNothing()
         .returning({ id: inboundEvents.id });
       if (!row) return { stored: false, duplicate: true };
-      // Enqueued in the same transaction: the event exists exactly when its processing is scheduled.
-      await jobs.enqueue(processJob, { eventId: row.id }, { tenantId, tx });
+      // In the same transaction: the event exists exactly when a drain of its tenant is scheduled
+      // (one waiting drain per tenant at most; a running one picks up what arrives meanwhile).
+      await jobs.enqueue(drainJob, {}, { tenantId, tx, singletonKey: tenantId });
+      afterCommit(tx, () => jobs.wake(drainJob));
       return { stored: true, duplicate: false };
     });
   }
@@ -106,8 +115,13 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
   }
 
   async function process(options: { tenantId: string; eventId: string }) {
+    return database.withTenant(options.tenantId, (tx) => processIn(tx, options));
+  }
+
+  /** Processes one stored event in the caller's transaction: parse, emit its items, mark it. */
+  async function processIn(tx: Tx, options: { tenantId: string; eventId: string }) {
     const { tenantId, eventId } = options;
-    return database.withTenant(tenantId, async (tx) => {
+    {
       const [event] = await tx
         .select({ e: inboundEvents, kind: channelAccounts.kind })
         .from(inboundEvents)
@@ -145,8 +159,92 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
       await events.emit(tx, 'channels.inbound', { tenantId, channelId: event.e.channelId, kind: event.kind, eventId, items });
       await mark(items.length ? 'processed' : 'ignored');
       return items.length ? 'processed' : 'ignored';
-    });
+    }
   }
+
+  /** A processing attempt failed (its transaction rolled back): count it; the fifth is the last. */
+  async function recordFailure(tenantId: string, eventId: string, err: unknown) {
+    const message = (err as Error)?.message ?? String(err);
+    logger.error({ err, eventId }, 'inbound event processing failed');
+    await database.withTenant(tenantId, (tx) =>
+      tx
+        .update(inboundEvents)
+        .set({
+          attempts: sql`${inboundEvents.attempts} + 1`,
+          error: message.slice(0, 2000),
+          // For a pending event, the time of its last failed attempt (the retry backoff counts from it).
+          processedAt: new Date(),
+          status: sql`case when ${inboundEvents.attempts} + 1 >= ${MAX_ATTEMPTS} then 'dead' else 'pending' end`,
+        })
+        .where(and(eq(inboundEvents.tenantId, tenantId), eq(inboundEvents.id, eventId), eq(inboundEvents.status, 'pending'))),
+    );
+  }
+
+  /**
+   * Processes a tenant's pending events, oldest first, a batch per transaction; a batch that fails
+   * is retried one event per transaction so one bad event holds up nobody else. Failed events are
+   * retried with backoff (2, 4, 8, 16 s) and dead-lettered at the fifth failure.
+   */
+  async function drain(tenantId: string, options: { budgetMs?: number; signal?: AbortSignal } = {}) {
+    const started = Date.now();
+    const budget = options.budgetMs ?? 20_000;
+    let processed = 0;
+    for (;;) {
+      if (options.signal?.aborted) break;
+      const batch = await database.withTenant(tenantId, (tx) =>
+        tx
+          .select({ id: inboundEvents.id })
+          .from(inboundEvents)
+          .where(
+            and(
+              eq(inboundEvents.tenantId, tenantId),
+              eq(inboundEvents.status, 'pending'),
+              sql`(${inboundEvents.attempts} = 0 or ${inboundEvents.processedAt} < now() - make_interval(secs => power(2, ${inboundEvents.attempts})))`,
+            ),
+          )
+          .orderBy(inboundEvents.receivedAt)
+          .limit(DRAIN_BATCH),
+      );
+      if (batch.length === 0) break;
+      try {
+        await database.withTenant(tenantId, async (tx) => {
+          for (const { id } of batch) await processIn(tx, { tenantId, eventId: id });
+        });
+      } catch {
+        for (const { id } of batch) {
+          try {
+            await process({ tenantId, eventId: id });
+          } catch (err) {
+            await recordFailure(tenantId, id, err);
+          }
+        }
+      }
+      processed += batch.length;
+      if (Date.now() - started > budget) break;
+    }
+    // Events waiting for a retry, or more than the budget allowed: another drain comes for them.
+    const [waiting] = await database.withTenant(tenantId, (tx) =>
+      tx
+        .select({ n: sql<number>`count(*)::int`, retryIn: sql<number | null>`ceil(min(extract(epoch from ${inboundEvents.processedAt} + make_interval(secs => power(2, ${inboundEvents.attempts})) - now())))::int` })
+        .from(inboundEvents)
+        .where(and(eq(inboundEvents.tenantId, tenantId), eq(inboundEvents.status, 'pending'))),
+    );
+    if (waiting && waiting.n > 0) {
+      await jobs.enqueue(drainJob, {}, { tenantId, singletonKey: tenantId, startAfterSeconds: Math.max(1, waiting.retryIn ?? 1) });
+    }
+    return { processed, pending: waiting?.n ?? 0 };
+  }
+
+  const drainJob = defineJob({
+    name: 'channels.drain-inbound',
+    payload: z.object({}).loose(),
+    policy: 'stately',
+    retryLimit: 5,
+    retryDelaySeconds: 2,
+    async run(_payload, ctx) {
+      return drain(ctx.tenantId!, { signal: ctx.signal });
+    },
+  });
 
   const processJob = defineJob({
     name: 'channels.process-inbound',
@@ -158,5 +256,5 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
     },
   });
 
-  return { whatsappHandshake, receiveWhatsApp, receiveBlueBubbles, receiveWhatsAppWeb, storeEvent, process, processJob };
+  return { whatsappHandshake, receiveWhatsApp, receiveBlueBubbles, receiveWhatsAppWeb, storeEvent, process, drain, processJob, drainJob };
 }

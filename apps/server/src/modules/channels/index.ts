@@ -18,6 +18,7 @@ export function channelsModule(deps: ModuleDeps) {
   const channels = createChannelsService(deps);
   const inbound = createInboundService({ ...deps, secretsOf: channels.secretsOf });
   deps.jobs.define(inbound.processJob);
+  deps.jobs.define(inbound.drainJob);
   const bluebubbles = createBlueBubblesReconciler({ ...deps, channels, storeEvent: inbound.storeEvent });
   deps.jobs.define(bluebubbles.reconcileJob);
   deps.jobs.define(bluebubbles.reconcileAllJob);

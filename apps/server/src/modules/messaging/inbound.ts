@@ -10,6 +10,9 @@ import { presentMessage, previewOf } from './messaging.present';
 import type { Realtime } from './realtime';
 
 type MessageRow = typeof messages.$inferSelect;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Our own message id echoed by a provider (BlueBubbles' tempGuid); other clients' ids are ignored. */
+const ourId = (clientRef: string | null | undefined) => (clientRef && UUID.test(clientRef) ? clientRef : null);
 const CONSENT_CHANNEL = { whatsapp: 'whatsapp', imessage: 'imessage', sms: 'sms', sandbox: 'any' } as const;
 
 export async function optOutKeywords(tx: Tx, tenantId: string): Promise<readonly string[]> {
@@ -111,11 +114,12 @@ export function createInboundHandler(deps: ModuleDeps & { realtime: Realtime; fe
 
   async function onMessage(tx: Tx, options: { tenantId: string; channelId: string; item: InboundMessageItem }) {
     const { tenantId, channelId, item } = options;
-    if (item.direction === 'outbound' && item.clientRef) {
+    const clientRef = ourId(item.clientRef);
+    if (item.direction === 'outbound' && clientRef) {
       // The echo of a message we sent (BlueBubbles reports our own sends): it is a status.
-      const [ours] = await tx.select().from(messages).where(and(eq(messages.tenantId, tenantId), eq(messages.id, item.clientRef)));
+      const [ours] = await tx.select().from(messages).where(and(eq(messages.tenantId, tenantId), eq(messages.id, clientRef)));
       if (ours) {
-        await onStatus(tx, { tenantId, channelId, item: { kind: 'status', providerMessageId: item.providerMessageId, clientRef: item.clientRef, status: 'sent', service: item.service, recipient: null, at: item.at, error: null } });
+        await onStatus(tx, { tenantId, channelId, item: { kind: 'status', providerMessageId: item.providerMessageId, clientRef, status: 'sent', service: item.service, recipient: null, at: item.at, error: null } });
         return;
       }
     }
@@ -202,7 +206,7 @@ export function createInboundHandler(deps: ModuleDeps & { realtime: Realtime; fe
     const [message] = await tx
       .select()
       .from(messages)
-      .where(and(eq(messages.tenantId, tenantId), eq(messages.channelId, channelId), item.clientRef ? sql`(${byProvider} or ${messages.id} = ${item.clientRef}::uuid)` : byProvider))
+      .where(and(eq(messages.tenantId, tenantId), eq(messages.channelId, channelId), ourId(item.clientRef) ? sql`(${byProvider} or ${messages.id} = ${ourId(item.clientRef)}::uuid)` : byProvider))
       .for('update');
     if (!message) {
       // The webhook beat the commit of the send (or the message was sent outside LeadMaster): keep it.

@@ -183,6 +183,28 @@ describe('statuses of sent messages', () => {
     expect(failures).toEqual(['131026']);
   });
 
+  it('recognises its own id echoed by the provider, and ignores an id that is not one of ours', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const channel = await cloudChannel(client);
+    const message = await sentMessage(user.tenantId, channel.id, null, 'ambiguous');
+    const emit = (clientRef: string, providerMessageId: string) =>
+      t.db.withTenant(user.tenantId, (tx) =>
+        t.runtime.deps.events.emit(tx, 'channels.inbound', {
+          tenantId: user.tenantId,
+          channelId: channel.id,
+          kind: 'bluebubbles',
+          eventId: clientRef,
+          items: [{ kind: 'status', providerMessageId, clientRef, status: 'delivered', recipient: null, at: new Date('2026-01-01T00:02:00Z'), error: null }],
+        }),
+      );
+    await emit('temp-guid-from-another-client', 'p:0/other');
+    await emit(message.id, 'p:0/ours');
+    const after = await load(user.tenantId, message.id);
+    expect(after).toMatchObject({ status: 'delivered', providerMessageId: 'p:0/ours' });
+    const kept = await rows(user.tenantId, (tx) => tx.select().from(pendingStatuses).where(eq(pendingStatuses.tenantId, user.tenantId)));
+    expect(kept.map((k) => k.providerMessageId)).toEqual(['p:0/other']);
+  });
+
   it('keeps a status that beats the send and applies it when the message learns its provider id', async () => {
     const { client, user } = await buildSignedInUser(t);
     const channel = await cloudChannel(client);

@@ -35,6 +35,11 @@ export type JobDefinition<P> = {
   expireInSeconds?: number;
   /** Runs on this schedule (cron syntax, UTC) with an empty payload. */
   cron?: string;
+  /**
+   * pg-boss queue policy. `stately` keeps at most one waiting and one running job per
+   * `singletonKey`: what a "drain everything pending" job wants (see the inbound pipeline).
+   */
+  policy?: 'standard' | 'short' | 'singleton' | 'stately';
   concurrency?: number;
 };
 
@@ -91,6 +96,8 @@ export class JobQueue {
   private boss: PgBoss | null = null;
   private readonly definitions = new Map<string, JobDefinition<unknown>>();
   private readonly abort = new AbortController();
+  /** This process's pg-boss worker ids per job name (only when it works). */
+  private readonly workers = new Map<string, string[]>();
 
   constructor(
     private readonly deps: { database: Database; bus: EventBus; logger: Logger },
@@ -124,6 +131,7 @@ export class JobQueue {
         retryBackoff: d.retryBackoff ?? true,
         expireInSeconds: d.expireInSeconds ?? 15 * 60,
         deadLetter: deadLetterOf(d.name),
+        ...(d.policy ? { policy: d.policy } : {}),
       }).catch(ignoreExists);
     }
     await boss.stop({ graceful: false, close: false, wait: true });
@@ -149,13 +157,14 @@ export class JobQueue {
     this.boss = boss;
     if (!options.work) return;
     for (const d of this.definitions.values()) {
-      await boss.work<Envelope>(
+      const workerId = await boss.work<Envelope>(
         d.name,
         { batchSize: 1, pollingIntervalSeconds: 0.5, includeMetadata: true },
         async ([job]) => {
           if (job) await this.runJob(d, job);
         },
       );
+      this.workers.set(d.name, [...(this.workers.get(d.name) ?? []), workerId]);
       if (d.cron) await boss.schedule(d.name, d.cron, { tenantId: null, taskId: null, payload: {} } satisfies Envelope);
     }
   }
@@ -196,6 +205,14 @@ export class JobQueue {
       ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
     });
     return { jobId, taskId };
+  }
+
+  /**
+   * Wakes this process's workers of a job now instead of at their next poll (a no-op in a
+   * process that does not work; other processes find the job at their next poll).
+   */
+  wake(definition: { name: string }): void {
+    for (const id of this.workers.get(definition.name) ?? []) this.boss?.notifyWorker(id);
   }
 
   /** Jobs that exhausted their retries, newest first (what an operator looks at). */

@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { and, eq, sql } from 'drizzle-orm';
+import { startTestApp, type TestApp, type TestClient } from '../../../test/harness';
+import { buildSignedInUser } from '../../../test/factories';
+import { messages } from '../messaging/messaging.tables';
+import { inboundEvents } from './channels.tables';
+import { signMetaBody } from './whatsapp-cloud/signature';
+
+/**
+ * The inbound drain: webhooks schedule one drain per tenant (not a job each), the drain processes
+ * them in batches, a failing event is retried with backoff and dead-lettered at the fifth failure
+ * without holding up the others, and a working process handles a webhook at once.
+ */
+const APP_SECRET = 'drain-app-secret';
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+  // A listener that fails on one text: the stand-in for a bug or an outage while processing.
+  t.runtime.deps.events.on('channels.inbound', async (_tx, e) => {
+    if ((e.items as { text?: string }[]).some((i) => i.text === 'boom')) throw new Error('listener failed on purpose');
+  });
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+async function cloudChannel(client: TestClient) {
+  const res = await client.post('/api/v1/channels', {
+    kind: 'whatsapp_cloud',
+    name: 'Drain',
+    config: { phoneNumberId: '106540352242922', businessAccountId: '102290129340398', accessToken: 'drain-token', appSecret: APP_SECRET, verifyToken: 'verify-me-please' },
+  });
+  expect(res.status, res.text).toBe(201);
+  return res.body as { id: string };
+}
+
+const body = (id: string, text: string, from = '5491145678000') =>
+  Buffer.from(
+    JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [{ id: '1', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '1', phone_number_id: '106540352242922' }, messages: [{ from, id, timestamp: '1767225600', type: 'text', text: { body: text } }] } }] }],
+    }),
+  );
+
+async function post(app: TestApp, channelId: string, raw: Buffer) {
+  const res = await app.client().request('POST', `/webhooks/whatsapp/${channelId}`, { rawBody: raw, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signMetaBody(raw, APP_SECRET) } });
+  expect(res.status, res.text).toBe(200);
+}
+
+const events = (app: TestApp, tenantId: string) => app.db.withTenant(tenantId, (tx) => tx.select().from(inboundEvents).where(eq(inboundEvents.tenantId, tenantId)));
+const drainJobs = async (app: TestApp, tenantId: string) =>
+  (await app.runtime.deps.database.sql<{ state: string }[]>`select state from pgboss.job where name = 'channels.drain-inbound' and singleton_key = ${tenantId}`).map((r) => r.state);
+
+describe('inbound drain', () => {
+  it('schedules one drain per tenant however many webhooks arrive, and processes them all in batches', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const channel = await cloudChannel(client);
+    for (let i = 0; i < 230; i++) await post(t, channel.id, body(`wamid.drain.${i}`, `mensaje ${i}`, `549114567${String(1000 + (i % 7))}`));
+    expect(await drainJobs(t, user.tenantId)).toEqual(['created']);
+    const result = await t.runtime.modules.channels.inbound.drain(user.tenantId);
+    expect(result).toEqual({ processed: 230, pending: 0 });
+    const stored = await events(t, user.tenantId);
+    expect(stored.filter((e) => e.status === 'processed')).toHaveLength(230);
+    const [count] = await t.db.withTenant(user.tenantId, (tx) => tx.select({ n: sql<number>`count(*)::int` }).from(messages).where(eq(messages.tenantId, user.tenantId)));
+    expect(count!.n).toBe(230);
+  });
+
+  it('retries a failing event with backoff, dead-letters it at the fifth failure, and lets the others through', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const channel = await cloudChannel(client);
+    await post(t, channel.id, body('wamid.ok1', 'antes'));
+    await post(t, channel.id, body('wamid.bad', 'boom'));
+    await post(t, channel.id, body('wamid.ok2', 'después'));
+    const first = await t.runtime.modules.channels.inbound.drain(user.tenantId);
+    expect(first.pending).toBe(1);
+    const byText = async () => Object.fromEntries((await events(t, user.tenantId)).map((e) => [JSON.parse(e.body.toString()).entry[0].changes[0].value.messages[0].text.body, e]));
+    let rows = await byText();
+    expect(rows.antes!.status).toBe('processed');
+    expect(rows['después']!.status).toBe('processed');
+    expect(rows.boom).toMatchObject({ status: 'pending', attempts: 1, error: 'listener failed on purpose' });
+    // A retry is scheduled for later, not run in a tight loop.
+    expect(await drainJobs(t, user.tenantId)).toContain('created');
+    expect((await t.runtime.modules.channels.inbound.drain(user.tenantId)).processed).toBe(0);
+    for (let attempt = 2; attempt <= 5; attempt++) {
+      // Time passes: the backoff is over.
+      await t.db.withTenant(user.tenantId, (tx) => tx.update(inboundEvents).set({ processedAt: sql`now() - interval '1 hour'` }).where(and(eq(inboundEvents.tenantId, user.tenantId), eq(inboundEvents.id, rows.boom!.id))));
+      await t.runtime.modules.channels.inbound.drain(user.tenantId);
+      rows = await byText();
+      expect(rows.boom!.attempts).toBe(attempt);
+    }
+    expect(rows.boom!.status).toBe('dead');
+    const problems = await client.get('/api/v1/channels/inbound-problems');
+    expect(problems.body.items.map((p: { id: string; error: string }) => [p.id, p.error])).toEqual([[rows.boom!.id, 'listener failed on purpose']]);
+  });
+});
+
+describe('inbound drain in a working process', () => {
+  let w: TestApp;
+  beforeAll(async () => {
+    w = await startTestApp({ work: true });
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  it('turns a webhook into a message at once, without waiting for a poll', async () => {
+    const { client, user } = await buildSignedInUser(w);
+    const channel = await cloudChannel(client);
+    const started = Date.now();
+    await post(w, channel.id, body('wamid.live', 'en vivo'));
+    await expect
+      .poll(async () => (await w.db.withTenant(user.tenantId, (tx) => tx.select().from(messages).where(eq(messages.tenantId, user.tenantId)))).map((m) => m.body), { timeout: 5000, interval: 20 })
+      .toEqual(['en vivo']);
+    w.logs.push(`drain latency ${Date.now() - started} ms`);
+  });
+});
