@@ -103,6 +103,50 @@ describe('channels in the browser', () => {
     expect(console.errors).toEqual([]);
   });
 
+  it('connects a WhatsApp Cloud API number: webhook guidance, sending speed, templates; BlueBubbles shows its secret URL once', async () => {
+    const { page, console } = await signedInPage();
+    await page.goto('/channels');
+    await page.getByRole('button', { name: 'Add channel' }).click();
+    await page.getByRole('radio', { name: /WhatsApp Cloud API/ }).click();
+    await page.getByLabel('Name').fill('Ventas AR');
+    await page.getByLabel('Phone number ID').fill('106540352242922');
+    await page.getByLabel('WhatsApp Business account ID').fill('102290129340398');
+    await page.getByLabel('Access token').fill('EAAG-not-a-real-token');
+    await page.getByLabel('App secret').fill('not-a-real-app-secret');
+    await page.getByRole('button', { name: 'Generate' }).click();
+    await page.getByRole('button', { name: 'Create channel' }).click();
+    await page.getByRole('heading', { name: 'Ventas AR is connected' }).waitFor();
+    const url = await page.getByTestId('webhook-url').textContent();
+    expect(url).toMatch(/\/webhooks\/whatsapp\/[0-9a-f-]{36}$/);
+    // No "Test connection" click here: it would call Meta's servers.
+    await page.getByRole('link', { name: 'Open the channel' }).click();
+    await page.getByRole('heading', { name: 'Sending speed' }).waitFor();
+    expect(await page.getByLabel('Messages per second').inputValue()).toBe('80');
+    await page.getByLabel('Messages per second').fill('250');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Sending speed saved.').waitFor();
+    await page.getByText('Never synced: press “Sync from Meta”.').waitFor();
+    await screenshot(page, 'channels-cloud-detail-desktop-dark');
+    await page.reload();
+    await page.getByRole('heading', { name: 'Sending speed' }).waitFor();
+    expect(await page.getByLabel('Messages per second').inputValue()).toBe('250');
+
+    await page.goto('/channels');
+    await page.getByRole('button', { name: 'Add channel' }).click();
+    await page.getByRole('radio', { name: /BlueBubbles/ }).click();
+    await page.getByLabel('Server URL').fill('not a url');
+    await page.getByRole('button', { name: 'Create channel' }).click();
+    await page.getByText('Enter a full URL starting with http:// or https://').waitFor();
+    await page.getByLabel('Server URL').fill('https://mac.example.test:1234');
+    await page.getByLabel('Server password').fill('not-a-real-password');
+    await page.getByRole('button', { name: 'Create channel' }).click();
+    await page.getByText('This URL holds a secret and is shown only now.').waitFor();
+    expect(await page.getByTestId('webhook-url').textContent()).toMatch(/\/webhooks\/bluebubbles\/[0-9a-f-]{36}\/[A-Za-z0-9_-]{20,}$/);
+    await screenshot(page, 'channels-bluebubbles-created-desktop-dark');
+    await page.getByRole('button', { name: 'Done' }).click();
+    expect(console.errors).toEqual([]);
+  });
+
   it('looks right on a phone and in Spanish', async () => {
     const { page } = await signedInPage({ viewport: PHONE, theme: 'dark' });
     await page.goto('/channels');
@@ -111,6 +155,10 @@ describe('channels in the browser', () => {
     await page.getByTestId('channel-row').filter({ hasText: 'Reception phone' }).getByRole('link').click();
     await page.getByTestId('session-qr').waitFor({ timeout: 30_000 });
     await screenshot(page, 'channels-whatsapp-web-qr-phone-dark');
+    await page.goto('/channels');
+    await page.getByTestId('channel-row').filter({ hasText: 'Ventas AR' }).getByRole('link').click();
+    await page.getByRole('heading', { name: 'Sending speed' }).waitFor();
+    await screenshot(page, 'channels-cloud-detail-phone-dark');
 
     // In Spanish (the account's language, picked from the account menu).
     const es = await signedInPage({ viewport: DESKTOP, theme: 'light' });

@@ -27,8 +27,11 @@ export function RealtimeBridge() {
       }),
       // A WhatsApp Web session's state and QR, where its screen reads them (features/channels/channels.api.ts).
       realtime.subscribe('session.state_changed', (data) => {
-        const { channelId, ...status } = (data ?? {}) as { channelId?: unknown };
-        if (typeof channelId === 'string' && 'state' in status) queryClient.setQueryData(sessionKey(channelId), status);
+        const { channelId, ...status } = (data ?? {}) as { channelId?: unknown; state?: unknown; qr?: unknown };
+        if (typeof channelId !== 'string' || !('state' in status)) return;
+        // A code too big for the event comes without its image: fetch the status instead.
+        if (status.state === 'QR_REQUIRED' && !status.qr) void queryClient.invalidateQueries({ queryKey: sessionKey(channelId) });
+        else queryClient.setQueryData(sessionKey(channelId), status);
       }),
       realtime.subscribe(SESSION_ENDED_EVENT, () => void queryClient.invalidateQueries({ queryKey: ME_KEY })),
     ];

@@ -70,7 +70,9 @@ export class ScriptedSocket implements WaSocket {
   showQr() {
     if (this.ended) return;
     this.qrCount += 1;
-    this.listener.qr(`2@scripted-${this.number}-${this.qrCount},${'A'.repeat(43)}=,${'B'.repeat(43)}=,${'C'.repeat(43)}=`);
+    // As long as a real one: a ~120-character ref and four base64 keys.
+    const ref = `scripted-${this.number}-${this.qrCount}-`.padEnd(120, 'r');
+    this.listener.qr(`2@${ref},${'A'.repeat(43)}=,${'B'.repeat(43)}=,${'C'.repeat(43)}=,${'D'.repeat(43)}=`);
   }
 
   /** The phone scanned the code: credentials are saved, then WhatsApp asks for a restart. */

@@ -15,7 +15,13 @@ type InboundStore = { receiveWhatsAppWeb(options: { tenantId: string; channelId:
 export const STATE_CHANGED = 'session.state_changed';
 export const CHANNEL_ALERT = 'channel.alert';
 
-const qrDataUrl = (qr: string | null) => (qr ? QRCode.toDataURL(qr, { errorCorrectionLevel: 'M', margin: 2, width: 320 }) : Promise.resolve(null));
+/**
+ * The QR inside the status contract and the realtime event: 4 px per module, low error correction,
+ * so a real WhatsApp code stays near 6 kB and fits a PostgreSQL NOTIFY (under 8 kB) whole.
+ */
+const qrDataUrl = (qr: string | null) => (qr ? QRCode.toDataURL(qr, { errorCorrectionLevel: 'L', margin: 2, scale: 4 }) : Promise.resolve(null));
+/** What the bus can carry whole; past it the event says "fetch the status" (qr null while QR_REQUIRED). */
+const MAX_EVENT_CHARS = 7_000;
 
 /**
  * What the API and the rest of the product ask of WhatsApp Web sessions. Reads come from the session
@@ -47,7 +53,7 @@ export function createWhatsAppWebService(deps: ModuleDeps & { repo: SessionRepos
     const row = await repo.find(options);
     const qr = row?.state === 'QR_REQUIRED' ? repo.qrOf(row) : null;
     if (!qr) throw new AppError('not_found', 'No QR code to scan right now: the session is not waiting for one');
-    return QRCode.toBuffer(qr, { type: 'png', errorCorrectionLevel: 'M', margin: 2, width: 320 });
+    return QRCode.toBuffer(qr, { type: 'png', errorCorrectionLevel: 'L', margin: 2, width: 320 });
   }
 
   async function command(options: { principal: Principal; channelId: string; command: 'restart' | 'logout' }) {
@@ -72,8 +78,10 @@ export function createWhatsAppWebService(deps: ModuleDeps & { repo: SessionRepos
 
   const hooks: SessionHooks = {
     async changed(session: LiveSession) {
-      const data = presentStatus({ state: session.state, since: session.since, qrDataUrl: await qrDataUrl(session.qr) });
-      await bus.publish({ type: STATE_CHANGED, tenantId: session.tenantId, data: { channelId: session.channelId, ...data } });
+      const status = presentStatus({ state: session.state, since: session.since, qrDataUrl: await qrDataUrl(session.qr) });
+      const data = { channelId: session.channelId, ...status };
+      if (JSON.stringify(data).length > MAX_EVENT_CHARS) data.qr = null;
+      await bus.publish({ type: STATE_CHANGED, tenantId: session.tenantId, data });
     },
     async messages(session, messages) {
       for (const message of messages) {

@@ -146,6 +146,8 @@ describe('a WhatsApp Web session', () => {
     const pushed = events.find((e) => e.type === 'session.state_changed' && (e.data as { channelId: string }).channelId === channelId && (e.data as { state: string }).state === 'QR_REQUIRED');
     expect(pushed?.tenantId).toBe(tenantId);
     expect((pushed?.data as { qr: string }).qr).toBe(waiting.qr);
+    // Whole through a PostgreSQL NOTIFY (under 8,000 bytes with the bus envelope).
+    expect(Buffer.byteLength(JSON.stringify(pushed))).toBeLessThan(7_900);
 
     // The code expires: a new one replaces it, pushed too; the state (and its since) stay.
     hub.last.showQr();
