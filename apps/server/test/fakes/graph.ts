@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
  */
 export type FakeTemplate = { name: string; language: string; category: string; status: string; quality_score?: { score: string } };
 
-export type GraphRequest = { method: string; path: string; query: Record<string, string>; json: any; form: Record<string, string> | null; file: { name: string; type: string; size: number } | null; authorization: string | undefined };
+export type GraphRequest = { at: number; method: string; path: string; query: Record<string, string>; json: any; form: Record<string, string> | null; file: { name: string; type: string; size: number } | null; authorization: string | undefined };
 
 type Scripted =
   | { kind: 'error'; status: number; error?: { code: number; message: string; error_subcode?: number; error_data?: { details: string } }; headers?: Record<string, string> }
@@ -41,7 +41,7 @@ export async function startFakeGraph(options: { accessToken: string; phoneNumber
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks);
-    const record: GraphRequest = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), json: null, form: null, file: null, authorization: req.headers.authorization };
+    const record: GraphRequest = { at: Date.now(), method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), json: null, form: null, file: null, authorization: req.headers.authorization };
     const type = req.headers['content-type'] ?? '';
     let fileData = Buffer.alloc(0);
     if (type.startsWith('application/json') && raw.length) record.json = JSON.parse(raw.toString('utf8'));

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { customType, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { customType, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, tenantId, tstz, updatedAt } from '../../platform/db/columns';
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
@@ -60,4 +60,20 @@ export const inboundEvents = pgTable(
     uniqueIndex('inbound_events_channel_event_key').on(t.tenantId, t.channelId, t.providerEventId),
     index('inbound_events_pending_idx').on(t.tenantId, t.status, t.receivedAt).where(sql`${t.status} in ('pending', 'dead')`),
   ],
+);
+
+/**
+ * A token bucket per channel account, shared by every sender of every process: how a number's
+ * rate (80 msg/s, 20 when shared with the Business app, 1/s per BlueBubbles line) holds however
+ * many workers send. Capacity one token: sends are spaced, never bursted.
+ */
+export const channelSendBuckets = pgTable(
+  'channel_send_buckets',
+  {
+    tenantId: tenantId(),
+    channelId: uuid().notNull(),
+    tokens: doublePrecision().notNull(),
+    refilledAt: tstz().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.channelId] })],
 );

@@ -11,6 +11,8 @@ import { whatsappWebModule } from './whatsapp-web';
 
 export { WHATSAPP_ERROR_ACTIONS, errorAction, STATUS_RANK, type WaInbound } from './whatsapp-cloud/payload';
 export type { InboundItem, InboundMessageItem, InboundStatusItem, InboundSender } from './inbound-items';
+export { sendRateOf } from './send-rate';
+export { takeSendToken } from './send-token';
 export { ChannelSendError, type ChannelAdapter, type OutboundSend, type SendReceipt, type MessageService } from './adapters/adapter';
 
 /** Channel accounts, their adapters and the durable inbound path. */

@@ -23,6 +23,7 @@ export function messagingModule(deps: ModuleDeps & { adapterFor(tenantId: string
   createInboundHandler({ ...deps, realtime, fetchMediaLater: media.fetchLater });
   conversations = createConversationsService({ ...deps, outbound, realtime });
   deps.jobs.define(outbound.sendJob);
+  deps.jobs.define(outbound.drainJob);
   deps.jobs.define(outbound.sweepJob);
   deps.jobs.define(media.fetchJob);
   return {

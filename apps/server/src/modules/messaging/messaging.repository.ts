@@ -39,3 +39,11 @@ export async function contactAddress(tx: Tx, tenantId: string, contactId: string
   const [row] = await tx.select({ id: contacts.id, phoneE164: contacts.phoneE164, email: contacts.email }).from(contacts).where(and(eq(contacts.tenantId, tenantId), eq(contacts.id, contactId)));
   return row ?? null;
 }
+
+export async function channelSendSettings(tx: Tx, tenantId: string, channelId: string) {
+  const [row] = await tx
+    .select({ kind: channelAccounts.kind, settings: channelAccounts.settings })
+    .from(channelAccounts)
+    .where(and(eq(channelAccounts.tenantId, tenantId), eq(channelAccounts.id, channelId)));
+  return row ?? null;
+}

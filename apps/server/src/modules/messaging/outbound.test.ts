@@ -59,8 +59,11 @@ async function conversationWithReply(client: TestClient, tenantId: string, chann
 
 const load = (tenantId: string, id: string) => t.db.withTenant(tenantId, async (tx) => (await tx.select().from(messages).where(and(eq(messages.tenantId, tenantId), eq(messages.id, id))))[0]!);
 const sendsTo = (to: string) => graph.requests.filter((r) => r.path.endsWith('/messages') && r.json?.to === to && r.json?.type === 'text');
-const queuedJobs = async (messageId: string) =>
-  (await t.runtime.deps.database.sql<{ n: number }[]>`select count(*)::int as n from pgboss.job where name = 'messaging.send' and data->'payload'->>'messageId' = ${messageId}`)[0]!.n;
+/** Drains of the tenant's outbox waiting to run (at most one: pg-boss `stately` queue, keyed by tenant). */
+const waitingDrains = async (tenantId: string) =>
+  (await t.runtime.deps.database.sql<{ n: number; later: number }[]>`
+    select count(*)::int as n, count(*) filter (where start_after > now())::int as later
+      from pgboss.job where name = 'messaging.send-drain' and singleton_key = ${tenantId} and state = 'created'`)[0]!;
 
 describe('outbound messages', () => {
   it('stores a reply before sending it, sends it once, and follows its statuses', async () => {
@@ -73,7 +76,7 @@ describe('outbound messages', () => {
     // The same request again (a double click, a retried POST) is the same message.
     const again = await client.post(`/api/v1/conversations/${conversation.id}/messages`, { body: 'Hola Ana, sí tenemos ☕' }, { headers: { 'idempotency-key': 'reply-0001-abcdef' } });
     expect(again.body.id).toBe(reply.body.id);
-    expect(await queuedJobs(reply.body.id)).toBe(1);
+    expect((await waitingDrains(user.tenantId)).n).toBe(1);
     expect(sendsTo('5491145670001')).toHaveLength(0);
 
     expect(await t.runtime.modules.messaging.outbound.send(user.tenantId, reply.body.id)).toMatchObject({ outcome: 'sent' });
@@ -100,8 +103,14 @@ describe('outbound messages', () => {
     graph.failNext({ kind: 'error', status: 400, error: { code: 130429, message: '(#130429) Rate limit hit' } });
     const first = await t.runtime.modules.messaging.outbound.send(user.tenantId, reply.body.id);
     expect(first).toMatchObject({ outcome: 'retry', code: '130429' });
-    expect(await load(user.tenantId, reply.body.id)).toMatchObject({ status: 'queued', attempts: 1, errorCode: '130429' });
-    expect(await queuedJobs(reply.body.id)).toBe(2);
+    const waiting = await load(user.tenantId, reply.body.id);
+    expect(waiting).toMatchObject({ status: 'queued', attempts: 1, errorCode: '130429' });
+    expect(waiting.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now());
+    // The drain that was waiting runs (a worker took it): nothing is due, and it books the next one for when the pause is over.
+    await t.runtime.deps.database.sql`delete from pgboss.job where name = 'messaging.send-drain' and singleton_key = ${user.tenantId}`;
+    expect((await t.runtime.modules.messaging.outbound.drain(user.tenantId)).outcomes).toEqual({});
+    expect((await waitingDrains(user.tenantId)).later).toBe(1);
+    await t.db.withTenant(user.tenantId, (tx) => tx.update(messages).set({ nextAttemptAt: null }).where(and(eq(messages.tenantId, user.tenantId), eq(messages.id, reply.body.id))));
     expect(await t.runtime.modules.messaging.outbound.send(user.tenantId, reply.body.id)).toMatchObject({ outcome: 'sent' });
     expect(await load(user.tenantId, reply.body.id)).toMatchObject({ status: 'sent', attempts: 2, errorCode: null });
   });
@@ -188,4 +197,32 @@ describe('outbound messages', () => {
     expect(await t.runtime.modules.messaging.outbound.send(user.tenantId, reply.body.id)).toMatchObject({ outcome: 'failed', code: 'channel_unavailable' });
     expect(sendsTo('5491145670006')).toHaveLength(0);
   });
+
+  it('sends what is queued through one drain per tenant, at the number\'s rate however many senders run', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const channel = await cloudChannel(client);
+    const patched = await client.patch(`/api/v1/channels/${channel.id}`, { settings: { messagesPerSecond: 5 } });
+    expect(patched.status, patched.text).toBe(200);
+    const numbers = Array.from({ length: 12 }, (_, i) => `5491145${700010 + i}`);
+    const replies: string[] = [];
+    for (const number of numbers) {
+      const conversation = await conversationWithReply(client, user.tenantId, channel.id, number);
+      replies.push((await client.post(`/api/v1/conversations/${conversation.id}/messages`, { body: `hola ${number}` })).body.id);
+    }
+    const drains = await t.runtime.deps.database.sql<{ n: number }[]>`select count(*)::int as n from pgboss.job where name = 'messaging.send-drain' and singleton_key = ${user.tenantId} and state = 'created'`;
+    expect(drains[0]!.n).toBe(1);
+    // Two drains at once (two workers, or two processes): each message still goes out once, and the rate holds.
+    const [a, b] = await Promise.all([t.runtime.modules.messaging.outbound.drain(user.tenantId), t.runtime.modules.messaging.outbound.drain(user.tenantId)]);
+    expect((a.outcomes.sent ?? 0) + (b.outcomes.sent ?? 0)).toBe(12);
+    const sends = graph.requests.filter((r) => r.path.endsWith('/messages') && numbers.includes(r.json?.to));
+    expect(sends).toHaveLength(12);
+    expect(new Set(sends.map((r) => r.json.to)).size).toBe(12);
+    const times = sends.map((r) => r.at).sort((x, y) => x - y);
+    const peak = Math.max(...times.map((start) => times.filter((at) => at >= start && at < start + 1000).length));
+    // 5 per second, spaced (one token of capacity): a 1-second window holds 5, one more only by arrival jitter.
+    expect(peak).toBeLessThanOrEqual(6);
+    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(11 * 200 - 150);
+    for (const id of replies) expect((await load(user.tenantId, id)).status).toBe('sent');
+  });
 });
+

@@ -1,15 +1,16 @@
-import { and, eq, inArray, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Tx } from '../../platform/db/database';
+import { afterCommit } from '../../platform/db/after-commit';
 import type { ModuleDeps } from '../../platform/deps';
 import { AppError } from '../../platform/errors';
 import { defineJob } from '../../platform/jobs/queue';
 import { readBlob } from '../../platform/storage/blobs';
-import { ChannelSendError, type ChannelAdapter, type OutboundSend } from '../channels';
+import { ChannelSendError, sendRateOf, takeSendToken, type ChannelAdapter, type OutboundSend } from '../channels';
 import { conversations, messages, type StoredMedia } from './messaging.tables';
 import { applyPendingStatuses, conversationFor, reportFailure } from './inbound';
 import { identitiesOf } from './identity';
-import { channelKindOf, contactAddress } from './messaging.repository';
+import { channelKindOf, channelSendSettings, contactAddress } from './messaging.repository';
 import { presentMessage, previewOf } from './messaging.present';
 import type { Realtime } from './realtime';
 
@@ -21,6 +22,11 @@ const SERVICE_OF_KIND: Record<string, string | null> = { whatsapp_cloud: 'whatsa
 /** How long a worker owns a message it is sending; past it, the outcome is unknown (ambiguous). */
 const LEASE_SECONDS = 120;
 const MAX_ATTEMPTS = 6;
+/** Messages a drain looks at per round, and how many it sends at once (each waits for its channel's token). */
+const DRAIN_BATCH = 100;
+const DRAIN_CONCURRENCY = 8;
+/** A drain hands over to a fresh job after this long, so one tenant never holds a worker for ever. */
+const DRAIN_BUDGET_MS = 20_000;
 /** WhatsApp lets a business write free text only within 24 h of the contact's last message. */
 const WHATSAPP_WINDOW_MS = 24 * 60 * 60 * 1000;
 
@@ -84,7 +90,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
       .update(conversations)
       .set({ lastMessageAt: row!.createdAt, lastMessagePreview: previewOf(row!), lastMessageDirection: 'outbound' })
       .where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, conversation.id)));
-    await jobs.enqueue(sendJob, { messageId: row!.id }, { tenantId, tx });
+    await scheduleDrain(tx, tenantId);
     realtime.publishAfterCommit(tx, tenantId, 'message.created', presentMessage(row!));
     realtime.conversationChanged(tx, tenantId, conversation.id);
     return row!;
@@ -203,8 +209,8 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
       if (error.retryable && claimed.attempts < MAX_ATTEMPTS) {
         const delay = error.retryAfterSeconds ?? Math.min(300, 2 ** claimed.attempts * 2);
         await settle(tenantId, claimed, async (tx, current) => {
-          const row = await update(tx, current.id, tenantId, { status: 'queued', errorCode: error.code, errorMessage: error.message.slice(0, 1000), leaseUntil: null, nextAttemptAt: new Date(clock.now().getTime() + delay * 1000) });
-          await jobs.enqueue(sendJob, { messageId: row.id }, { tenantId, tx, startAfterSeconds: delay });
+          const row = await update(tx, current.id, tenantId, { status: 'queued', errorCode: error.code, errorMessage: error.message.slice(0, 1000), leaseUntil: null, nextAttemptAt: sql`now() + make_interval(secs => ${delay})` as never });
+          await jobs.enqueue(drainJob, {}, { tenantId, tx, singletonKey: tenantId, startAfterSeconds: delay });
           return row;
         });
         return { outcome: 'retry', code: error.code, inSeconds: delay };
@@ -214,6 +220,84 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     }
   }
 
+  /**
+   * Sends a tenant's due messages: oldest first, several at once, each after taking a token of
+   * its channel's bucket (so the number's rate holds across every worker and process). Claiming
+   * is per message (`send`), so two drains never send the same message.
+   */
+  async function drain(tenantId: string, options: { signal?: AbortSignal; budgetMs?: number } = {}) {
+    const started = Date.now();
+    const budget = options.budgetMs ?? DRAIN_BUDGET_MS;
+    const rates = new Map<string, number>();
+    const rateOf = async (channelId: string) => {
+      if (!rates.has(channelId)) {
+        const channel = await database.withTenant(tenantId, (tx) => channelSendSettings(tx, tenantId, channelId));
+        rates.set(channelId, channel ? sendRateOf(channel.kind, channel.settings) : 0);
+      }
+      return rates.get(channelId)!;
+    };
+    const outcomes: Record<string, number> = {};
+    for (;;) {
+      if (options.signal?.aborted || Date.now() - started > budget) break;
+      const due = await database.withTenant(tenantId, (tx) =>
+        tx
+          .select({ id: messages.id, channelId: messages.channelId })
+          .from(messages)
+          .where(and(eq(messages.tenantId, tenantId), eq(messages.status, 'queued'), or(isNull(messages.nextAttemptAt), lte(messages.nextAttemptAt, sql`now()`))))
+          .orderBy(asc(messages.createdAt))
+          .limit(DRAIN_BATCH),
+      );
+      if (due.length === 0) break;
+      let next = 0;
+      const worker = async () => {
+        for (let i = next++; i < due.length; i = next++) {
+          const message = due[i]!;
+          const rate = await rateOf(message.channelId);
+          // A channel that cannot send (listen-only, removed) fails in `send` with its reason.
+          for (let wait = rate > 0 ? await takeSendToken(database, { tenantId, channelId: message.channelId, perSecond: rate }) : 0; wait > 0; ) {
+            await new Promise((r) => setTimeout(r, Math.ceil(wait * 1000)));
+            wait = await takeSendToken(database, { tenantId, channelId: message.channelId, perSecond: rate });
+          }
+          try {
+            const result = await send(tenantId, message.id);
+            outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1;
+          } catch (err) {
+            logger.error({ err, messageId: message.id }, 'sending a message failed unexpectedly; it stays queued');
+            outcomes.error = (outcomes.error ?? 0) + 1;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(DRAIN_CONCURRENCY, due.length) }, worker));
+    }
+    // What is left (a retry waiting for its time, or more than the budget allowed) gets another drain.
+    const [left] = await database.withTenant(tenantId, (tx) =>
+      tx
+        .select({ n: sql<number>`count(*)::int`, inSeconds: sql<number | null>`ceil(extract(epoch from min(coalesce(${messages.nextAttemptAt}, now())) - now()))::int` })
+        .from(messages)
+        .where(and(eq(messages.tenantId, tenantId), eq(messages.status, 'queued'))),
+    );
+    if (left && left.n > 0) await jobs.enqueue(drainJob, {}, { tenantId, singletonKey: tenantId, startAfterSeconds: Math.max(1, left.inSeconds ?? 1) });
+    return { outcomes, queued: left?.n ?? 0 };
+  }
+
+  /** In the queuing transaction: one waiting drain per tenant, woken at once in this process. */
+  async function scheduleDrain(tx: Tx, tenantId: string) {
+    await jobs.enqueue(drainJob, {}, { tenantId, tx, singletonKey: tenantId });
+    afterCommit(tx, () => jobs.wake(drainJob));
+  }
+
+  const drainJob = defineJob({
+    name: 'messaging.send-drain',
+    payload: z.object({}).loose(),
+    policy: 'stately',
+    retryLimit: 5,
+    retryDelaySeconds: 2,
+    async run(_payload, ctx) {
+      return drain(ctx.tenantId!, { signal: ctx.signal });
+    },
+  });
+
+  /** One message (kept for jobs queued before the drain existed). */
   const sendJob = defineJob({
     name: 'messaging.send',
     payload: z.object({ messageId: z.uuid() }),
@@ -254,7 +338,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     },
   });
 
-  return { queue, send, sweep, sendJob, sweepJob };
+  return { queue, send, drain, sweep, sendJob, drainJob, sweepJob };
 }
 
 export type Outbound = ReturnType<typeof createOutbound>;

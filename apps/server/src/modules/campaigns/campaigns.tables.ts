@@ -1,0 +1,102 @@
+import { sql } from 'drizzle-orm';
+import { boolean, foreignKey, index, integer, jsonb, pgTable, primaryKey, real, smallint, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { createdAt, id, tenantId, tstz, updatedAt } from '../../platform/db/columns';
+import { contacts } from '../contacts/contacts.tables';
+
+export type TemplateMediaRef = { blobId: string; mimeType: string | null; fileName: string | null };
+export type WhatsAppTemplateMapping = { name: string; language: string; parameters: string[] };
+
+/** A message to send: a body with variables, media kept in the tenant's blobs, a WhatsApp template mapping. */
+export const messageTemplates = pgTable(
+  'message_templates',
+  {
+    tenantId: tenantId(),
+    id: id(),
+    name: text().notNull(),
+    body: text().notNull().default(''),
+    media: jsonb().$type<TemplateMediaRef[]>().notNull().default([]),
+    whatsappTemplate: jsonb().$type<WhatsAppTemplateMapping | null>(),
+    createdBy: uuid(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index('message_templates_tenant_name_idx').on(t.tenantId, t.name)],
+);
+
+export type CampaignStatus = 'draft' | 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled';
+export type CampaignAudience = { segmentId: string } | { contactIds: string[] } | { all: true };
+export type Pacing = { mode: 'fixed'; delaySeconds: number } | { mode: 'random'; minSeconds: number; maxSeconds: number } | { mode: 'spread'; overHours: number };
+export type SendWindow = { days: number[]; start: string; end: string };
+export type GuardRails = { firstN: number; maxFailureRate: number; maxOptOutRate: number };
+
+export const campaigns = pgTable(
+  'campaigns',
+  {
+    tenantId: tenantId(),
+    id: id(),
+    name: text().notNull(),
+    status: text().$type<CampaignStatus>().notNull().default('draft'),
+    templateId: uuid().notNull(),
+    channelIds: uuid().array().notNull(),
+    audience: jsonb().$type<CampaignAudience>().notNull(),
+    requireValidated: boolean().notNull().default(false),
+    minScore: smallint().notNull().default(70),
+    scheduleAt: tstz(),
+    pacing: jsonb().$type<Pacing>().notNull(),
+    sendWindow: jsonb().$type<SendWindow | null>(),
+    perNumberRate: real(),
+    dailyCap: integer(),
+    frequencyCapDays: integer(),
+    guardRails: jsonb().$type<GuardRails>().notNull(),
+    /** Why the campaign was paused when the engine paused it (an error code, a guard rail). */
+    pausedReason: text(),
+    /** Materialising the audience: the last contact id written, and when it finished. */
+    materializeCursor: uuid(),
+    materializedAt: tstz(),
+    createdBy: uuid(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    launchedAt: tstz(),
+    completedAt: tstz(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index('campaigns_tenant_created_idx').on(t.tenantId, t.createdAt.desc(), t.id)],
+);
+
+export type RecipientStatus = 'pending' | 'queued' | 'sent' | 'delivered' | 'read' | 'replied' | 'failed' | 'ambiguous' | 'skipped';
+
+/**
+ * The ledger: one row per (campaign, recipient), written when the campaign starts and moved by
+ * the engine (claimed in the transaction that queues the message) and by the message's outcomes.
+ * `messageHash` names what is sent to whom (the campaign and the recipient's phone line): a second
+ * contact row for the same line cannot get the same campaign twice.
+ */
+export const campaignRecipients = pgTable(
+  'campaign_recipients',
+  {
+    tenantId: tenantId(),
+    campaignId: uuid().notNull(),
+    contactId: uuid().notNull(),
+    messageHash: text().notNull(),
+    status: text().$type<RecipientStatus>().notNull().default('pending'),
+    skipReason: text(),
+    channelId: uuid(),
+    dueAt: tstz().notNull(),
+    messageId: uuid(),
+    errorCode: text(),
+    attempts: smallint().notNull().default(0),
+    queuedAt: tstz(),
+    repliedAt: tstz(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.campaignId, t.contactId] }),
+    uniqueIndex('campaign_recipients_tenant_campaign_hash_key').on(t.tenantId, t.campaignId, t.messageHash),
+    // What the engine claims: only pending rows are in it, so finished rows are never walked again.
+    index('campaign_recipients_tenant_due_idx').on(t.tenantId, t.campaignId, t.dueAt, t.contactId).where(sql`${t.status} = 'pending'`),
+    index('campaign_recipients_tenant_message_idx').on(t.tenantId, t.messageId).where(sql`${t.messageId} is not null`),
+    // The frequency cap and replies look a contact up across campaigns.
+    index('campaign_recipients_tenant_contact_idx').on(t.tenantId, t.contactId, t.queuedAt),
+    foreignKey({ columns: [t.tenantId, t.campaignId], foreignColumns: [campaigns.tenantId, campaigns.id], name: 'campaign_recipients_campaign_fk' }).onDelete('cascade'),
+    foreignKey({ columns: [t.tenantId, t.contactId], foreignColumns: [contacts.tenantId, contacts.id], name: 'campaign_recipients_contact_fk' }).onDelete('cascade'),
+  ],
+);

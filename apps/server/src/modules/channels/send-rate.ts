@@ -1,0 +1,29 @@
+import { SHARED_NUMBER_MAX_MPS } from '@leadmaster/contracts';
+import type { ChannelKind } from './channels.tables';
+
+/** Meta's default throughput for a Cloud API number. */
+const CLOUD_DEFAULT_MPS = 80;
+/** The Sandbox is fast, but not infinitely: demos and benchmarks see pacing work. */
+const SANDBOX_DEFAULT_MPS = 200;
+
+/**
+ * How many messages per second a channel account may send, from its settings: the Cloud API
+ * number's throughput (80 by default, 20 at most when shared with the Business app), a
+ * BlueBubbles line's conservative rate (1/s by default), the Sandbox's. WhatsApp Web never sends.
+ */
+export function sendRateOf(kind: ChannelKind | string, settings: Record<string, unknown>): number {
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : null);
+  switch (kind) {
+    case 'whatsapp_cloud': {
+      const shared = settings.sharedWithBusinessApp === true;
+      const configured = num(settings.messagesPerSecond) ?? (shared ? SHARED_NUMBER_MAX_MPS : CLOUD_DEFAULT_MPS);
+      return shared ? Math.min(configured, SHARED_NUMBER_MAX_MPS) : configured;
+    }
+    case 'bluebubbles':
+      return num(settings.perLinePerSecond) ?? 1;
+    case 'sandbox':
+      return num(settings.messagesPerSecond) ?? SANDBOX_DEFAULT_MPS;
+    default:
+      return 0;
+  }
+}
