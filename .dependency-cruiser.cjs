@@ -15,6 +15,7 @@ const LAYERS = {
   scoring: ['contacts', 'identity', 'tenants', 'audit'],
   channels: ['identity', 'tenants', 'audit'],
   messaging: ['channels', 'contacts', 'identity', 'tenants', 'audit'],
+  campaigns: ['messaging', 'channels', 'contacts', 'identity', 'tenants', 'audit'],
 };
 
 module.exports = {

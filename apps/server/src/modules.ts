@@ -5,6 +5,7 @@ import { contactsModule } from './modules/contacts';
 import { scoringModule } from './modules/scoring';
 import { channelsModule } from './modules/channels';
 import { messagingModule } from './modules/messaging';
+import { campaignsModule } from './modules/campaigns';
 
 /**
  * Every module of the product, built from the shared dependencies. Building registers their jobs
@@ -17,7 +18,8 @@ export function createModules(deps: ModuleDeps) {
   const scoring = scoringModule(deps);
   const channels = channelsModule(deps);
   const messaging = messagingModule({ ...deps, adapterFor: (tenantId, channelId) => channels.channels.adapterFor(tenantId, channelId) });
-  return { identity, contacts, scoring, channels, messaging };
+  const campaigns = campaignsModule({ ...deps, outbound: messaging.outbound });
+  return { identity, contacts, scoring, channels, messaging, campaigns };
 }
 
 export type Modules = ReturnType<typeof createModules>;

@@ -10,6 +10,7 @@ import { whatsappWebSessions } from '../src/modules/channels/whatsapp-web/whatsa
 import { conversations, messages } from '../src/modules/messaging/messaging.tables';
 import { putBlob } from '../src/platform/storage/blobs';
 import { blacklist, consentEvents, contactImports, contacts, householdMembers, segments, validationEvents } from '../src/modules/contacts/contacts.tables';
+import { campaignRecipients, campaigns, messageTemplates } from '../src/modules/campaigns/campaigns.tables';
 
 /**
  * Every API route with an id in its path, called by another tenant's owner with this tenant's id:
@@ -191,6 +192,34 @@ const FIXTURES: Record<string, FixtureFactory> = {
     return {
       params: { id: message!.id, blobId: blob.id },
       snapshot: () => t.db.withTenant(owner.tenantId, (tx) => row(tx.select().from(messages).where(and(eq(messages.tenantId, owner.tenantId), eq(messages.id, message!.id))))),
+    };
+  },
+  '/api/v1/templates/:id': async (owner, client) => {
+    const contact = await client.post('/api/v1/contacts', { firstName: 'Victim' });
+    const created = await client.post('/api/v1/templates', { name: 'Victim template', body: 'Hola {{firstName}}' });
+    return {
+      params: { id: created.body.id },
+      body: { name: 'Hijacked' },
+      bodies: { '/preview': { contactId: contact.body.id } },
+      snapshot: () =>
+        t.db.withTenant(owner.tenantId, (tx) => row(tx.select().from(messageTemplates).where(and(eq(messageTemplates.tenantId, owner.tenantId), eq(messageTemplates.id, created.body.id))))),
+    };
+  },
+  '/api/v1/campaigns/:id': async (owner, client) => {
+    const contact = await client.post('/api/v1/contacts', { firstName: 'Victim', phone: `+54 9 11 6${String(Math.floor(Math.random() * 1e7)).padStart(7, '0')}` });
+    const channel = await client.post('/api/v1/channels', { kind: 'sandbox', name: 'Victim campaign channel' });
+    const template = await client.post('/api/v1/templates', { name: 'Victim template', body: 'Hola' });
+    const created = await client.post('/api/v1/campaigns', { name: 'Victim campaign', templateId: template.body.id, channelIds: [channel.body.id], audience: { contactIds: [contact.body.id] } });
+    expect(created.status, created.text).toBe(201);
+    const id = created.body.id as string;
+    return {
+      params: { id },
+      body: { name: 'Hijacked' },
+      snapshot: () =>
+        t.db.withTenant(owner.tenantId, async (tx) => ({
+          campaign: await row(tx.select().from(campaigns).where(and(eq(campaigns.tenantId, owner.tenantId), eq(campaigns.id, id)))),
+          recipients: await tx.select().from(campaignRecipients).where(and(eq(campaignRecipients.tenantId, owner.tenantId), eq(campaignRecipients.campaignId, id))),
+        })),
     };
   },
   '/api/v1/channels/:id': async (owner, client) => {

@@ -7,3 +7,4 @@ export * from './scoring';
 export * from './channels';
 export * from './messaging';
 export * from './whatsapp-web';
+export * from './campaigns';

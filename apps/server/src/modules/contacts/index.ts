@@ -15,6 +15,7 @@ import { createGoogleService } from './google/google.service';
 import { googleRoutes } from './google/google.routes';
 
 export { normalizePhone, phoneKey, type NormalizedPhone } from './phone';
+export { filterConditions } from './contact-filter';
 export { recordConsent, addToBlacklist, recordOptOut } from './consent.service';
 export { findOrCreateContactForSender, type ContactForSender } from './channel-contacts';
 export type { ScoreDetails, ScoreComponent } from './contacts.tables';

@@ -1,0 +1,367 @@
+import { and, asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { afterCommit } from '../../platform/db/after-commit';
+import type { Tx } from '../../platform/db/database';
+import type { ModuleDeps } from '../../platform/deps';
+import { AppError } from '../../platform/errors';
+import { defineJob } from '../../platform/jobs/queue';
+import { recordAudit, systemActor } from '../audit';
+import { errorAction } from '../channels';
+import type { Outbound } from '../messaging';
+import { campaignRecipients, campaigns, type RecipientStatus } from './campaigns.tables';
+import { audienceCondition, channelsByIds, countAudience, countOptedOut, gateData, materializeBatch, tenantSettings, type SlotPlan } from './campaigns.repository';
+import { evaluateGate, type SkipReason } from './gate';
+import { renderTemplate, valuesOf } from './render';
+import { nextOpening, recipientTimeZone } from './send-window';
+import { findTemplate } from './templates.service';
+import { computeStats } from './stats';
+
+type CampaignRow = typeof campaigns.$inferSelect;
+
+const MATERIALIZE_BATCH = 5000;
+const CLAIM_BATCH = 100;
+/** 131049: Meta limits marketing messages to this person; try again no sooner than a day later, once. */
+const COOLDOWN_MS = 24 * 60 * 60 * 1000;
+const MAX_ATTEMPTS = 2;
+/** The guard rails judge no rate before this many sends (or the campaign's N, when smaller). */
+const GUARD_RAIL_MIN_SAMPLE = 20;
+/** A status only moves forward (a late `delivered` never undoes `read`). */
+const RANK: Record<string, number> = { pending: 0, queued: 1, ambiguous: 2, sent: 3, delivered: 4, read: 5, replied: 6 };
+
+/** Where the first send of each channel account falls and how the next ones follow. */
+export function slotPlan(campaign: Pick<CampaignRow, 'pacing' | 'perNumberRate' | 'dailyCap' | 'channelIds'>, options: { start: Date; total: number }): SlotPlan {
+  const { pacing } = campaign;
+  let interval = 0;
+  let jitter = 0;
+  switch (pacing.mode) {
+    case 'fixed':
+      interval = pacing.delaySeconds;
+      break;
+    case 'random':
+      interval = (pacing.minSeconds + pacing.maxSeconds) / 2;
+      jitter = Math.abs(pacing.maxSeconds - pacing.minSeconds);
+      break;
+    case 'spread':
+      interval = (pacing.overHours * 3600) / Math.max(1, Math.ceil(options.total / campaign.channelIds.length));
+      break;
+  }
+  if (campaign.perNumberRate) interval = Math.max(interval, 1 / campaign.perNumberRate);
+  return { start: options.start, intervalSeconds: interval, jitterSeconds: jitter, dailyCap: campaign.dailyCap };
+}
+
+/**
+ * The campaign engine: materialises the audience into the ledger, then claims due rows
+ * (`FOR UPDATE SKIP LOCKED`, only while the campaign is running — checked in the claim itself),
+ * runs the send gate again at send time, renders, and queues each message through the one durable
+ * outbound path in the same transaction that marks the row. Outcomes come back as domain events.
+ */
+export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
+  const { database, jobs, clock, bus, events, logger, outbound } = deps;
+
+  const runJob = defineJob({
+    name: 'campaigns.run',
+    payload: z.object({ campaignId: z.uuid() }),
+    // One waiting and one running run per campaign (singleton key = campaign id).
+    policy: 'stately',
+    retryLimit: 10,
+    retryDelaySeconds: 2,
+    async run(payload, ctx) {
+      return run(ctx.tenantId!, payload.campaignId, { signal: ctx.signal });
+    },
+  });
+
+  /** Schedules a run of the campaign (in the caller's transaction) and wakes this process's workers. */
+  async function scheduleRun(tx: Tx, options: { tenantId: string; campaignId: string; afterSeconds?: number }) {
+    await jobs.enqueue(runJob, { campaignId: options.campaignId }, { tenantId: options.tenantId, tx, singletonKey: options.campaignId, ...(options.afterSeconds ? { startAfterSeconds: Math.ceil(options.afterSeconds) } : {}) });
+    if (!options.afterSeconds) afterCommit(tx, () => jobs.wake(runJob));
+  }
+
+  const loadCampaign = async (tx: Tx, tenantId: string, campaignId: string, lock = false) => {
+    const q = tx.select().from(campaigns).where(and(eq(campaigns.tenantId, tenantId), eq(campaigns.id, campaignId)));
+    const [row] = lock ? await q.for('update') : await q;
+    return row ?? null;
+  };
+
+  function publishProgress(tx: Tx, tenantId: string, data: Record<string, unknown>) {
+    afterCommit(tx, () => bus.publish({ type: 'campaign.progress', tenantId, data }));
+  }
+
+  /** Pauses a running campaign on the engine's own initiative and alerts the tenant's admins. */
+  async function autoPause(tx: Tx, options: { tenantId: string; campaignId: string; reason: string; details?: Record<string, unknown> }) {
+    const [row] = await tx
+      .update(campaigns)
+      .set({ status: 'paused', pausedReason: options.reason })
+      .where(and(eq(campaigns.tenantId, options.tenantId), eq(campaigns.id, options.campaignId), eq(campaigns.status, 'running')))
+      .returning({ id: campaigns.id });
+    if (!row) return false;
+    logger.warn({ tenantId: options.tenantId, campaignId: options.campaignId, reason: options.reason }, 'campaign paused automatically');
+    await recordAudit(tx, { tenantId: options.tenantId, actor: systemActor, action: 'campaign.auto_paused', target: { type: 'campaign', id: options.campaignId }, details: { reason: options.reason, ...options.details } });
+    const alert = { campaignId: options.campaignId, reason: options.reason, ...options.details };
+    afterCommit(tx, () => bus.publish({ type: 'campaign.alert', tenantId: options.tenantId, data: alert }));
+    publishProgress(tx, options.tenantId, { campaignId: options.campaignId, status: 'paused', pausedReason: options.reason });
+    return true;
+  }
+
+  /** The failure and opt-out rates of the first N sends; pauses the campaign past its thresholds. */
+  async function checkGuardRails(tx: Tx, campaign: CampaignRow): Promise<boolean> {
+    const { firstN, maxFailureRate, maxOptOutRate } = campaign.guardRails;
+    const first = await tx
+      .select({ contactId: campaignRecipients.contactId, status: campaignRecipients.status })
+      .from(campaignRecipients)
+      .where(and(eq(campaignRecipients.tenantId, campaign.tenantId), eq(campaignRecipients.campaignId, campaign.id), isNotNull(campaignRecipients.queuedAt)))
+      .orderBy(asc(campaignRecipients.queuedAt), asc(campaignRecipients.contactId))
+      .limit(firstN);
+    if (first.length < Math.min(firstN, GUARD_RAIL_MIN_SAMPLE)) return false;
+    const failureRate = first.filter((r) => r.status === 'failed').length / first.length;
+    if (failureRate > maxFailureRate) return autoPause(tx, { tenantId: campaign.tenantId, campaignId: campaign.id, reason: 'failure_rate', details: { rate: failureRate, sample: first.length } });
+    const optOutRate = (await countOptedOut(tx, campaign.tenantId, first.map((r) => r.contactId))) / first.length;
+    if (optOutRate > maxOptOutRate) return autoPause(tx, { tenantId: campaign.tenantId, campaignId: campaign.id, reason: 'opt_out_rate', details: { rate: optOutRate, sample: first.length } });
+    return false;
+  }
+
+  /** Writes the audience into the ledger a batch per transaction, resuming after the last contact written. */
+  async function materialize(tenantId: string, campaignId: string) {
+    let written = 0;
+    for (;;) {
+      const done = await database.withTenant(tenantId, async (tx) => {
+        const campaign = await loadCampaign(tx, tenantId, campaignId, true);
+        if (!campaign || campaign.materializedAt) return true;
+        const { country } = await tenantSettings(tx, tenantId);
+        const where = await audienceCondition(tx, { tenantId, audience: campaign.audience, country });
+        const [{ n: offset } = { n: 0 }] = await tx
+          .select({ n: sql<number>`count(*)::int` })
+          .from(campaignRecipients)
+          .where(and(eq(campaignRecipients.tenantId, tenantId), eq(campaignRecipients.campaignId, campaignId)));
+        const total = campaign.pacing.mode === 'spread' ? await countAudience(tx, where) : 0;
+        const slots = slotPlan(campaign, { start: campaign.launchedAt ?? clock.now(), total });
+        const batch = await materializeBatch(tx, { tenantId, campaignId, where, afterId: campaign.materializeCursor, offset, limit: MATERIALIZE_BATCH, channelIds: campaign.channelIds, slots });
+        written += batch.taken;
+        const finished = batch.taken < MATERIALIZE_BATCH;
+        await tx
+          .update(campaigns)
+          .set({ materializeCursor: batch.lastId ?? campaign.materializeCursor, ...(finished ? { materializedAt: clock.now() } : {}) })
+          .where(and(eq(campaigns.tenantId, tenantId), eq(campaigns.id, campaignId)));
+        return finished;
+      });
+      if (done) return written;
+    }
+  }
+
+  /** Claims the due rows of one batch and queues their messages (or skips them), in one transaction. */
+  async function claimBatch(tenantId: string, campaignId: string) {
+    const now = clock.now();
+    return database.withTenant(tenantId, async (tx) => {
+      const campaign = await loadCampaign(tx, tenantId, campaignId);
+      if (!campaign || campaign.status !== 'running') return { claimed: 0, stopped: true };
+      if (await checkGuardRails(tx, campaign)) return { claimed: 0, stopped: true };
+      const rows = await tx
+        .select({ contactId: campaignRecipients.contactId, channelId: campaignRecipients.channelId, attempts: campaignRecipients.attempts })
+        .from(campaignRecipients)
+        .where(
+          and(
+            eq(campaignRecipients.tenantId, tenantId),
+            eq(campaignRecipients.campaignId, campaignId),
+            eq(campaignRecipients.status, 'pending'),
+            sql`${campaignRecipients.dueAt} <= ${now.toISOString()}::timestamptz`,
+            // Pause and cancel win over the next claim: the campaign's state is read by the claim itself.
+            sql`exists (select 1 from ${campaigns} where ${campaigns.tenantId} = ${tenantId} and ${campaigns.id} = ${campaignId} and ${campaigns.status} = 'running')`,
+          ),
+        )
+        .orderBy(asc(campaignRecipients.dueAt), asc(campaignRecipients.contactId))
+        .limit(CLAIM_BATCH)
+        .for('update', { skipLocked: true });
+      if (rows.length === 0) return { claimed: 0, stopped: false };
+
+      const template = await findTemplate(tx, tenantId, campaign.templateId);
+      const channels = new Map((await channelsByIds(tx, tenantId, campaign.channelIds)).map((c) => [c.id, c]));
+      for (const channel of channels.values()) {
+        const reason = channelPauseReason(channel, template?.whatsappTemplate?.name ?? null);
+        if (reason) {
+          await autoPause(tx, { tenantId, campaignId, reason, details: { channelId: channel.id } });
+          return { claimed: 0, stopped: true };
+        }
+      }
+      const settings = await tenantSettings(tx, tenantId);
+      const data = await gateData(tx, { tenantId, campaignId, contactIds: rows.map((r) => r.contactId), channelIds: campaign.channelIds, frequencyCapDays: campaign.frequencyCapDays, now });
+      const set = (contactId: string, values: Partial<typeof campaignRecipients.$inferInsert>) =>
+        tx.update(campaignRecipients).set(values).where(and(eq(campaignRecipients.tenantId, tenantId), eq(campaignRecipients.campaignId, campaignId), eq(campaignRecipients.contactId, contactId)));
+      const skip = (contactId: string, reason: SkipReason | 'channel_unavailable') => set(contactId, { status: 'skipped', skipReason: reason });
+
+      let queued = 0;
+      for (const row of rows) {
+        const entry = data.get(row.contactId);
+        const channel = row.channelId ? channels.get(row.channelId) : undefined;
+        if (!entry || !channel || !template) {
+          await skip(row.contactId, 'channel_unavailable');
+          continue;
+        }
+        if (campaign.sendWindow) {
+          const zone = recipientTimeZone({ attributes: entry.contact.attributes, phoneCountry: entry.contact.phoneCountry, tenantCountry: settings.country, tenantTimeZone: settings.timezone });
+          const opens = nextOpening(campaign.sendWindow, zone, now);
+          if (opens > now) {
+            await set(row.contactId, { dueAt: opens });
+            continue;
+          }
+        }
+        const whatsappTemplate = channel.kind === 'whatsapp_cloud' ? template.whatsappTemplate : null;
+        const decision = evaluateGate(
+          { ...entry.gate, lastInboundAt: entry.windows.get(channel.id) ?? null },
+          { channelKind: channel.kind, requireValidated: campaign.requireValidated, minScore: campaign.minScore, frequencyCapDays: campaign.frequencyCapDays, hasWhatsAppTemplate: Boolean(whatsappTemplate) },
+          now,
+        );
+        if (!decision.send) {
+          await skip(row.contactId, decision.reason);
+          continue;
+        }
+        const rendered = renderTemplate({ body: template.body, whatsappTemplate }, valuesOf(entry.contact));
+        try {
+          const message = await outbound.queue(tx, {
+            tenantId,
+            contactId: row.contactId,
+            channelId: channel.id,
+            body: rendered.body,
+            template: rendered.whatsappTemplate,
+            media: template.media.map((m) => ({ blobId: m.blobId, providerMediaId: null, mimeType: m.mimeType, fileName: m.fileName, caption: null, voice: false })),
+            source: 'campaign',
+            createdBy: campaign.createdBy,
+          });
+          await set(row.contactId, { status: 'queued', messageId: message.id, queuedAt: now, attempts: row.attempts + 1, errorCode: null });
+          queued++;
+        } catch (err) {
+          // The outbound path has the last word on WhatsApp's window (a reply may have aged meanwhile).
+          if (err instanceof AppError && (err.details as { reason?: string } | undefined)?.reason === 'outside_whatsapp_window') {
+            await skip(row.contactId, 'outside_window');
+            continue;
+          }
+          throw err;
+        }
+      }
+      publishProgress(tx, tenantId, { campaignId, claimed: rows.length, queued });
+      return { claimed: rows.length, stopped: false };
+    });
+  }
+
+  /**
+   * One run: starts a scheduled campaign that is due, materialises its audience, then claims batch
+   * after batch until nothing is due (or the time budget is spent), and schedules the next run for
+   * the next due row — or completes the campaign when no row is pending.
+   */
+  async function run(tenantId: string, campaignId: string, options: { budgetMs?: number; signal?: AbortSignal } = {}) {
+    const started = Date.now();
+    const budget = options.budgetMs ?? 20_000;
+    const state = await database.withTenant(tenantId, async (tx) => {
+      const campaign = await loadCampaign(tx, tenantId, campaignId, true);
+      if (!campaign) return 'missing';
+      if (campaign.status === 'scheduled') {
+        const at = campaign.scheduleAt?.getTime() ?? 0;
+        if (at > clock.now().getTime()) {
+          await scheduleRun(tx, { tenantId, campaignId, afterSeconds: (at - clock.now().getTime()) / 1000 });
+          return 'scheduled';
+        }
+        await tx.update(campaigns).set({ status: 'running', launchedAt: clock.now() }).where(and(eq(campaigns.tenantId, tenantId), eq(campaigns.id, campaignId)));
+        publishProgress(tx, tenantId, { campaignId, status: 'running' });
+        return 'running';
+      }
+      return campaign.status;
+    });
+    if (state !== 'running') return { state, claimed: 0 };
+    const materialized = await materialize(tenantId, campaignId);
+    let claimed = 0;
+    for (;;) {
+      if (options.signal?.aborted || Date.now() - started > budget) break;
+      const batch = await claimBatch(tenantId, campaignId);
+      claimed += batch.claimed;
+      if (batch.stopped || batch.claimed === 0) break;
+    }
+    const next = await database.withTenant(tenantId, async (tx) => {
+      const campaign = await loadCampaign(tx, tenantId, campaignId, true);
+      if (campaign?.status !== 'running') return campaign?.status ?? 'missing';
+      const [pending] = await tx
+        .select({ n: sql<number>`count(*)::int`, nextDue: sql<string | null>`min(${campaignRecipients.dueAt})` })
+        .from(campaignRecipients)
+        .where(and(eq(campaignRecipients.tenantId, tenantId), eq(campaignRecipients.campaignId, campaignId), eq(campaignRecipients.status, 'pending')));
+      if (!pending || pending.n === 0) {
+        await tx.update(campaigns).set({ status: 'completed', completedAt: clock.now() }).where(and(eq(campaigns.tenantId, tenantId), eq(campaigns.id, campaignId)));
+        publishProgress(tx, tenantId, { campaignId, status: 'completed' });
+        return 'completed';
+      }
+      const wait = Math.max(1, (new Date(pending.nextDue!).getTime() - clock.now().getTime()) / 1000);
+      await scheduleRun(tx, { tenantId, campaignId, afterSeconds: wait });
+      return 'running';
+    });
+    if (claimed > 0 || next === 'completed') {
+      const stats = await database.withTenant(tenantId, (tx) => computeStats(tx, tenantId, campaignId));
+      await bus.publish({ type: 'campaign.progress', tenantId, data: { campaignId, status: next, stats } });
+    }
+    return { state: next, claimed, materialized };
+  }
+
+  /** The message of a ledger row moved on: follow it (forward only), and act on provider error codes. */
+  events.on('messages.status-changed', async (tx, e) => {
+    if (e.source !== 'campaign') return;
+    const [row] = await tx
+      .select()
+      .from(campaignRecipients)
+      .where(and(eq(campaignRecipients.tenantId, e.tenantId), eq(campaignRecipients.messageId, e.messageId)))
+      .for('update');
+    if (!row || row.status === 'skipped' || row.status === 'failed' || row.status === 'pending') return;
+    const key = { tenantId: e.tenantId, campaignId: row.campaignId, contactId: row.contactId };
+    const where = and(eq(campaignRecipients.tenantId, key.tenantId), eq(campaignRecipients.campaignId, key.campaignId), eq(campaignRecipients.contactId, key.contactId));
+    let status: RecipientStatus = row.status;
+    if (e.status === 'failed') {
+      const code = e.code ?? 'failed';
+      const action = errorAction(code).action;
+      if (action === 'cooldown_recipient' && row.attempts < MAX_ATTEMPTS) {
+        // Never at once: this person is not to get a marketing message for a day.
+        status = 'pending';
+        await tx.update(campaignRecipients).set({ status, messageId: null, errorCode: code, dueAt: new Date(clock.now().getTime() + COOLDOWN_MS) }).where(where);
+      } else {
+        status = 'failed';
+        await tx.update(campaignRecipients).set({ status, errorCode: code }).where(where);
+      }
+      if (action === 'pause_campaign') await autoPause(tx, { tenantId: e.tenantId, campaignId: row.campaignId, reason: `provider_error_${code}`, details: { code, channelId: e.channelId } });
+      else {
+        const campaign = await loadCampaign(tx, e.tenantId, row.campaignId);
+        if (campaign?.status === 'running') await checkGuardRails(tx, campaign);
+      }
+    } else {
+      const next = e.status === 'sending' ? 'queued' : e.status;
+      if ((RANK[next] ?? -1) <= (RANK[row.status] ?? -1)) return;
+      status = next as RecipientStatus;
+      await tx.update(campaignRecipients).set({ status }).where(where);
+    }
+    publishProgress(tx, e.tenantId, { campaignId: row.campaignId, recipient: { contactId: row.contactId, status } });
+  });
+
+  /** A recipient wrote back: their latest campaign messages count as replied. */
+  events.on('messages.reply-received', async (tx, e) => {
+    const since = new Date(e.at.getTime() - 30 * 24 * 60 * 60 * 1000).toISOString();
+    const rows = await tx
+      .update(campaignRecipients)
+      .set({ status: 'replied', repliedAt: e.at })
+      .where(
+        and(
+          eq(campaignRecipients.tenantId, e.tenantId),
+          eq(campaignRecipients.contactId, e.contactId),
+          inArray(campaignRecipients.status, ['queued', 'ambiguous', 'sent', 'delivered', 'read']),
+          sql`${campaignRecipients.queuedAt} >= ${since}::timestamptz and ${campaignRecipients.queuedAt} <= ${e.at.toISOString()}::timestamptz`,
+        ),
+      )
+      .returning({ campaignId: campaignRecipients.campaignId });
+    for (const r of rows) publishProgress(tx, e.tenantId, { campaignId: r.campaignId, recipient: { contactId: e.contactId, status: 'replied' } });
+  });
+
+  return { runJob, run, materialize, claimBatch, scheduleRun, autoPause };
+}
+
+/** A channel account's provider state that must stop a campaign: number quality RED/flagged, or its template paused. */
+function channelPauseReason(channel: { status: string; providerState: Record<string, unknown> }, whatsappTemplateName: string | null): string | null {
+  if (channel.status === 'disabled') return 'channel_disabled';
+  const quality = channel.providerState.phone_number_quality_update as { event?: string; current_limit?: string } | undefined;
+  if (quality?.event === 'FLAGGED' || channel.providerState.quality_rating === 'RED') return 'quality_red';
+  const template = channel.providerState.message_template_status_update as { event?: string; message_template_name?: string } | undefined;
+  if (whatsappTemplateName && template?.event === 'PAUSED' && template.message_template_name === whatsappTemplateName) return 'template_paused';
+  return null;
+}
+
+export type Engine = ReturnType<typeof createEngine>;
