@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../../platform/logger';
 import type { Clock } from '../../../platform/clock';
 import type { SessionRepository } from './whatsapp-web.repository';
-import { LiveSession, DEFAULT_TIMINGS, type SessionHooks, type SessionTimings } from './whatsapp-web.session';
+import { LiveSession, DEFAULT_TIMINGS, PARKED_BY_DISABLE, type SessionHooks, type SessionTimings } from './whatsapp-web.session';
 import { PARKED_STATES } from './whatsapp-web.state';
 import type { WaSocketFactory } from './socket';
 
@@ -67,7 +67,8 @@ export function createSessionManager(options: {
       const session = channel.session;
       const heldElsewhere = session?.leaseOwner && session.leaseOwner !== owner && session.leaseUntil && session.leaseUntil > now;
       if (heldElsewhere) continue;
-      const parked = session && PARKED_STATES.includes(session.state);
+      // Parked until someone restarts it — unless it parked only because its channel was disabled.
+      const parked = session && PARKED_STATES.includes(session.state) && session.lastError !== PARKED_BY_DISABLE;
       if (parked && !command) continue;
       const row = await repo.claim({ ...ids, owner, now, leaseMs });
       if (!row) continue;

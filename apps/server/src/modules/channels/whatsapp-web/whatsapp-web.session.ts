@@ -46,6 +46,9 @@ export type SessionHooks = {
   loggedOut(session: LiveSession, by: 'phone' | 'user'): Promise<void>;
 };
 
+/** Why a session parked when its channel was disabled: enabling the channel starts it again. */
+export const PARKED_BY_DISABLE = 'the channel is disabled';
+
 export class SessionNotReady extends Error {
   constructor(state: SessionState) {
     super(`the WhatsApp Web session is ${state}, not READY`);
@@ -297,7 +300,7 @@ export class LiveSession {
     this.stopped = true;
     this.dropSocket();
     return this.serial(async () => {
-      if (options.park && this.state !== 'DISCONNECTED' && canTransition(this.state, 'DISCONNECTED')) await this.transition('DISCONNECTED', { lastError: 'the channel is disabled' });
+      if (options.park && this.state !== 'DISCONNECTED' && canTransition(this.state, 'DISCONNECTED')) await this.transition('DISCONNECTED', { lastError: PARKED_BY_DISABLE });
     });
   }
 

@@ -143,7 +143,7 @@ describe('a WhatsApp Web session', () => {
     expect(png.status).toBe(200);
     expect(png.headers['content-type']).toBe('image/png');
     expect(Buffer.from(png.text, 'latin1').subarray(1, 4).toString()).toBe('PNG');
-    const pushed = events.find((e) => e.type === 'session.state_changed' && (e.data as { channelId: string }).channelId === channelId && (e.data as { state: string }).state === 'QR_REQUIRED');
+    const pushed = await until(() => events.find((e) => e.type === 'session.state_changed' && (e.data as { channelId: string }).channelId === channelId && (e.data as { state: string }).state === 'QR_REQUIRED'));
     expect(pushed?.tenantId).toBe(tenantId);
     expect((pushed?.data as { qr: string }).qr).toBe(waiting.qr);
     // Whole through a PostgreSQL NOTIFY (under 8,000 bytes with the bus envelope).
@@ -156,11 +156,15 @@ describe('a WhatsApp Web session', () => {
       return res.body.qr !== waiting.qr ? res.body : null;
     });
     expect(refreshed.since).toBe(waiting.since);
-    expect(events.filter((e) => e.type === 'session.state_changed' && (e.data as { channelId: string; qr: string | null }).channelId === channelId && (e.data as { qr: string | null }).qr === refreshed.qr)).toHaveLength(1);
+    const refreshedEvents = () => events.filter((e) => e.type === 'session.state_changed' && (e.data as { channelId: string }).channelId === channelId && (e.data as { qr: string | null }).qr === refreshed.qr);
+    await until(() => refreshedEvents().length > 0);
+    expect(refreshedEvents()).toHaveLength(1);
 
     await hub.last.scan();
     const ready = await stateIs(client, channelId, 'READY');
     expect(ready).toMatchObject({ connected: true, can_send_messages: false, needs_qr: false, recommended_action: 'none', qr: null });
+    // On PostgreSQL events travel through NOTIFY: they may land a moment after the row.
+    await until(() => statesOf(channelId).includes('READY'));
     expect(statesOf(channelId)).toEqual(expect.arrayContaining(['INITIALIZING', 'QR_REQUIRED', 'READY']));
     expect((await client.get(`/api/v1/channels/${channelId}/session/qr`)).status).toBe(404);
 
@@ -228,7 +232,7 @@ describe('a WhatsApp Web session', () => {
     expect(first.pings).toBeGreaterThan(0);
     expect(first.ended).toBe(true);
     await stateIs(client, channelId, 'READY');
-    expect(statesOf(channelId)).toContain('RECONNECTING');
+    await until(() => statesOf(channelId).includes('RECONNECTING'));
   });
 
   it('keeps a healthy connection: a quiet but answering link is not reconnected', async () => {
@@ -251,7 +255,8 @@ describe('a WhatsApp Web session', () => {
     expect(await t.db.withTenant(tenantId, (tx) => tx.select().from(whatsappWebKeys).where(eq(whatsappWebKeys.tenantId, tenantId)))).toEqual([]);
     const audit = await t.db.withTenant(tenantId, (tx) => tx.select().from(auditEvents).where(and(eq(auditEvents.tenantId, tenantId), eq(auditEvents.action, 'channel.whatsapp_web.logged_out'))));
     expect(audit).toHaveLength(1);
-    expect(events.find((e) => e.type === 'channel.alert' && e.tenantId === tenantId)?.data).toMatchObject({ channelId, kind: 'whatsapp_web_logged_out' });
+    const alert = await until(() => events.find((e) => e.type === 'channel.alert' && e.tenantId === tenantId));
+    expect(alert.data).toMatchObject({ channelId, kind: 'whatsapp_web_logged_out' });
 
     // Parked: ticks leave it alone until someone restarts it.
     await m.tick();
@@ -287,13 +292,19 @@ describe('a WhatsApp Web session', () => {
     expect(parked).toMatchObject({ recommended_action: 'restart', needs_qr: false, qr: null });
   });
 
-  it('stops and parks the session when its channel is disabled', async () => {
+  it('stops and parks the session when its channel is disabled, and starts it again when enabled', async () => {
     const hub = new ScriptedWhatsApp();
     const { client, channelId, m } = await linked(hub);
     await client.patch(`/api/v1/channels/${channelId}`, { status: 'disabled' });
     await m.tick();
     await stateIs(client, channelId, 'DISCONNECTED');
     expect(hub.last.ended).toBe(true);
+
+    // Enabled again: it starts by itself, from the stored credentials.
+    await client.patch(`/api/v1/channels/${channelId}`, { status: 'active' });
+    await m.tick();
+    await stateIs(client, channelId, 'READY');
+    expect(hub.sockets).toHaveLength(3);
   });
 
   it('stores inbound messages through the durable inbound store: @lid and phone identities, no groups, once per message', async () => {
