@@ -7,7 +7,7 @@ import { backgroundTasks } from '../src/platform/jobs/tasks.tables';
 import { googleConnections } from '../src/modules/contacts/google/google.tables';
 import { channelAccounts } from '../src/modules/channels/channels.tables';
 import { whatsappWebSessions } from '../src/modules/channels/whatsapp-web/whatsapp-web.tables';
-import { conversations, messages } from '../src/modules/messaging/messaging.tables';
+import { conversations, inboxLabels, messages, quickReplies } from '../src/modules/messaging/messaging.tables';
 import { putBlob } from '../src/platform/storage/blobs';
 import { blacklist, consentEvents, contactImports, contacts, householdMembers, segments, validationEvents } from '../src/modules/contacts/contacts.tables';
 import { campaignRecipients, campaigns, messageTemplates } from '../src/modules/campaigns/campaigns.tables';
@@ -161,7 +161,7 @@ const FIXTURES: Record<string, FixtureFactory> = {
     return {
       params: { id },
       body: { pinned: true, status: 'closed' },
-      bodies: { '/messages': { body: 'hijacked reply' }, '/read': {} },
+      bodies: { '/messages': { body: 'hijacked reply' }, '/read': {}, '/take': {}, '/notes': { body: 'hijacked note' }, '/opt-out': { reason: 'attack' }, '/labels': { labelIds: [] } },
       snapshot: () =>
         t.db.withTenant(owner.tenantId, async (tx) => ({
           conversation: await row(tx.select().from(conversations).where(and(eq(conversations.tenantId, owner.tenantId), eq(conversations.id, id)))),
@@ -192,6 +192,22 @@ const FIXTURES: Record<string, FixtureFactory> = {
     return {
       params: { id: message!.id, blobId: blob.id },
       snapshot: () => t.db.withTenant(owner.tenantId, (tx) => row(tx.select().from(messages).where(and(eq(messages.tenantId, owner.tenantId), eq(messages.id, message!.id))))),
+    };
+  },
+  '/api/v1/inbox/labels/:id': async (owner, client) => {
+    const created = await client.post('/api/v1/inbox/labels', { name: `Victim label ${Math.random()}`, keywords: ['victim'] });
+    return {
+      params: { id: created.body.id },
+      body: { name: 'Hijacked' },
+      snapshot: () => t.db.withTenant(owner.tenantId, (tx) => row(tx.select().from(inboxLabels).where(and(eq(inboxLabels.tenantId, owner.tenantId), eq(inboxLabels.id, created.body.id))))),
+    };
+  },
+  '/api/v1/inbox/quick-replies/:id': async (owner, client) => {
+    const created = await client.post('/api/v1/inbox/quick-replies', { shortcut: `victim${Math.floor(Math.random() * 1e9)}`, body: 'Hola {{firstName}}' });
+    return {
+      params: { id: created.body.id },
+      body: { body: 'Hijacked' },
+      snapshot: () => t.db.withTenant(owner.tenantId, (tx) => row(tx.select().from(quickReplies).where(and(eq(quickReplies.tenantId, owner.tenantId), eq(quickReplies.id, created.body.id))))),
     };
   },
   '/api/v1/templates/:id': async (owner, client) => {

@@ -8,3 +8,4 @@ export * from './channels';
 export * from './messaging';
 export * from './whatsapp-web';
 export * from './campaigns';
+export * from './inbox';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-export const MessageStatus = z.enum(['queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'ambiguous', 'received']);
+/** `note`: an internal note of the team (direction `note`), never sent to a channel. */
+export const MessageStatus = z.enum(['queued', 'sending', 'sent', 'delivered', 'read', 'failed', 'ambiguous', 'received', 'note']);
 export type MessageStatus = z.infer<typeof MessageStatus>;
 
 export const MessageMedia = z.object({
@@ -18,7 +19,7 @@ export const Message = z.object({
   conversationId: z.string(),
   contactId: z.string(),
   channelId: z.string(),
-  direction: z.enum(['inbound', 'outbound']),
+  direction: z.enum(['inbound', 'outbound', 'note']),
   service: z.string().nullable(),
   type: z.string(),
   body: z.string(),
@@ -56,10 +57,17 @@ export const Conversation = z.object({
   status: ConversationStatus,
   assigneeId: z.string().nullable(),
   pinned: z.boolean(),
+  /** For the user who asked: inbound messages since they read it or the team answered. */
   unreadCount: z.number().int(),
+  /** The counters unread is made of (decision 0013), so a client can recompute it from events. */
+  inboundSeq: z.number().int(),
+  answeredSeq: z.number().int(),
+  /** The asking user's read marker; null in events sent to the whole tenant. */
+  readSeq: z.number().int().nullable(),
+  labelIds: z.array(z.string()),
   lastMessageAt: z.string().nullable(),
   lastMessagePreview: z.string().nullable(),
-  lastMessageDirection: z.enum(['inbound', 'outbound']).nullable(),
+  lastMessageDirection: z.enum(['inbound', 'outbound', 'note']).nullable(),
   lastInboundAt: z.string().nullable(),
   createdAt: z.string(),
 });
@@ -73,6 +81,9 @@ export const ConversationListQuery = z.object({
   contactId: z.uuid().optional(),
   /** `me`, `unassigned` or a user id. */
   assignee: z.union([z.literal('me'), z.literal('unassigned'), z.uuid()]).optional(),
+  labelId: z.uuid().optional(),
+  /** Contact name, a phone number in any format, or words of the messages. */
+  search: z.string().trim().max(200).optional(),
 });
 
 export const UpdateConversationBody = z
@@ -88,10 +99,24 @@ export const MessageListQuery = z.object({
   cursor: z.string().max(500).optional(),
 });
 
-export const SendMessageBody = z.strictObject({
-  body: z.string().max(4096).refine((b) => b.trim().length > 0, 'a message needs text'),
-  replyToId: z.uuid().optional(),
+export const TemplateSend = z.strictObject({
+  name: z.string().min(1).max(512),
+  language: z.string().min(2).max(15),
+  parameters: z.array(z.string().max(1024)).max(20).default([]),
 });
+
+/**
+ * A reply: free text, or (outside WhatsApp's 24-hour window) an approved template. `fromChannelId`
+ * answers a WhatsApp Web (listen-only) conversation from a Cloud API number of the tenant.
+ */
+export const SendMessageBody = z
+  .strictObject({
+    body: z.string().max(4096).optional(),
+    template: TemplateSend.optional(),
+    replyToId: z.uuid().optional(),
+    fromChannelId: z.uuid().optional(),
+  })
+  .refine((b) => Boolean(b.template) || (b.body ?? '').trim().length > 0, { message: 'a message needs text or a template', path: ['body'] });
 
 /** Start a conversation: a contact and the channel account to write from. */
 export const StartConversationBody = z.strictObject({

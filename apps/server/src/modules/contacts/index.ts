@@ -14,7 +14,8 @@ import { contactActionsRoutes } from './validation.routes';
 import { createGoogleService } from './google/google.service';
 import { googleRoutes } from './google/google.routes';
 
-export { normalizePhone, phoneKey, type NormalizedPhone } from './phone';
+export { normalizePhone, phoneKey, phoneSearchKey, type NormalizedPhone } from './phone';
+export { normalizeSearch } from './contact-filter';
 export { filterConditions } from './contact-filter';
 export { recordConsent, addToBlacklist, recordOptOut } from './consent.service';
 export { findOrCreateContactForSender, type ContactForSender } from './channel-contacts';

@@ -1,6 +1,6 @@
-import { and, desc, eq, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import type { z } from 'zod';
-import type { ConversationListQuery, UpdateConversationBody } from '@leadmaster/contracts';
+import type { SendMessageBody, UpdateConversationBody } from '@leadmaster/contracts';
 import type { Tx } from '../../platform/db/database';
 import type { ModuleDeps } from '../../platform/deps';
 import type { Principal } from '../../platform/http/auth';
@@ -9,7 +9,8 @@ import { findBlob, readBlob } from '../../platform/storage/blobs';
 import { actorOf, recordAudit } from '../audit';
 import { userBelongsToTenant } from '../identity';
 import { conversations, messages, messagingSettings } from './messaging.tables';
-import { channelKindOf, contactAddress, conversationActivity, selectConversations } from './messaging.repository';
+import { channelKindOf, contactAddress, selectConversations } from './messaging.repository';
+import { checkTemplate, markAnswered, sendingChannel } from './composer';
 import { presentConversation, presentMessage } from './messaging.present';
 import { conversationFor, optOutKeywords } from './inbound';
 import { DEFAULT_OPT_OUT_KEYWORDS } from './opt-out';
@@ -21,36 +22,14 @@ export const conversationNotFound = () => notFound('Conversation');
 export function createConversationsService(deps: ModuleDeps & { outbound: Outbound; realtime: Realtime }) {
   const { database, outbound, realtime } = deps;
 
-  async function loadPresented(tx: Tx, tenantId: string, conversationId: string) {
-    const [row] = await selectConversations(tx, tenantId, eq(conversations.id, conversationId));
+  async function loadPresented(tx: Tx, tenantId: string, conversationId: string, userId?: string) {
+    const [row] = await selectConversations(tx, tenantId, eq(conversations.id, conversationId), userId ?? null);
     if (!row) throw conversationNotFound();
-    return presentConversation(row.c, row.contact, row.channelKind);
+    return presentConversation(row.c, row.contact, row.channelKind, userId ? row.readSeq : undefined);
   }
 
-  const load = (tenantId: string, conversationId: string) => database.withTenant(tenantId, (tx) => loadPresented(tx, tenantId, conversationId));
-
-  async function list(options: { principal: Principal; query: z.output<typeof ConversationListQuery>; after?: [string, string] }) {
-    const { tenantId, userId } = options.principal;
-    const q = options.query;
-    const where = and(
-      q.status ? eq(conversations.status, q.status) : undefined,
-      q.channelId ? eq(conversations.channelId, q.channelId) : undefined,
-      q.contactId ? eq(conversations.contactId, q.contactId) : undefined,
-      q.assignee === 'me' ? eq(conversations.assigneeId, userId) : q.assignee === 'unassigned' ? isNull(conversations.assigneeId) : q.assignee ? eq(conversations.assigneeId, q.assignee) : undefined,
-      options.after ? sql`(${conversationActivity}, ${conversations.id}) < (${options.after[0]}::timestamptz, ${options.after[1]}::uuid)` : undefined,
-    );
-    const rows = await database.withTenant(tenantId, (tx) =>
-      selectConversations(tx, tenantId, where)
-        .orderBy(desc(conversationActivity), desc(conversations.id))
-        .limit(q.limit + 1),
-    );
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map((r) => presentConversation(r.c, r.contact, r.channelKind)),
-      next: rows.length > q.limit && last ? ([new Date(last.activity).toISOString(), last.c.id] as [string, string]) : null,
-    };
-  }
+  /** A conversation as one user sees it (their unread), or as the tenant does (no user: events). */
+  const load = (tenantId: string, conversationId: string, userId?: string) => database.withTenant(tenantId, (tx) => loadPresented(tx, tenantId, conversationId, userId));
 
   async function start(options: { principal: Principal; contactId: string; channelId: string }) {
     const { tenantId } = options.principal;
@@ -58,7 +37,7 @@ export function createConversationsService(deps: ModuleDeps & { outbound: Outbou
       if (!(await contactAddress(tx, tenantId, options.contactId))) throw notFound('Contact');
       if (!(await channelKindOf(tx, tenantId, options.channelId))) throw notFound('Channel');
       const row = await conversationFor(tx, { tenantId, channelId: options.channelId, contactId: options.contactId });
-      return loadPresented(tx, tenantId, row.id);
+      return loadPresented(tx, tenantId, row.id, options.principal.userId);
     });
   }
 
@@ -81,21 +60,7 @@ export function createConversationsService(deps: ModuleDeps & { outbound: Outbou
         await recordAudit(tx, { tenantId, actor: actorOf(options.principal), action: 'conversation.assigned', target: { type: 'conversation', id: row.id }, details: { assigneeId: changes.assigneeId } });
       }
       realtime.conversationChanged(tx, tenantId, row.id);
-      return loadPresented(tx, tenantId, row.id);
-    });
-  }
-
-  async function markRead(options: { principal: Principal; conversationId: string }) {
-    const { tenantId } = options.principal;
-    return database.withTenant(tenantId, async (tx) => {
-      const [row] = await tx
-        .update(conversations)
-        .set({ unreadCount: 0 })
-        .where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, options.conversationId)))
-        .returning({ id: conversations.id });
-      if (!row) throw conversationNotFound();
-      realtime.conversationChanged(tx, tenantId, row.id);
-      return loadPresented(tx, tenantId, row.id);
+      return loadPresented(tx, tenantId, row.id, options.principal.userId);
     });
   }
 
@@ -122,24 +87,35 @@ export function createConversationsService(deps: ModuleDeps & { outbound: Outbou
     });
   }
 
-  async function reply(options: { principal: Principal; conversationId: string; body: string; replyToId?: string | undefined }) {
+  /**
+   * A reply through the durable outbound path, following the channel's rules (see composer.ts):
+   * a template outside WhatsApp's window, a Cloud API number for a listen-only WhatsApp Web
+   * conversation. Answering marks the conversation answered: unread drops for the whole team.
+   */
+  async function reply(options: { principal: Principal; conversationId: string; body: z.output<typeof SendMessageBody> }) {
     const { tenantId, userId } = options.principal;
+    const { body } = options;
     return database.withTenant(tenantId, async (tx) => {
       const [conversation] = await tx.select().from(conversations).where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, options.conversationId)));
       if (!conversation) throw conversationNotFound();
-      if (options.replyToId) {
-        const [target] = await tx.select({ id: messages.id }).from(messages).where(and(eq(messages.tenantId, tenantId), eq(messages.id, options.replyToId), eq(messages.conversationId, conversation.id)));
+      if (body.replyToId) {
+        const [target] = await tx.select({ id: messages.id }).from(messages).where(and(eq(messages.tenantId, tenantId), eq(messages.id, body.replyToId), eq(messages.conversationId, conversation.id)));
         if (!target) throw new AppError('validation_failed', 'The message replied to is not in this conversation', { fields: { replyToId: 'not in this conversation' } });
       }
+      const channelId = await sendingChannel(tx, { tenantId, conversation, fromChannelId: body.fromChannelId });
+      if (body.template) await checkTemplate(tx, { tenantId, channelId, template: body.template });
       const row = await outbound.queue(tx, {
         tenantId,
         contactId: conversation.contactId,
-        channelId: conversation.channelId,
-        body: options.body,
+        channelId,
+        body: body.template ? '' : (body.body ?? ''),
+        template: body.template ? { name: body.template.name, language: body.template.language, parameters: body.template.parameters } : null,
         source: 'inbox',
         createdBy: userId,
-        replyToId: options.replyToId ?? null,
+        replyToId: channelId === conversation.channelId ? (body.replyToId ?? null) : null,
       });
+      await markAnswered(tx, { tenantId, conversationIds: [conversation.id, row.conversationId] });
+      realtime.conversationChanged(tx, tenantId, conversation.id);
       return presentMessage(row);
     });
   }
@@ -171,7 +147,7 @@ export function createConversationsService(deps: ModuleDeps & { outbound: Outbou
     return getOptOutKeywords(options.principal);
   }
 
-  return { list, load, start, update, markRead, listMessages, reply, media, getOptOutKeywords, setOptOutKeywords };
+  return { load, loadPresented, start, update, listMessages, reply, media, getOptOutKeywords, setOptOutKeywords };
 }
 
 export type ConversationsService = ReturnType<typeof createConversationsService>;

@@ -168,7 +168,7 @@ export function createInboundHandler(deps: ModuleDeps & { realtime: Realtime; fe
         lastMessageDirection: sql`case when ${newer} then ${item.direction} else ${conversations.lastMessageDirection} end`,
         ...(inbound
           ? {
-              unreadCount: sql`${conversations.unreadCount} + 1`,
+              inboundSeq: sql`${conversations.inboundSeq} + 1`,
               lastInboundAt: sql`greatest(${conversations.lastInboundAt}, ${at}::timestamptz)`,
               // A contact who writes again reopens the conversation.
               status: 'active' as const,

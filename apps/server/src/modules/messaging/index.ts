@@ -7,6 +7,9 @@ import { createOutbound } from './outbound';
 import { createMediaFetcher } from './media';
 import { createConversationsService } from './conversations.service';
 import { messagingRoutes } from './messaging.routes';
+import { createInboxService } from './inbox.service';
+import { createLabelsService } from './labels.service';
+import { inboxRoutes } from './inbox.routes';
 
 export type { QueueMessage, Outbound } from './outbound';
 export { matchOptOut, DEFAULT_OPT_OUT_KEYWORDS } from './opt-out';
@@ -22,6 +25,8 @@ export function messagingModule(deps: ModuleDeps & { adapterFor(tenantId: string
   const media = createMediaFetcher(deps);
   createInboundHandler({ ...deps, realtime, fetchMediaLater: media.fetchLater });
   conversations = createConversationsService({ ...deps, outbound, realtime });
+  const inbox = createInboxService({ ...deps, realtime, conversations });
+  const labels = createLabelsService({ ...deps, realtime, conversations });
   deps.jobs.define(outbound.sendJob);
   deps.jobs.define(outbound.drainJob);
   deps.jobs.define(outbound.sweepJob);
@@ -29,8 +34,10 @@ export function messagingModule(deps: ModuleDeps & { adapterFor(tenantId: string
   return {
     outbound,
     conversations,
+    inbox,
     routes: async (app: HttpServer) => {
       await app.register(messagingRoutes({ conversations: conversations! }));
+      await app.register(inboxRoutes({ inbox, labels }));
     },
   };
 }

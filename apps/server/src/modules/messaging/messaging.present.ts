@@ -31,7 +31,11 @@ export function presentMessage(row: MessageRow): Message {
   };
 }
 
-export function presentConversation(row: ConversationRow, contact: ConversationContactRow, channelKind: string): Conversation {
+/** Unread for a user: inbound messages after both their read marker and the team's last answer. */
+export const unreadOf = (row: { inboundSeq: number; answeredSeq: number }, readSeq: number | null) => Math.max(0, row.inboundSeq - Math.max(row.answeredSeq, readSeq ?? 0));
+
+/** `readSeq` undefined: presented for the whole tenant (an event), not for one user. */
+export function presentConversation(row: ConversationRow, contact: ConversationContactRow, channelKind: string, readSeq?: number | null): Conversation {
   return {
     id: row.id,
     contact,
@@ -40,7 +44,11 @@ export function presentConversation(row: ConversationRow, contact: ConversationC
     status: row.status,
     assigneeId: row.assigneeId,
     pinned: row.pinned,
-    unreadCount: row.unreadCount,
+    unreadCount: unreadOf(row, readSeq ?? null),
+    inboundSeq: row.inboundSeq,
+    answeredSeq: row.answeredSeq,
+    readSeq: readSeq === undefined ? null : (readSeq ?? 0),
+    labelIds: row.labelIds,
     lastMessageAt: iso(row.lastMessageAt),
     lastMessagePreview: row.lastMessagePreview,
     lastMessageDirection: row.lastMessageDirection ?? null,

@@ -1,17 +1,21 @@
-import { and, eq, sql, type SQL } from 'drizzle-orm';
+import { and, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../../platform/db/database';
 import { channelAccounts } from '../channels/channels.tables';
 import { contacts } from '../contacts/contacts.tables';
-import { conversations } from './messaging.tables';
+import { conversationReads, conversations, messages } from './messaging.tables';
 
 /** What a conversation list orders by: its last message, or its creation while it has none. */
 export const conversationActivity = sql`coalesce(${conversations.lastMessageAt}, ${conversations.createdAt})`;
 
-/** Conversations with the contact and channel kind they show (reads the contacts' and channels' tables). */
-export function selectConversations(tx: Tx, tenantId: string, where: SQL | undefined) {
+/**
+ * Conversations with the contact and channel kind they show (reads the contacts' and channels'
+ * tables) and, when a user is given, that user's read marker.
+ */
+export function selectConversations(tx: Tx, tenantId: string, where: SQL | undefined, userId: string | null = null) {
   return tx
     .select({
       c: conversations,
+      readSeq: conversationReads.readSeq,
       contact: {
         id: contacts.id,
         firstName: contacts.firstName,
@@ -27,6 +31,14 @@ export function selectConversations(tx: Tx, tenantId: string, where: SQL | undef
     .from(conversations)
     .innerJoin(contacts, and(eq(contacts.tenantId, conversations.tenantId), eq(contacts.id, conversations.contactId)))
     .leftJoin(channelAccounts, and(eq(channelAccounts.tenantId, conversations.tenantId), eq(channelAccounts.id, conversations.channelId)))
+    .leftJoin(
+      conversationReads,
+      and(
+        eq(conversationReads.tenantId, conversations.tenantId),
+        eq(conversationReads.conversationId, conversations.id),
+        userId ? eq(conversationReads.userId, userId) : sql`false`,
+      ),
+    )
     .where(and(eq(conversations.tenantId, tenantId), where));
 }
 
@@ -46,4 +58,44 @@ export async function channelSendSettings(tx: Tx, tenantId: string, channelId: s
     .from(channelAccounts)
     .where(and(eq(channelAccounts.tenantId, tenantId), eq(channelAccounts.id, channelId)));
   return row ?? null;
+}
+
+/** A channel account as the composer needs it: kind, name, and the Cloud API templates last synced. */
+export async function channelForComposer(tx: Tx, tenantId: string, channelId: string) {
+  const [row] = await tx
+    .select({ id: channelAccounts.id, kind: channelAccounts.kind, name: channelAccounts.name, providerState: channelAccounts.providerState })
+    .from(channelAccounts)
+    .where(and(eq(channelAccounts.tenantId, tenantId), eq(channelAccounts.id, channelId)));
+  return row ?? null;
+}
+
+export async function cloudChannelsOf(tx: Tx, tenantId: string) {
+  return tx
+    .select({ id: channelAccounts.id, kind: channelAccounts.kind, name: channelAccounts.name, providerState: channelAccounts.providerState })
+    .from(channelAccounts)
+    .where(and(eq(channelAccounts.tenantId, tenantId), eq(channelAccounts.kind, 'whatsapp_cloud')));
+}
+
+/** Approved templates of a Cloud API channel, as synced into its provider state. */
+export function approvedTemplates(providerState: Record<string, unknown>) {
+  const stored = providerState.templates as { items?: { name: string; language: string; category: string; status: string }[] } | undefined;
+  return (stored?.items ?? []).filter((t) => t.status.toUpperCase() === 'APPROVED').map((t) => ({ name: t.name, language: t.language, category: t.category }));
+}
+
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
+
+/**
+ * Inbox search: the contact's name (trigram index on contacts.search_text), its number in any
+ * format (the phone key), or words of any message of the conversation (full-text index).
+ */
+export function conversationSearch(options: { tenantId: string; phoneKey: string | null; digits: string; words: string[]; textQuery: string | null }): SQL {
+  const conditions: SQL[] = [];
+  if (options.phoneKey) conditions.push(or(eq(contacts.phoneKey, options.phoneKey), sql`${contacts.phoneKey} like ${`%${options.digits.slice(-8)}%`}`)!);
+  if (options.words.length) conditions.push(and(...options.words.map((w) => sql`${contacts.searchText} like ${`%${escapeLike(w)}%`}`))!);
+  if (options.textQuery) {
+    conditions.push(sql`${conversations.id} in (
+      select ${messages.conversationId} from ${messages}
+      where ${messages.tenantId} = ${options.tenantId} and to_tsvector('simple'::regconfig, ${messages.body}) @@ to_tsquery('simple'::regconfig, ${options.textQuery}))`);
+  }
+  return conditions.length ? or(...conditions)! : sql`false`;
 }

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import {
   Conversation,
-  ConversationListQuery,
   Message,
   MessageListQuery,
   OptOutKeywords,
@@ -22,15 +21,6 @@ const isKeyset = (v: unknown): v is [string, string] => Array.isArray(v) && v.le
 export function messagingRoutes(deps: { conversations: ConversationsService }) {
   const { conversations } = deps;
   return async (app: HttpServer) => {
-    app.get(
-      '/api/v1/conversations',
-      { config: { auth: { permission: 'inbox.read' } }, schema: { tags: ['inbox'], querystring: ConversationListQuery, response: { 200: page(Conversation) } } },
-      async (request) => {
-        const after = decodeCursor(request.query.cursor, isKeyset);
-        const result = await conversations.list({ principal: principalOf(request), query: request.query, ...(after ? { after } : {}) });
-        return { items: result.items, nextCursor: result.next ? encodeCursor(result.next) : null };
-      },
-    );
     app.post(
       '/api/v1/conversations',
       { config: { auth: { permission: 'inbox.reply' }, idempotent: true }, schema: { tags: ['inbox'], body: StartConversationBody, response: { 201: Conversation } } },
@@ -39,17 +29,12 @@ export function messagingRoutes(deps: { conversations: ConversationsService }) {
     app.get(
       '/api/v1/conversations/:id',
       { config: { auth: { permission: 'inbox.read' } }, schema: { tags: ['inbox'], params: IdParams, response: { 200: Conversation } } },
-      async (request) => conversations.load(principalOf(request).tenantId, request.params.id),
+      async (request) => conversations.load(principalOf(request).tenantId, request.params.id, principalOf(request).userId),
     );
     app.patch(
       '/api/v1/conversations/:id',
       { config: { auth: { permission: 'inbox.reply' } }, schema: { tags: ['inbox'], params: IdParams, body: UpdateConversationBody, response: { 200: Conversation } } },
       async (request) => conversations.update({ principal: principalOf(request), conversationId: request.params.id, changes: request.body }),
-    );
-    app.post(
-      '/api/v1/conversations/:id/read',
-      { config: { auth: { permission: 'inbox.read' } }, schema: { tags: ['inbox'], params: IdParams, response: { 200: Conversation } } },
-      async (request) => conversations.markRead({ principal: principalOf(request), conversationId: request.params.id }),
     );
     app.get(
       '/api/v1/conversations/:id/messages',
@@ -64,7 +49,7 @@ export function messagingRoutes(deps: { conversations: ConversationsService }) {
       '/api/v1/conversations/:id/messages',
       { config: { auth: { permission: 'inbox.reply' }, idempotent: true }, schema: { tags: ['inbox'], params: IdParams, body: SendMessageBody, response: { 202: Message } } },
       async (request, reply) =>
-        reply.status(202).send(await conversations.reply({ principal: principalOf(request), conversationId: request.params.id, body: request.body.body, replyToId: request.body.replyToId })),
+        reply.status(202).send(await conversations.reply({ principal: principalOf(request), conversationId: request.params.id, body: request.body })),
     );
     app.get(
       '/api/v1/messages/:id/media/:blobId',

@@ -19,7 +19,15 @@ export const conversations = pgTable(
     status: text().$type<ConversationStatus>().notNull().default('active'),
     assigneeId: uuid(),
     pinned: boolean().notNull().default(false),
-    unreadCount: integer().notNull().default(0),
+    /**
+     * Unread per user without counting messages (decision 0013): every inbound message takes the
+     * next `inboundSeq`; a reply by the team sets `answeredSeq` to it; each user's read marker is a
+     * `conversation_reads.readSeq`. Unread for a user = inboundSeq − max(answeredSeq, readSeq).
+     */
+    inboundSeq: integer().notNull().default(0),
+    answeredSeq: integer().notNull().default(0),
+    /** Tenant-defined labels (inbox_labels ids); an array so the list filters on one indexed row. */
+    labelIds: uuid().array().notNull().default(sql`'{}'::uuid[]`),
     lastMessageAt: tstz(),
     lastMessagePreview: text(),
     lastMessageDirection: text().$type<MessageDirection>(),
@@ -31,7 +39,12 @@ export const conversations = pgTable(
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),
     uniqueIndex('conversations_tenant_channel_contact_key').on(t.tenantId, t.channelId, t.contactId),
-    index('conversations_tenant_activity_idx').on(t.tenantId, sql`coalesce(${t.lastMessageAt}, ${t.createdAt}) desc`, t.id.desc()),
+    // The inbox list: pinned first, then by activity; the keyset cursor walks this index.
+    // Written as SQL so the index's null order matches `order by … desc` (drizzle's .desc() adds NULLS LAST).
+    index('conversations_tenant_list_idx').on(t.tenantId, sql`${t.pinned} desc`, sql`coalesce(${t.lastMessageAt}, ${t.createdAt}) desc`, sql`${t.id} desc`),
+    // Only conversations waiting for an answer can be unread: the sidebar total reads just these.
+    index('conversations_tenant_awaiting_idx').on(t.tenantId, t.id).where(sql`${t.inboundSeq} > ${t.answeredSeq}`),
+    index('conversations_tenant_labels_idx').using('gin', t.tenantId, t.labelIds),
     index('conversations_tenant_contact_idx').on(t.tenantId, t.contactId),
     // Deleting a contact (a privacy request) deletes its conversations and messages. A removed
     // channel account keeps its history (no key to channel_accounts): see decision 0010.
@@ -39,13 +52,14 @@ export const conversations = pgTable(
   ],
 );
 
-export type MessageDirection = 'inbound' | 'outbound';
+/** `note`: an internal note of the team, shown in the thread and never sent to a channel. */
+export type MessageDirection = 'inbound' | 'outbound' | 'note';
 /**
  * queued → sending → sent → delivered → read; failed with a reason. `received` for inbound.
  * `ambiguous`: the provider may have accepted it but we never learned (a crash or a timeout after
  * the request left): never resent blindly, settled by a status webhook or by a person.
  */
-export type MessageStatus = 'queued' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'ambiguous' | 'received';
+export type MessageStatus = 'queued' | 'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'ambiguous' | 'received' | 'note';
 
 export type StoredMedia = {
   /** The copy kept by LeadMaster (outbound uploads, inbound once downloaded). */
@@ -102,6 +116,9 @@ export const messages = pgTable(
     primaryKey({ columns: [t.tenantId, t.id] }),
     uniqueIndex('messages_tenant_channel_provider_key').on(t.tenantId, t.channelId, t.providerMessageId).where(sql`${t.providerMessageId} is not null`),
     index('messages_tenant_conversation_idx').on(t.tenantId, t.conversationId, t.createdAt.desc(), t.id.desc()),
+    // Inbox search over message text: words in any language ('simple': no stemming, so Spanish and
+    // English both match as typed), prefix matches through `word:*` queries.
+    index('messages_tenant_body_fts_idx').using('gin', t.tenantId, sql`to_tsvector('simple'::regconfig, ${t.body})`),
     foreignKey({ columns: [t.tenantId, t.conversationId], foreignColumns: [conversations.tenantId, conversations.id], name: 'messages_conversation_fk' }).onDelete('cascade'),
     index('messages_tenant_in_flight_idx').on(t.tenantId, t.status, t.leaseUntil).where(sql`${t.status} in ('queued', 'sending')`),
   ],
@@ -151,5 +168,51 @@ export const contactIdentities = pgTable(
 export const messagingSettings = pgTable('messaging_settings', {
   tenantId: tenantId().primaryKey(),
   optOutKeywords: text().array(),
+  /** When the default labels were created (once: a tenant that deletes them keeps them deleted). */
+  labelsSeededAt: tstz(),
   updatedAt: updatedAt(),
 });
+
+/** A user's read marker in a conversation: the inbound sequence number they have seen up to. */
+export const conversationReads = pgTable(
+  'conversation_reads',
+  {
+    tenantId: tenantId(),
+    userId: uuid().notNull(),
+    conversationId: uuid().notNull(),
+    readSeq: integer().notNull().default(0),
+    readAt: updatedAt(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.userId, t.conversationId] }),
+    foreignKey({ columns: [t.tenantId, t.conversationId], foreignColumns: [conversations.tenantId, conversations.id], name: 'conversation_reads_conversation_fk' }).onDelete('cascade'),
+  ],
+);
+
+/** Tenant-defined conversation labels; `keywords` are the text rules that suggest the label. */
+export const inboxLabels = pgTable(
+  'inbox_labels',
+  {
+    tenantId: tenantId(),
+    id: id(),
+    name: text().notNull(),
+    color: text().notNull().default('gray'),
+    keywords: text().array().notNull().default(sql`'{}'::text[]`),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), uniqueIndex('inbox_labels_tenant_name_key').on(t.tenantId, sql`lower(${t.name})`)],
+);
+
+/** Tenant-defined quick replies: a shortcut and a body with {{variables}} filled in the composer. */
+export const quickReplies = pgTable(
+  'quick_replies',
+  {
+    tenantId: tenantId(),
+    id: id(),
+    shortcut: text().notNull(),
+    body: text().notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), uniqueIndex('quick_replies_tenant_shortcut_key').on(t.tenantId, sql`lower(${t.shortcut})`)],
+);

@@ -96,7 +96,7 @@ describe('inbound messages', () => {
     expect(all.map((c) => c.id)).toEqual([created.body.id]);
     const convs = await rows(user.tenantId, (tx) => tx.select().from(conversations).where(eq(conversations.tenantId, user.tenantId)));
     expect(convs).toHaveLength(1);
-    expect(convs[0]!.unreadCount).toBe(2);
+    expect(convs[0]!.inboundSeq).toBe(2);
     const ids = await rows(user.tenantId, (tx) => tx.select().from(contactIdentities).where(eq(contactIdentities.tenantId, user.tenantId)));
     expect(new Set(ids.map((i) => i.contactId))).toEqual(new Set([created.body.id]));
   });

@@ -4,7 +4,7 @@ import type { ModuleDeps } from '../../platform/deps';
 
 /**
  * Realtime announcements of the messaging module, sent once the change they describe has
- * committed (SPEC §1.6: `message.created`, `message.status_updated`, `conversation.updated`, `typing`).
+ * committed (SPEC §1.6: `message.created`, `message.status_updated`, `conversation.updated`, `typing`, `unread.updated`).
  */
 export function createRealtime(deps: Pick<ModuleDeps, 'bus' | 'logger'> & { loadConversation(tenantId: string, conversationId: string): Promise<unknown> }) {
   const publish = (tenantId: string, type: string, data: unknown) =>
@@ -13,6 +13,10 @@ export function createRealtime(deps: Pick<ModuleDeps, 'bus' | 'logger'> & { load
   return {
     publishAfterCommit(tx: Tx, tenantId: string, type: string, data: unknown) {
       afterCommit(tx, () => publish(tenantId, type, data));
+    },
+    /** An event for one user of the tenant only (their unread counters). */
+    publishToUserAfterCommit(tx: Tx, event: { tenantId: string; userId: string; type: string; data: unknown }) {
+      afterCommit(tx, () => deps.bus.publish(event).catch((err: unknown) => deps.logger.warn({ err, type: event.type }, 'realtime publish failed')));
     },
     conversationChanged(tx: Tx, tenantId: string, conversationId: string) {
       afterCommit(tx, async () => publish(tenantId, 'conversation.updated', await deps.loadConversation(tenantId, conversationId)));

@@ -1,0 +1,81 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { ComposerRules } from '@leadmaster/contracts';
+import type { Tx } from '../../platform/db/database';
+import { AppError } from '../../platform/errors';
+import { conversations } from './messaging.tables';
+import { approvedTemplates, channelForComposer, cloudChannelsOf } from './messaging.repository';
+
+type ConversationRow = typeof conversations.$inferSelect;
+
+/** WhatsApp lets a business write free text only within 24 h of the contact's last message. */
+const WHATSAPP_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+const listenOnly = () =>
+  new AppError('conflict', 'A WhatsApp Web number only listens: answer from a WhatsApp Cloud API number of the workspace (fromChannelId)', { reason: 'listen_only' });
+
+/**
+ * The channel a reply leaves from: the conversation's own, or — for a listen-only WhatsApp Web
+ * conversation — the Cloud API number the person chose (the reply then lives in the contact's
+ * conversation on that number, started if needed).
+ */
+export async function sendingChannel(tx: Tx, options: { tenantId: string; conversation: ConversationRow; fromChannelId?: string | undefined }): Promise<string> {
+  const { tenantId, conversation, fromChannelId } = options;
+  const own = await channelForComposer(tx, tenantId, conversation.channelId);
+  if (!own) throw new AppError('conflict', 'The channel of this conversation was removed', { reason: 'channel_removed' });
+  if (!fromChannelId || fromChannelId === conversation.channelId) {
+    if (own.kind === 'whatsapp_web') throw listenOnly();
+    return conversation.channelId;
+  }
+  const from = await channelForComposer(tx, tenantId, fromChannelId);
+  if (!from || from.kind !== 'whatsapp_cloud' || own.kind !== 'whatsapp_web') {
+    throw new AppError('validation_failed', 'Another number can answer only a WhatsApp Web conversation, and only from a WhatsApp Cloud API number', { fields: { fromChannelId: 'not a WhatsApp Cloud API channel of this workspace' } });
+  }
+  return from.id;
+}
+
+/** A template must be one of the channel's approved templates (as last synced from Meta). */
+export async function checkTemplate(tx: Tx, options: { tenantId: string; channelId: string; template: { name: string; language: string } }) {
+  const channel = await channelForComposer(tx, options.tenantId, options.channelId);
+  if (channel?.kind !== 'whatsapp_cloud') throw new AppError('validation_failed', 'Templates are sent only through a WhatsApp Cloud API number', { fields: { template: 'not a WhatsApp Cloud API channel' } });
+  const ok = approvedTemplates(channel.providerState).some((t) => t.name === options.template.name && t.language === options.template.language);
+  if (!ok) throw new AppError('validation_failed', 'Not an approved template of this number (sync the templates on the channel screen)', { fields: { template: 'unknown or not approved' } });
+}
+
+/** A person answered: every inbound message so far counts as handled for the whole team. */
+export async function markAnswered(tx: Tx, options: { tenantId: string; conversationIds: string[] }) {
+  await tx
+    .update(conversations)
+    .set({ answeredSeq: sql`${conversations.inboundSeq}` })
+    .where(and(eq(conversations.tenantId, options.tenantId), inArray(conversations.id, [...new Set(options.conversationIds)]), sql`${conversations.answeredSeq} < ${conversations.inboundSeq}`));
+}
+
+function windowOf(kind: string, lastInboundAt: Date | null, now: Date): { mode: 'text' | 'template'; windowClosesAt: string | null } {
+  if (kind !== 'whatsapp_cloud') return { mode: 'text', windowClosesAt: null };
+  const closes = lastInboundAt ? lastInboundAt.getTime() + WHATSAPP_WINDOW_MS : 0;
+  return closes > now.getTime() ? { mode: 'text', windowClosesAt: new Date(closes).toISOString() } : { mode: 'template', windowClosesAt: null };
+}
+
+/** What the composer may send in a conversation now (the same rules `reply` enforces). */
+export async function composerRules(tx: Tx, options: { tenantId: string; conversation: ConversationRow; now: Date }): Promise<ComposerRules> {
+  const { tenantId, conversation, now } = options;
+  const own = await channelForComposer(tx, tenantId, conversation.channelId);
+  if (!own) return { mode: 'cannot_send', windowClosesAt: null, templates: [], answerFrom: [] };
+  if (own.kind !== 'whatsapp_web') {
+    return { ...windowOf(own.kind, conversation.lastInboundAt, now), templates: own.kind === 'whatsapp_cloud' ? approvedTemplates(own.providerState) : [], answerFrom: [] };
+  }
+  const clouds = await cloudChannelsOf(tx, tenantId);
+  const theirs = clouds.length
+    ? await tx
+        .select({ channelId: conversations.channelId, lastInboundAt: conversations.lastInboundAt })
+        .from(conversations)
+        .where(and(eq(conversations.tenantId, tenantId), eq(conversations.contactId, conversation.contactId), inArray(conversations.channelId, clouds.map((c) => c.id))))
+    : [];
+  const answerFrom = clouds.map((c) => ({
+    channelId: c.id,
+    name: c.name,
+    // The window is per business number: writing to the listener opened none on the Cloud number.
+    ...windowOf('whatsapp_cloud', theirs.find((t) => t.channelId === c.id)?.lastInboundAt ?? null, now),
+    templates: approvedTemplates(c.providerState),
+  }));
+  return { mode: answerFrom.length ? 'listen_only' : 'cannot_send', windowClosesAt: null, templates: [], answerFrom };
+}

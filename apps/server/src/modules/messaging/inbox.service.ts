@@ -1,0 +1,165 @@
+import { and, arrayContains, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import type { z } from 'zod';
+import type { ConversationListQuery, UnreadTotal } from '@leadmaster/contracts';
+import type { Tx } from '../../platform/db/database';
+import type { ModuleDeps } from '../../platform/deps';
+import type { Principal } from '../../platform/http/auth';
+import { AppError } from '../../platform/errors';
+import { actorOf, recordAudit } from '../audit';
+import { normalizeSearch, phoneSearchKey, recordOptOut } from '../contacts';
+import { getTenant } from '../tenants';
+import { conversationReads, conversations, messages } from './messaging.tables';
+import { channelKindOf, contactAddress, conversationActivity, conversationSearch, selectConversations } from './messaging.repository';
+import { presentConversation, presentMessage, unreadOf } from './messaging.present';
+import { composerRules } from './composer';
+import { conversationNotFound, type ConversationsService } from './conversations.service';
+import type { Realtime } from './realtime';
+
+/** The keyset of the list: pinned first, then the latest activity. */
+export type ListCursor = [boolean, string, string];
+const CONSENT_CHANNEL_OF_KIND: Record<string, 'whatsapp' | 'any'> = { whatsapp_cloud: 'whatsapp', whatsapp_web: 'whatsapp' };
+
+/** Words of a search as a prefix tsquery ('simple' config: no stemming, any language); null if none. */
+function textQuery(search: string): string | null {
+  const words = search.toLowerCase().match(/[\p{L}\p{N}]+/gu)?.slice(0, 8) ?? [];
+  return words.length ? words.map((w) => `${w}:*`).join(' & ') : null;
+}
+
+/**
+ * The inbox on top of conversations: the list with search and per-user unread, read markers,
+ * taking a conversation, internal notes, manual opt-out and the composer's rules.
+ */
+export function createInboxService(deps: ModuleDeps & { realtime: Realtime; conversations: ConversationsService }) {
+  const { database, realtime, clock } = deps;
+
+  async function searchCondition(tx: Tx, tenantId: string, search: string): Promise<SQL> {
+    const phoneKey = phoneSearchKey(search, (await getTenant(tx, tenantId)).country);
+    return conversationSearch({ tenantId, phoneKey, digits: search.replace(/\D/g, ''), words: normalizeSearch(search).split(' ').filter(Boolean), textQuery: textQuery(search) });
+  }
+
+  async function list(options: { principal: Principal; query: z.output<typeof ConversationListQuery>; after?: ListCursor }) {
+    const { tenantId, userId } = options.principal;
+    const q = options.query;
+    return database.withTenant(tenantId, async (tx) => {
+      const where = and(
+        q.status ? eq(conversations.status, q.status) : undefined,
+        q.channelId ? eq(conversations.channelId, q.channelId) : undefined,
+        q.contactId ? eq(conversations.contactId, q.contactId) : undefined,
+        q.labelId ? arrayContains(conversations.labelIds, [q.labelId]) : undefined,
+        q.assignee === 'me' ? eq(conversations.assigneeId, userId) : q.assignee === 'unassigned' ? isNull(conversations.assigneeId) : q.assignee ? eq(conversations.assigneeId, q.assignee) : undefined,
+        q.search ? await searchCondition(tx, tenantId, q.search) : undefined,
+        options.after ? sql`(${conversations.pinned}, ${conversationActivity}, ${conversations.id}) < (${options.after[0]}::boolean, ${options.after[1]}::timestamptz, ${options.after[2]}::uuid)` : undefined,
+      );
+      const rows = await selectConversations(tx, tenantId, where, userId)
+        .orderBy(desc(conversations.pinned), desc(conversationActivity), desc(conversations.id))
+        .limit(q.limit + 1);
+      const page = rows.slice(0, q.limit);
+      const last = page.at(-1);
+      return {
+        items: page.map((r) => presentConversation(r.c, r.contact, r.channelKind, r.readSeq)),
+        next: rows.length > q.limit && last ? ([last.c.pinned, new Date(last.activity).toISOString(), last.c.id] as ListCursor) : null,
+      };
+    });
+  }
+
+  /** Unread over the conversations waiting for an answer (a partial index holds just those). */
+  async function unreadTotal(tx: Tx, tenantId: string, userId: string): Promise<z.output<typeof UnreadTotal>> {
+    const [row] = await tx.execute<{ messages: string | number; conversations: string | number }>(sql`
+      select coalesce(sum(c.inbound_seq - greatest(c.answered_seq, coalesce(r.read_seq, 0))), 0) as messages, count(*) as conversations
+      from ${conversations} c
+      left join ${conversationReads} r on r.tenant_id = c.tenant_id and r.user_id = ${userId} and r.conversation_id = c.id
+      where c.tenant_id = ${tenantId} and c.inbound_seq > c.answered_seq and c.inbound_seq > coalesce(r.read_seq, 0)`);
+    return { messages: Number(row?.messages ?? 0), conversations: Number(row?.conversations ?? 0) };
+  }
+
+  const getUnreadTotal = (principal: Principal) => database.withTenant(principal.tenantId, (tx) => unreadTotal(tx, principal.tenantId, principal.userId));
+
+  /**
+   * Moves the user's read marker forward to what they saw (never back: two tabs reading at once
+   * keep the later mark, and a message that arrived since stays unread).
+   */
+  async function markRead(options: { principal: Principal; conversationId: string; upToSeq?: number | undefined }) {
+    const { tenantId, userId } = options.principal;
+    return database.withTenant(tenantId, async (tx) => {
+      const [conversation] = await tx
+        .select({ id: conversations.id, inboundSeq: conversations.inboundSeq, answeredSeq: conversations.answeredSeq })
+        .from(conversations)
+        .where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, options.conversationId)));
+      if (!conversation) throw conversationNotFound();
+      const seq = Math.min(options.upToSeq ?? conversation.inboundSeq, conversation.inboundSeq);
+      const [read] = await tx
+        .insert(conversationReads)
+        .values({ tenantId, userId, conversationId: conversation.id, readSeq: seq })
+        .onConflictDoUpdate({
+          target: [conversationReads.tenantId, conversationReads.userId, conversationReads.conversationId],
+          set: { readSeq: sql`greatest(${conversationReads.readSeq}, excluded.read_seq)`, readAt: sql`now()` },
+        })
+        .returning({ readSeq: conversationReads.readSeq });
+      const total = await unreadTotal(tx, tenantId, userId);
+      realtime.publishToUserAfterCommit(tx, { tenantId, userId, type: 'unread.updated', data: { conversationId: conversation.id, unreadCount: unreadOf(conversation, read!.readSeq), readSeq: read!.readSeq, total } });
+      return deps.conversations.loadPresented(tx, tenantId, conversation.id, userId);
+    });
+  }
+
+  /** Takes a conversation: free ones (or one's own) with inbox.reply; another's needs inbox.assign. */
+  async function take(options: { principal: Principal; conversationId: string }) {
+    const { principal } = options;
+    const { tenantId, userId } = principal;
+    return database.withTenant(tenantId, async (tx) => {
+      const [current] = await tx.select({ assigneeId: conversations.assigneeId }).from(conversations).where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, options.conversationId)));
+      if (!current) throw conversationNotFound();
+      if (current.assigneeId && current.assigneeId !== userId && !principal.permissions.has('inbox.assign')) {
+        throw new AppError('forbidden', 'Someone else has this conversation: taking it over needs the inbox.assign permission');
+      }
+      await tx.update(conversations).set({ assigneeId: userId }).where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, options.conversationId)));
+      await recordAudit(tx, { tenantId, actor: actorOf(principal), action: 'conversation.assigned', target: { type: 'conversation', id: options.conversationId }, details: { assigneeId: userId, taken: true } });
+      realtime.conversationChanged(tx, tenantId, options.conversationId);
+      return deps.conversations.loadPresented(tx, tenantId, options.conversationId, userId);
+    });
+  }
+
+  /** A note for the team: in the thread, never sent (no outbound job, no channel). */
+  async function addNote(options: { principal: Principal; conversationId: string; body: string }) {
+    const { tenantId, userId } = options.principal;
+    return database.withTenant(tenantId, async (tx) => {
+      const [conversation] = await tx.select().from(conversations).where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, options.conversationId)));
+      if (!conversation) throw conversationNotFound();
+      const [row] = await tx
+        .insert(messages)
+        .values({ tenantId, conversationId: conversation.id, contactId: conversation.contactId, channelId: conversation.channelId, direction: 'note', type: 'note', body: options.body, status: 'note', source: 'inbox', createdBy: userId, createdAt: clock.now() })
+        .returning();
+      realtime.publishAfterCommit(tx, tenantId, 'message.created', presentMessage(row!));
+      return presentMessage(row!);
+    });
+  }
+
+  /** A person marks the contact as opted out from the conversation (a call, a message elsewhere…). */
+  async function optOut(options: { principal: Principal; conversationId: string; reason?: string | undefined }) {
+    const { principal } = options;
+    const { tenantId, userId } = principal;
+    return database.withTenant(tenantId, async (tx) => {
+      const [conversation] = await tx.select().from(conversations).where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, options.conversationId)));
+      if (!conversation) throw conversationNotFound();
+      const contact = await contactAddress(tx, tenantId, conversation.contactId);
+      const kind = (await channelKindOf(tx, tenantId, conversation.channelId)) ?? 'removed';
+      const text = options.reason?.trim() || 'Marked as opted out by hand from the inbox';
+      await recordOptOut(tx, { tenantId, contactId: conversation.contactId, channel: CONSENT_CHANNEL_OF_KIND[kind] ?? 'any', country: (await getTenant(tx, tenantId)).country, phone: contact?.phoneE164 ?? null, text, source: `inbox:${userId}` });
+      await recordAudit(tx, { tenantId, actor: actorOf(principal), action: 'contact.opted_out', target: { type: 'contact', id: conversation.contactId }, details: { conversationId: conversation.id, reason: text } });
+      realtime.conversationChanged(tx, tenantId, conversation.id);
+      return deps.conversations.loadPresented(tx, tenantId, conversation.id, userId);
+    });
+  }
+
+  async function composer(options: { principal: Principal; conversationId: string }) {
+    const { tenantId } = options.principal;
+    return database.withTenant(tenantId, async (tx) => {
+      const [conversation] = await tx.select().from(conversations).where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, options.conversationId)));
+      if (!conversation) throw conversationNotFound();
+      return composerRules(tx, { tenantId, conversation, now: clock.now() });
+    });
+  }
+
+  return { list, getUnreadTotal, markRead, take, addNote, optOut, composer };
+}
+
+export type InboxService = ReturnType<typeof createInboxService>;
