@@ -123,7 +123,8 @@ export function createContactsService(deps: ModuleDeps) {
     return database.withTenant(tenantId, async (tx) => {
       const rows = await findContacts(tx, {
         tenantId,
-        country: await countryOf(tx, tenantId),
+        // Only a search reads the country (to parse a typed number): a plain list saves the look-up.
+        country: options.filter.search ? await countryOf(tx, tenantId) : '',
         filter: options.filter,
         sort: options.sort,
         limit: options.limit,

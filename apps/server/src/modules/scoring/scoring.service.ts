@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { ModuleDeps } from '../../platform/deps';
 import type { Tx } from '../../platform/db/database';
@@ -36,20 +36,28 @@ export function toScoringInput(row: ScoringRow, signals: ScoringInput['signals']
   };
 }
 
-/** Recomputes and stores the scores of some contacts, inside the caller's transaction. */
-export async function rescoreContacts(tx: Tx, options: { tenantId: string; rows: ScoringRow[]; rules: PotentialRule[]; at: Date }) {
-  const { tenantId, rows } = options;
-  if (rows.length === 0) return 0;
+async function signalsOf(tx: Tx, options: { tenantId: string; contactIds: string[] }) {
+  if (options.contactIds.length === 0) return new Map<string, ScoringInput['signals']>();
   const signals = await tx
     .select()
     .from(contactSignals)
-    .where(and(eq(contactSignals.tenantId, tenantId), inArray(contactSignals.contactId, rows.map((r) => r.id))));
-  const byContact = new Map(signals.map((s) => [s.contactId, s]));
-  const updates: ScoreUpdate[] = rows.map((row) => {
-    const s = computeScores(toScoringInput(row, byContact.get(row.id) ?? null), options.rules);
+    .where(and(eq(contactSignals.tenantId, options.tenantId), sql`${contactSignals.contactId} = any(${sql.param(options.contactIds)}::uuid[])`));
+  return new Map<string, ScoringInput['signals']>(signals.map((s) => [s.contactId, s]));
+}
+
+function scoreRows(options: { rows: ScoringRow[]; signals: Map<string, ScoringInput['signals']>; rules: PotentialRule[] }): ScoreUpdate[] {
+  return options.rows.map((row) => {
+    const s = computeScores(toScoringInput(row, options.signals.get(row.id) ?? null), options.rules);
     return { contactId: row.id, contactability: s.contactability, digitalMaturity: s.digitalMaturity, potential: s.potential, details: s.details };
   });
-  // Only the contacts whose scores changed are written.
+}
+
+/** Recomputes and stores the scores of some contacts, inside the caller's transaction; only changed scores are written. */
+export async function rescoreContacts(tx: Tx, options: { tenantId: string; rows: ScoringRow[]; rules: PotentialRule[]; at: Date }) {
+  const { tenantId, rows } = options;
+  if (rows.length === 0) return 0;
+  const signals = await signalsOf(tx, { tenantId, contactIds: rows.map((r) => r.id) });
+  const updates = scoreRows({ rows, signals, rules: options.rules });
   await writeScores(tx, { tenantId, updates, at: options.at });
   return updates.length;
 }
@@ -113,22 +121,36 @@ export function createScoringService(deps: ModuleDeps) {
   events.on('messages.delivery-failed', (tx, e) => signal(tx, e, 'failed', { lastFailureCode: e.code }));
   events.on('messages.reply-received', (tx, e) => signal(tx, e, 'replies', { lastReplyAt: e.at }));
 
-  /** Re-scores every contact of a tenant, page by page, each page its own transaction. */
+  /**
+   * Re-scores every contact of a tenant, page by page. The next page is read (on another
+   * connection, on PostgreSQL) while this one is scored and written; only changed scores are
+   * written, each page in its own transaction.
+   */
   async function rescoreAll(options: { tenantId: string; onProgress?: (done: number) => Promise<void> }) {
     const { tenantId } = options;
-    let afterId: string | null = null;
-    let done = 0;
-    for (;;) {
-      const last: string | null = await database.withTenant(tenantId, async (tx) => {
-        const { potentialRules } = await getScoringSettings(tx, tenantId);
+    const { potentialRules } = await database.withTenant(tenantId, (tx) => getScoringSettings(tx, tenantId));
+    const read = (afterId: string | null) =>
+      database.withTenant(tenantId, async (tx) => {
         const rows = await loadScoringRows(tx, { tenantId, afterId, limit: PAGE });
-        await rescoreContacts(tx, { tenantId, rows, rules: potentialRules, at: clock.now() });
-        done += rows.length;
-        return rows.length === PAGE ? rows.at(-1)!.id : null;
+        return { rows, signals: await signalsOf(tx, { tenantId, contactIds: rows.map((r) => r.id) }) };
       });
+    let done = 0;
+    let next = read(null);
+    for (;;) {
+      const page = await next;
+      const last = page.rows.length === PAGE ? page.rows.at(-1)!.id : null;
+      next = last ? read(last) : Promise.resolve({ rows: [], signals: new Map() });
+      // A failed read is seen when the loop awaits it; until then it must not count as unhandled.
+      next.catch(() => undefined);
+      // Scored before the write's transaction opens: it holds no transaction while computing.
+      const updates = scoreRows({ rows: page.rows, signals: page.signals, rules: potentialRules });
+      if (updates.length) await database.withTenant(tenantId, (tx) => writeScores(tx, { tenantId, updates, at: clock.now() }));
+      done += page.rows.length;
       await options.onProgress?.(done);
-      if (!last) return done;
-      afterId = last;
+      if (!last) {
+        await next;
+        return done;
+      }
     }
   }
 

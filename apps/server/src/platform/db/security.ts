@@ -122,6 +122,15 @@ CREATE OR REPLACE FUNCTION app_api_key_principal(p_tenant uuid, p_key uuid)
      WHERE k.tenant_id = p_tenant AND k.id = p_key
   $fn$;
 
+-- Statistics after a bulk load (a large import): only the table's owner may ANALYZE it, and PGlite
+-- runs no autovacuum at all, so without this the planner would plan a million rows as an empty table.
+-- Owned by the migrating user (the tables' owner), like app_schema_version.
+CREATE OR REPLACE FUNCTION app_analyze_contacts() RETURNS void
+  LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = public, pg_temp
+  AS $fn$ ANALYZE contacts $fn$;
+REVOKE ALL ON FUNCTION app_analyze_contacts() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION app_analyze_contacts() TO ${APP_ROLE};
+
 -- A webhook names its channel account by id only: find the tenant and what verifies the request.
 CREATE OR REPLACE FUNCTION app_channel_for_webhook(p_channel uuid)
   RETURNS TABLE (tenant_id uuid, kind text, status text, secrets text, webhook_secret_hash text, settings jsonb)

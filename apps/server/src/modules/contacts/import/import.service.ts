@@ -21,6 +21,7 @@ type ImportRow = typeof contactImports.$inferSelect;
 export const MAX_IMPORT_BYTES = 200 * 1024 * 1024;
 const BATCH_ROWS = 2000;
 const YIELD_EVERY_MS = 5;
+const ANALYZE_AFTER_ROWS = 1_000;
 const SNIFF_BYTES = 64 * 1024;
 const PREVIEW_ROWS = 10;
 
@@ -260,6 +261,10 @@ export function createImportService(deps: ModuleDeps) {
       bytes = row.fileSize;
       await flush();
       if (inFlight.batch) await inFlight.batch;
+      // The planner needs statistics for the new rows now: PGlite has no autovacuum, and
+      // PostgreSQL's would come minutes later. Lists and searches use the trigram and score indexes
+      // only when it knows how many rows there are.
+      if (row.inserted >= ANALYZE_AFTER_ROWS) await database.withTenant(tenantId, (tx) => tx.execute(sql`select app_analyze_contacts()`));
       row = await setStatus(row, { status: 'completed', processedBytes: row.fileSize, finishedAt: new Date() });
       logger.info({ importId, counts: presentImport(row).counts }, 'contact import completed');
       return row;
