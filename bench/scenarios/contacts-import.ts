@@ -53,7 +53,7 @@ function noteSettings(ctx: ScenarioContext, stats: ContactsCsvStats) {
     `Import: \`imports.create\` (the upload stored in the database in 512 KB chunks, format sniffed, mapping guessed), \`prepareForeground\` with mode \`${IMPORT_MODE}\`, then \`imports.run\` (batches of 2,000 rows: phone parsing with libphonenumber, in-file and existing dedupe, insert, scores recomputed through \`contacts.changed\`), exactly as \`leadmaster import contacts\`. Rows/s counts every row of the file, end to end (store + run).`,
   );
   ctx.note(
-    'COPY baseline: the same file into a table of text columns without indexes, constraints or triggers, in the same database, before the import. PostgreSQL: `COPY … FROM STDIN` through postgres.js. PGlite: `COPY … FROM` a file in its data directory, because `COPY … FROM STDIN` through the embedded socket terminates the embedded database (PGlite exits with status 1 and every later query hangs: a product bug).',
+    'COPY baseline: the same file into a table of text columns without indexes, constraints or triggers, in the same database, before the import. PostgreSQL: `COPY … FROM STDIN` through postgres.js. PGlite: `COPY … FROM` a file in its data directory, because the embedded socket refuses `COPY … FROM STDIN` with an error (it passes PGlite one message at a time; PGlite used to exit when asked, with every later query hanging).',
   );
   ctx.note(
     `Memory: \`process.memoryUsage()\` every ${MEMORY_SAMPLE_MS} ms during the import. On PGlite the embedded database runs in a worker thread of the same process, so its WASM memory is part of the RSS. The growth figure is the largest RSS while the last quarter of the rows was processed minus the largest during the first quarter.`,

@@ -34,14 +34,20 @@ import type { Figure, Scenario } from '../lib/types';
 /** The issue's target, on PostgreSQL; PGlite is reported without one. */
 const CONTACTS_PER_SECOND_TARGET = 50_000;
 const ACTIVITY_SAMPLE_MS = 20;
+const RESCORE_RULES = [
+  { id: 'bench-source', label: 'imported', field: 'source', op: 'exists', points: 30 },
+  { id: 'bench-company', label: 'has a company', field: 'company', op: 'exists', points: 20 },
+] as const;
 
 export const contactsRescore: Scenario = {
   name: 'contacts-rescore',
   title: 'Re-scoring every contact of a tenant',
   description: `
 \`scoring.rescoreAll\` over a tenant holding the contacts of the \`contacts-import\` file (1,000,000 rows,
-about 946,000 contacts; \`--quick\`: 20,000 rows): pages of 2,000 contacts, each read with its consent and
-message signals, scored in JavaScript and written back in one statement, a transaction per page. The
+about 946,000 contacts; \`--quick\`: 20,000 rows) after its potential rules changed, so that every contact's
+score changes: pages of 2,000 contacts, each read with its consent (one statement) and message signals, scored
+in JavaScript and written back in one statement where changed, a transaction per page, the next page read
+while the current one is written. The
 database is the one \`contacts-import\` built earlier in the same run (a copy of it), or, when this scenario
 runs alone, one built the same way first. Target (issue): at least 50,000 contacts/s on PostgreSQL.`,
 
@@ -78,6 +84,16 @@ runs alone, one built the same way first. Target (issue): at least 50,000 contac
       database.kind === 'postgres'
         ? samplePostgresActivity({ sql: owner, intervalMs: ACTIVITY_SAMPLE_MS, classify: classifyContactsStatement, localServer: isLocalPostgres(database.env.DATABASE_URL) })
         : null;
+    // What triggers a re-score in the product: new potential rules. These match every contact, so
+    // every contact's score changes and every row is written (a re-score that changes no score
+    // writes nothing, which would measure only the reading).
+    await db.withTenant(tenantId, (tx) =>
+      tx.execute(sql`insert into scoring_settings (tenant_id, potential_rules) values (${tenantId}, ${JSON.stringify(RESCORE_RULES)}::jsonb)
+                     on conflict (tenant_id) do update set potential_rules = excluded.potential_rules`),
+    );
+    ctx.note(
+      `Before the re-score the tenant's potential rules are replaced by two that match every contact (${RESCORE_RULES.map((r) => `\`${r.field} ${r.op}\` +${r.points}`).join(', ')}), as a change of rules in the settings does: every contact's potential changes, so every row is written. The product writes only scores that changed; a re-score with unchanged rules reads every contact and writes nothing.`,
+    );
     ctx.log(`${database.label}: re-scoring ${contacts.toLocaleString('en-US')} contacts`);
     let rescored: number;
     let seconds: number;
