@@ -156,15 +156,17 @@ describe('campaigns', () => {
     const launched = await client.post(`/api/v1/campaigns/${id}/launch`);
     expect(launched.body.status).toBe('running');
     const run = await engine().run(user.tenantId, id);
-    expect(run).toMatchObject({ state: 'completed', claimed: 9 });
+    // Two messages are still on their way: the campaign runs until they are acknowledged.
+    expect(run).toMatchObject({ state: 'running', claimed: 9 });
     const afterRun = (await client.get(`/api/v1/campaigns/${id}`)).body;
-    expect(afterRun).toMatchObject({ status: 'completed', stats: { total: 9, queued: 2, skipped: 7, skippedByReason: plan.body.skippedByReason } });
+    expect(afterRun).toMatchObject({ status: 'running', stats: { total: 9, queued: 2, skipped: 7, skippedByReason: plan.body.skippedByReason } });
 
     const rows = await ledger(user.tenantId, id);
     const sent = rows.filter((r) => r.messageId);
     expect(sent.map((r) => r.contactId).sort()).toEqual([eligible.id, eligible2.id].sort());
     for (const r of sent) expect(await t.runtime.modules.messaging.outbound.send(user.tenantId, r.messageId!)).toMatchObject({ outcome: 'sent' });
     expect((await client.get(`/api/v1/campaigns/${id}`)).body.stats).toMatchObject({ queued: 0, sent: 2, delivered: 0 });
+    expect(await engine().run(user.tenantId, id)).toMatchObject({ state: 'completed', claimed: 0 });
 
     // The rendered text, fallback and emoji included, is what went out.
     const thread = await client.get(`/api/v1/conversations?contactId=${eligible2.id}`);
@@ -212,7 +214,7 @@ describe('campaigns', () => {
     await client.post(`/api/v1/channels/${channelId}/sandbox/inbound`, { from: people.find((p) => p.id === second!.contactId)!.phone, text: 'STOP' });
     await t.runtime.modules.channels.inbound.drain(user.tenantId);
     clock.advance(61_000);
-    expect(await engine().run(user.tenantId, id)).toMatchObject({ state: 'completed', claimed: 1 });
+    expect(await engine().run(user.tenantId, id)).toMatchObject({ claimed: 1 });
     const after = (await ledger(user.tenantId, id)).find((r) => r.contactId === second!.contactId)!;
     expect(after).toMatchObject({ status: 'skipped', skipReason: 'opted_out', messageId: null });
   });
@@ -237,7 +239,9 @@ describe('campaigns', () => {
     expect((await engine().claimBatch(user.tenantId, id)).claimed).toBe(0);
     expect((await ledger(user.tenantId, id)).filter((r) => r.status === 'pending')).toHaveLength(1);
     expect((await client.post(`/api/v1/campaigns/${id}/resume`)).body.status).toBe('running');
-    expect(await engine().run(user.tenantId, id)).toMatchObject({ state: 'completed', claimed: 1 });
+    expect(await engine().run(user.tenantId, id)).toMatchObject({ claimed: 1 });
+    for (const r of await ledger(user.tenantId, id)) await t.runtime.modules.messaging.outbound.send(user.tenantId, r.messageId!);
+    expect(await engine().run(user.tenantId, id)).toMatchObject({ state: 'completed', claimed: 0 });
     expect((await client.post(`/api/v1/campaigns/${id}/cancel`)).status).toBe(409);
     expect((await client.post(`/api/v1/campaigns/${id}/resume`)).status).toBe(409);
   });
@@ -260,5 +264,54 @@ describe('campaigns', () => {
     expect(audit).toHaveLength(1);
     clock.advance(120_000);
     expect(await engine().run(user.tenantId, id)).toMatchObject({ state: 'paused', claimed: 0 });
+  });
+  it('cools a recipient down for a day on 131049 and tries once more after it', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const channelId = await sandbox(client, { tenantId: user.tenantId, settings: { failRate: 1, failCodes: ['131049'] } });
+    const templateId = await template(client);
+    const ana = await person(client);
+    await setScore(user.tenantId, [ana.id], 90);
+    const id = (await client.post('/api/v1/campaigns', { name: 'Marketing', templateId, channelIds: [channelId], audience: { contactIds: [ana.id] } })).body.id as string;
+    await client.post(`/api/v1/campaigns/${id}/launch`);
+    await engine().run(user.tenantId, id);
+    const [first] = await ledger(user.tenantId, id);
+    await t.runtime.modules.messaging.outbound.send(user.tenantId, first!.messageId!);
+    await sandboxReports(user.tenantId);
+    const cooled = (await ledger(user.tenantId, id))[0]!;
+    expect(cooled).toMatchObject({ status: 'pending', errorCode: '131049', messageId: null, attempts: 1 });
+    expect(cooled.dueAt.getTime() - clock.now().getTime()).toBeGreaterThanOrEqual(24 * 3600_000 - 1000);
+    expect(await engine().run(user.tenantId, id)).toMatchObject({ state: 'running', claimed: 0 });
+    clock.advance(24 * 3600_000 + 1000);
+    // The failure lowered the contact's score (scoring listens for it); the retry is gated again.
+    await setScore(user.tenantId, [ana.id], 90);
+    expect(await engine().run(user.tenantId, id)).toMatchObject({ state: 'running', claimed: 1 });
+    expect((await ledger(user.tenantId, id))[0]).toMatchObject({ status: 'queued', attempts: 2 });
+  });
+
+  it('pauses itself when too many of the first sends fail (guard rail)', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const channels = [
+      await sandbox(client, { tenantId: user.tenantId, settings: { failRate: 1, failCodes: ['131026'] } }),
+      await sandbox(client, { tenantId: user.tenantId, settings: { failRate: 1, failCodes: ['131026'] } }),
+    ];
+    const templateId = await template(client);
+    const people = [await person(client), await person(client), await person(client)];
+    await setScore(user.tenantId, people.map((p) => p.id), 90);
+    const id = (
+      await client.post('/api/v1/campaigns', {
+        name: 'Guard rail',
+        templateId,
+        channelIds: channels,
+        audience: { contactIds: people.map((p) => p.id) },
+        pacing: { mode: 'fixed', delaySeconds: 60 },
+        guardRails: { firstN: 2, maxFailureRate: 0.5, maxOptOutRate: 0.5 },
+      })
+    ).body.id as string;
+    await client.post(`/api/v1/campaigns/${id}/launch`);
+    // One due now on each number; the third a minute later.
+    expect(await engine().run(user.tenantId, id)).toMatchObject({ claimed: 2 });
+    for (const r of (await ledger(user.tenantId, id)).filter((r) => r.messageId)) await t.runtime.modules.messaging.outbound.send(user.tenantId, r.messageId!);
+    await sandboxReports(user.tenantId);
+    expect((await client.get(`/api/v1/campaigns/${id}`)).body).toMatchObject({ status: 'paused', pausedReason: 'failure_rate', stats: { failed: 2, pending: 1 } });
   });
 });

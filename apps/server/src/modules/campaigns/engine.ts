@@ -23,6 +23,8 @@ const CLAIM_BATCH = 100;
 /** 131049: Meta limits marketing messages to this person; try again no sooner than a day later, once. */
 const COOLDOWN_MS = 24 * 60 * 60 * 1000;
 const MAX_ATTEMPTS = 2;
+/** How soon a run that found only messages in flight looks again before completing the campaign. */
+const IN_FLIGHT_RECHECK_SECONDS = 30;
 /** The guard rails judge no rate before this many sends (or the campaign's N, when smaller). */
 const GUARD_RAIL_MIN_SAMPLE = 20;
 /** A status only moves forward (a late `delivered` never undoes `read`). */
@@ -281,6 +283,15 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
         .from(campaignRecipients)
         .where(and(eq(campaignRecipients.tenantId, tenantId), eq(campaignRecipients.campaignId, campaignId), eq(campaignRecipients.status, 'pending')));
       if (!pending || pending.n === 0) {
+        // Not done while messages are still on their way: a quick 131049 would send a row back to pending.
+        const [inFlight] = await tx
+          .select({ n: sql<number>`count(*)::int` })
+          .from(campaignRecipients)
+          .where(and(eq(campaignRecipients.tenantId, tenantId), eq(campaignRecipients.campaignId, campaignId), eq(campaignRecipients.status, 'queued')));
+        if (inFlight && inFlight.n > 0) {
+          await scheduleRun(tx, { tenantId, campaignId, afterSeconds: IN_FLIGHT_RECHECK_SECONDS });
+          return 'running';
+        }
         await tx.update(campaigns).set({ status: 'completed', completedAt: clock.now() }).where(and(eq(campaigns.tenantId, tenantId), eq(campaigns.id, campaignId)));
         publishProgress(tx, tenantId, { campaignId, status: 'completed' });
         return 'completed';
@@ -311,7 +322,10 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
     if (e.status === 'failed') {
       const code = e.code ?? 'failed';
       const action = errorAction(code).action;
-      if (action === 'cooldown_recipient' && row.attempts < MAX_ATTEMPTS) {
+      const campaign = await loadCampaign(tx, e.tenantId, row.campaignId);
+      const open = campaign?.status === 'running' || campaign?.status === 'paused';
+      // A finished campaign sends nothing more: a late 131049 is then a failure like any other.
+      if (action === 'cooldown_recipient' && row.attempts < MAX_ATTEMPTS && open) {
         // Never at once: this person is not to get a marketing message for a day.
         status = 'pending';
         await tx.update(campaignRecipients).set({ status, messageId: null, errorCode: code, dueAt: new Date(clock.now().getTime() + COOLDOWN_MS) }).where(where);
@@ -320,10 +334,7 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
         await tx.update(campaignRecipients).set({ status, errorCode: code }).where(where);
       }
       if (action === 'pause_campaign') await autoPause(tx, { tenantId: e.tenantId, campaignId: row.campaignId, reason: `provider_error_${code}`, details: { code, channelId: e.channelId } });
-      else {
-        const campaign = await loadCampaign(tx, e.tenantId, row.campaignId);
-        if (campaign?.status === 'running') await checkGuardRails(tx, campaign);
-      }
+      else if (campaign?.status === 'running') await checkGuardRails(tx, campaign);
     } else {
       const next = e.status === 'sending' ? 'queued' : e.status;
       if ((RANK[next] ?? -1) <= (RANK[row.status] ?? -1)) return;
