@@ -70,13 +70,15 @@ function typedAttribute(value: string, type: FieldType, choices: string[]): { ok
  * Builds the function that maps each record of a file: column positions resolved once, phones
  * parsed in the tenant's country, custom attributes typed by the field catalogue.
  */
-export function rowMapper(options: {
+export type RowMapperOptions = {
   columns: string[];
   mapping: Record<string, string>;
   country: string;
   fields: { key: string; type: FieldType; choices: string[] }[];
   tags: string[];
-}): RowMapper {
+};
+
+export function rowMapper(options: RowMapperOptions): RowMapper {
   const targets = options.columns.map((column) => options.mapping[column] ?? 'ignore');
   const fieldByKey = new Map(options.fields.map((f) => [f.key, f]));
   const width = options.columns.length;

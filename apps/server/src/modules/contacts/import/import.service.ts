@@ -13,7 +13,8 @@ import { getTenant } from '../../tenants';
 import { contactImports, fieldDefinitions, importIssues } from '../contacts.tables';
 import { importNotFound } from '../contacts.errors';
 import { guessMapping, malformed, sniffFormat, type CsvFormat } from './csv-format';
-import { rowMapper, type Candidate } from './import-rows';
+import { type Candidate, type RowResult } from './import-rows';
+import { inlineRowMapping, POOL_MIN_BYTES, startRowMappingPool, type MapItem } from './row-mapper-pool';
 import { writeBatch, type Issue } from './import-batch';
 
 type ImportRow = typeof contactImports.$inferSelect;
@@ -21,6 +22,9 @@ type ImportRow = typeof contactImports.$inferSelect;
 export const MAX_IMPORT_BYTES = 200 * 1024 * 1024;
 const BATCH_ROWS = 2000;
 const YIELD_EVERY_MS = 5;
+/** Records per chunk sent for mapping (~15 ms of work), and chunks mapped ahead of the batches. */
+const CHUNK_ROWS = 250;
+const CHUNKS_AHEAD = 8;
 const ANALYZE_AFTER_ROWS = 1_000;
 const SNIFF_BYTES = 64 * 1024;
 const PREVIEW_ROWS = 10;
@@ -182,7 +186,13 @@ export function createImportService(deps: ModuleDeps) {
       fields: await tx.select().from(fieldDefinitions).where(eq(fieldDefinitions.tenantId, tenantId)),
     }));
     const opts = row.options as { consent?: { channel: 'whatsapp' | 'imessage' | 'sms' | 'any'; source: string; text?: string } | null; tags?: string[] };
-    const mapRow = rowMapper({ columns: row.columns, mapping: row.mapping, country, fields, tags: opts.tags ?? [] });
+    const mapperOptions = {
+      columns: row.columns,
+      mapping: row.mapping,
+      country,
+      fields: fields.map((f) => ({ key: f.key, type: f.type, choices: f.choices })),
+      tags: opts.tags ?? [],
+    };
     const consentMapped = Object.values(row.mapping).includes('consent');
     const consent = opts.consent ? { ...opts.consent, allRows: !consentMapped } : null;
     const resumeAfter = row.processedRows;
@@ -190,6 +200,8 @@ export function createImportService(deps: ModuleDeps) {
 
     let bytes = 0;
     let rowNumber = 0;
+    // Records mapped and placed in a batch: the checkpoint (mapping runs ahead of it).
+    let handled = 0;
     let pending: Candidate[] = [];
     let pendingIssues: Issue[] = [];
     let pendingRows = 0;
@@ -200,7 +212,7 @@ export function createImportService(deps: ModuleDeps) {
       if (pendingRows === 0) return;
       const candidates = pending;
       const issues = pendingIssues;
-      const rowsDone = rowNumber;
+      const rowsDone = handled;
       const bytesDone = bytes;
       pending = [];
       pendingIssues = [];
@@ -232,6 +244,41 @@ export function createImportService(deps: ModuleDeps) {
       await options.onProgress?.(row);
     };
 
+    // Large files are mapped on worker threads (phone parsing is most of the CPU an import spends).
+    const mapping =
+      row.fileSize >= POOL_MIN_BYTES
+        ? await startRowMappingPool(mapperOptions).catch((err: Error) => {
+            logger.warn({ err }, 'contact import: row-mapping threads did not start; mapping on the main thread');
+            return inlineRowMapping(mapperOptions);
+          })
+        : inlineRowMapping(mapperOptions);
+    let chunk: MapItem[] = [];
+    const mapped: { items: MapItem[]; results: Promise<RowResult[]> }[] = [];
+    const send = () => {
+      if (chunk.length === 0) return;
+      const items = chunk;
+      chunk = [];
+      const results = mapping.map(items);
+      results.catch(() => undefined);
+      mapped.push({ items, results });
+    };
+    /** Takes mapped chunks, in file order, until at most `keep` are still being mapped. */
+    const take = async (keep: number) => {
+      while (mapped.length > keep) {
+        const { items, results } = mapped.shift()!;
+        const out = await results;
+        for (let i = 0; i < items.length; i++) {
+          const { record, rowNumber: number } = items[i]!;
+          const result = out[i]!;
+          handled = number - 1;
+          pendingRows++;
+          if (result.ok === true) pending.push(result.candidate);
+          else if (result.ok === false) pendingIssues.push({ rowNumber: number, kind: 'rejected', reason: result.reason, data: record });
+          if (pendingRows >= BATCH_ROWS) await flush();
+        }
+      }
+    };
+
     try {
       const source = readBlob(database, { tenantId, blobId: row.blobId });
       let header = true;
@@ -248,16 +295,18 @@ export function createImportService(deps: ModuleDeps) {
         rowNumber++;
         // Rows are numbered as a spreadsheet shows them: the header is row 1.
         if (rowNumber <= resumeAfter) continue;
-        const result = mapRow(record, rowNumber + 1);
-        pendingRows++;
-        if (result.ok === true) pending.push(result.candidate);
-        else if (result.ok === false) pendingIssues.push({ rowNumber: rowNumber + 1, kind: 'rejected', reason: result.reason, data: record });
-        if (pendingRows >= BATCH_ROWS) await flush();
+        chunk.push({ record, rowNumber: rowNumber + 1 });
+        if (chunk.length >= CHUNK_ROWS) {
+          send();
+          await take(mapping.threads === 0 ? 0 : CHUNKS_AHEAD);
+        }
         if ((rowNumber & 63) === 0 && performance.now() - turnAt > YIELD_EVERY_MS) {
           await new Promise((resolve) => setImmediate(resolve));
           turnAt = performance.now();
         }
       }
+      send();
+      await take(0);
       bytes = row.fileSize;
       await flush();
       if (inFlight.batch) await inFlight.batch;
@@ -275,6 +324,8 @@ export function createImportService(deps: ModuleDeps) {
       const final = err instanceof AppError;
       row = await setStatus(row, final ? { status: 'failed', error: message, finishedAt: new Date() } : { status: 'queued', error: message });
       throw err;
+    } finally {
+      await mapping.close();
     }
   }
 
