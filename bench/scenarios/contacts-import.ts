@@ -50,7 +50,7 @@ function noteSettings(ctx: ScenarioContext, stats: ContactsCsvStats) {
     `The file: ${stats.rows.toLocaleString('en-US')} rows, ${(stats.bytes / 1024 / 1024).toFixed(0)} MB, header \`${stats.header.join(';')}\`, UTF-8 with \`;\`; Argentine names with accents, companies (some quoted), phones as \`011 15-xxxx-xxxx\`, \`+54 9 11 xxxx xxxx\`, \`54 11 …\`, \`(0351) 15 …\` and six other ways (landlines included) across seven area codes, ${stats.invalidPhones.toLocaleString('en-US')} (${((100 * stats.invalidPhones) / stats.rows).toFixed(1)}%) phones empty, garbage or incomplete, ${stats.duplicates.toLocaleString('en-US')} (${((100 * stats.duplicates) / stats.rows).toFixed(1)}%) rows repeating an earlier person with the number typed another way (half within 500 rows, half from anywhere earlier), ${stats.badEmails.toLocaleString('en-US')} malformed emails (rejected). Generated to a temporary file, never held in memory.`,
   );
   ctx.note(
-    `Import: \`imports.create\` (the upload stored in the database in 512 KB chunks, format sniffed, mapping guessed), \`prepareForeground\` with mode \`${IMPORT_MODE}\`, then \`imports.run\` (batches of 2,000 rows: phone parsing with libphonenumber, in-file and existing dedupe, insert, scores recomputed through \`contacts.changed\`), exactly as \`leadmaster import contacts\`. Rows/s counts every row of the file, end to end (store + run).`,
+    `Import: \`imports.create\` (the upload stored in the database in 512 KB chunks, format sniffed, mapping guessed), \`prepareForeground\` with mode \`${IMPORT_MODE}\`, then \`imports.run\` (rows mapped and phones parsed with libphonenumber on worker threads for files of 2 MB and more; batches of 2,000 rows: in-file and existing dedupe, scores computed before the insert, one insert; the next batch parsed while one is written; ANALYZE at the end), exactly as \`leadmaster import contacts\`. Rows/s counts every row of the file, end to end (store + run).`,
   );
   ctx.note(
     'COPY baseline: the same file into a table of text columns without indexes, constraints or triggers, in the same database, before the import. PostgreSQL: `COPY … FROM STDIN` through postgres.js. PGlite: `COPY … FROM` a file in its data directory, because the embedded socket refuses `COPY … FROM STDIN` with an error (it passes PGlite one message at a time; PGlite used to exit when asked, with every later query hanging).',
@@ -190,7 +190,7 @@ export const contactsImport: Scenario = {
 A generated CSV of Argentine contacts (1,000,000 rows; \`--quick\`: 20,000) with a Spanish header, phones in
 every usual format, about 10% unusable phones and 5% repeated people, is imported into a fresh tenant the way
 \`leadmaster import contacts FILE --tenant SLUG\` does it: the upload stored in the database, then the rows
-parsed, phone-normalised, deduplicated (\`skip-existing\`), written and scored in batches of 2,000. The product
+parsed, phone-normalised (on worker threads), deduplicated (\`skip-existing\`), scored and written in batches of 2,000. The product
 runs in the bench process (\`startRuntime\`), so its memory, event loop and CPU can be watched throughout. The
 physical limit is measured in the same run and database: a raw \`COPY\` of the same file into a table without
 indexes. Targets (issue): at least 30,000 rows/s on PostgreSQL and 15,000 rows/s on PGlite, memory flat, no
