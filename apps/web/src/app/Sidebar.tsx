@@ -5,6 +5,7 @@ import { useRealtimeStatus, type RealtimeStatus } from '../lib/realtime';
 import { LogoMark } from '../ui/Logo';
 import { useCan, useSession } from '../features/auth/session';
 import { MAIN_NAV } from './navigation';
+import { InboxUnreadBadge } from '../features/inbox/InboxUnreadBadge';
 import { UserMenu } from './UserMenu';
 
 const DOT: Record<RealtimeStatus, string> = {
@@ -65,6 +66,7 @@ export function Sidebar({ onNavigate }: { onNavigate?: () => void }) {
                   <>
                     <Icon className={clsx('size-4 shrink-0', isActive ? 'text-link' : '')} aria-hidden />
                     {t(labelKey)}
+                    {to === '/inbox' ? <InboxUnreadBadge /> : null}
                   </>
                 )}
               </NavLink>

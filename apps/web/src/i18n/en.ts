@@ -1,5 +1,6 @@
 import { contactsEn } from './contacts.en';
 import { channelsEn } from './channels.en';
+import { inboxEn } from './inbox.en';
 
 /** English strings. The shape of this object is the shape every other language must have. */
 export const en = {
@@ -446,6 +447,7 @@ export const en = {
   },
   ...contactsEn,
   ...channelsEn,
+  ...inboxEn,
 };
 
 type Strings<T> = { [K in keyof T]: T[K] extends string ? string : Strings<T[K]> };

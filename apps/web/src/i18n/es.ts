@@ -1,5 +1,6 @@
 import { contactsEs } from './contacts.es';
 import { channelsEs } from './channels.es';
+import { inboxEs } from './inbox.es';
 import type { Dictionary } from './en';
 
 /** Textos en español (rioplatense neutro: tuteo, sin voseo marcado). */
@@ -448,4 +449,5 @@ export const es: Dictionary = {
   },
   ...contactsEs,
   ...channelsEs,
+  ...inboxEs,
 };

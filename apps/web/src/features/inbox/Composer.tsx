@@ -1,0 +1,167 @@
+import { fillVariables } from '@leadmaster/contracts';
+import { clsx } from 'clsx';
+import { MessageSquareText, Send, Smile } from 'lucide-react';
+import { Popover } from 'radix-ui';
+import { useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Alert } from '../../ui/Alert';
+import { Button } from '../../ui/Button';
+import { ErrorAlert } from '../../ui/ErrorAlert';
+import { Input, Textarea } from '../../ui/Input';
+import { Menu, MenuContent, MenuItem, MenuTrigger } from '../../ui/Menu';
+import { Select } from '../../ui/Select';
+import { Switch } from '../../ui/Switch';
+import { useSession } from '../auth/session';
+import { useComposerRules, useInboxMutations, useQuickReplies, type Conversation } from './inbox.api';
+
+/** A small built-in palette: the emoji sales teams actually send (no library, nothing to keep up). */
+const EMOJI = ['😀', '😊', '😉', '😍', '🙏', '👍', '👋', '👏', '🙌', '💪', '🎉', '✅', '❌', '⭐', '🔥', '💯', '🤝', '📅', '⏰', '📞', '📍', '💬', '📄', '💰', '🚀', '❤️', '😅', '🤔', '😢', '😮', '👀', '🙂'];
+
+type Mode = 'text' | 'template';
+
+export function Composer({ conversation }: { conversation: Conversation }) {
+  const { t } = useTranslation();
+  const me = useSession();
+  const rules = useComposerRules(conversation.id, conversation.lastInboundAt);
+  const quick = useQuickReplies();
+  const { send, note } = useInboxMutations(conversation.id);
+  const [text, setText] = useState('');
+  const [asNote, setAsNote] = useState(false);
+  const [fromChannelId, setFromChannelId] = useState('');
+  const [template, setTemplate] = useState('');
+  const [parameters, setParameters] = useState<string[]>([]);
+
+  const r = rules.data;
+  const from = r?.mode === 'listen_only' ? (r.answerFrom.find((a) => a.channelId === fromChannelId) ?? r.answerFrom[0]) : null;
+  const mode: Mode | null = asNote ? 'text' : r?.mode === 'text' ? 'text' : r?.mode === 'template' ? 'template' : from ? from.mode : null;
+  const templates = from ? from.templates : (r?.templates ?? []);
+  const chosen = templates.find((tp) => `${tp.name}|${tp.language}` === template) ?? null;
+  const pending = send.isPending || note.isPending;
+  const error = send.error ?? note.error;
+
+  const variables = { firstName: conversation.contact.firstName, lastName: conversation.contact.lastName, company: conversation.contact.company, agentName: me.user.name };
+
+  async function submit(event?: FormEvent) {
+    event?.preventDefault();
+    if (pending) return;
+    if (asNote) {
+      if (!text.trim()) return;
+      await note.mutateAsync(text);
+      setText('');
+      return;
+    }
+    const via = from ? { fromChannelId: from.channelId } : {};
+    if (mode === 'template') {
+      if (!chosen) return;
+      await send.mutateAsync({ template: { name: chosen.name, language: chosen.language, parameters: parameters.map((p) => p.trim()) }, ...via });
+      setParameters([]);
+      return;
+    }
+    if (!text.trim()) return;
+    await send.mutateAsync({ body: text, ...via });
+    setText('');
+  }
+
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      void submit();
+    }
+  };
+
+  return (
+    <form onSubmit={(e) => void submit(e)} className={clsx('border-t border-border p-3', asNote ? 'bg-amber-50/70 dark:bg-amber-400/5' : 'bg-surface')} aria-label={t('inboxUi.composer.label')}>
+      {error ? <ErrorAlert error={error} className="mb-2" /> : null}
+      {r?.mode === 'cannot_send' && !asNote ? <Alert tone="warning" className="mb-2">{t('inboxUi.composer.cannotSend')}</Alert> : null}
+      {r?.mode === 'listen_only' && !asNote && from ? (
+        <div className="mb-2 flex flex-wrap items-center gap-2 text-xs text-muted">
+          <span>{t('inboxUi.composer.listenOnly')}</span>
+          <Select aria-label={t('inboxUi.composer.answerFrom')} value={from.channelId} onValueChange={setFromChannelId} options={r.answerFrom.map((a) => ({ value: a.channelId, label: a.name }))} className="h-8 w-auto text-xs" />
+        </div>
+      ) : null}
+      {mode === 'template' ? (
+        <div className="space-y-2" data-testid="template-picker">
+          <p className="text-xs text-muted">{t('inboxUi.composer.outsideWindow')}</p>
+          {templates.length === 0 ? (
+            <Alert tone="warning">{t('inboxUi.composer.noTemplates')}</Alert>
+          ) : (
+            <>
+              <Select aria-label={t('inboxUi.composer.template')} value={template} placeholder={t('inboxUi.composer.pickTemplate')} onValueChange={setTemplate} options={templates.map((tp) => ({ value: `${tp.name}|${tp.language}`, label: `${tp.name} (${tp.language})` }))} />
+              {chosen ? (
+                <div className="space-y-1.5">
+                  {parameters.map((p, i) => (
+                    <Input key={i} value={p} aria-label={t('inboxUi.composer.parameter', { n: i + 1 })} placeholder={`{{${i + 1}}}`} onChange={(e) => setParameters(parameters.map((x, j) => (j === i ? e.target.value : x)))} />
+                  ))}
+                  <div className="flex gap-2">
+                    <Button type="button" variant="ghost" size="sm" onClick={() => setParameters([...parameters, ''])}>
+                      {t('inboxUi.composer.addParameter')}
+                    </Button>
+                    <Button type="submit" size="sm" className="ml-auto" loading={pending} icon={<Send className="size-4" aria-hidden />}>
+                      {t('inboxUi.composer.sendTemplate')}
+                    </Button>
+                  </div>
+                </div>
+              ) : null}
+            </>
+          )}
+        </div>
+      ) : mode === 'text' ? (
+        <div className="flex items-end gap-2">
+          <div className="flex shrink-0 gap-0.5 pb-0.5">
+            <Popover.Root>
+              <Popover.Trigger asChild>
+                <Button type="button" variant="ghost" size="icon" aria-label={t('inboxUi.composer.emoji')}>
+                  <Smile className="size-5" aria-hidden />
+                </Button>
+              </Popover.Trigger>
+              <Popover.Portal>
+                <Popover.Content side="top" align="start" sideOffset={6} className="z-50 grid w-72 grid-cols-8 gap-0.5 rounded-lg border border-border bg-surface p-2 shadow-xl">
+                  {EMOJI.map((e) => (
+                    <button key={e} type="button" className="focus-ring rounded-md p-1 text-xl hover:bg-hover" onClick={() => setText((v) => v + e)} aria-label={e}>
+                      {e}
+                    </button>
+                  ))}
+                </Popover.Content>
+              </Popover.Portal>
+            </Popover.Root>
+            <Menu>
+              <MenuTrigger asChild>
+                <Button type="button" variant="ghost" size="icon" aria-label={t('inboxUi.composer.quickReplies')}>
+                  <MessageSquareText className="size-5" aria-hidden />
+                </Button>
+              </MenuTrigger>
+              <MenuContent align="start" className="max-w-80">
+                {(quick.data?.items ?? []).length === 0 ? <p className="px-3 py-2 text-xs text-muted">{t('inboxUi.composer.noQuickReplies')}</p> : null}
+                {(quick.data?.items ?? []).map((q) => (
+                  <MenuItem key={q.id} onSelect={() => setText(fillVariables(q.body, variables))}>
+                    <span className="min-w-0">
+                      <span className="block text-xs font-semibold">/{q.shortcut}</span>
+                      <span className="block truncate text-xs text-muted">{q.body}</span>
+                    </span>
+                  </MenuItem>
+                ))}
+              </MenuContent>
+            </Menu>
+          </div>
+          <Textarea
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            onKeyDown={onKeyDown}
+            rows={1}
+            placeholder={asNote ? t('inboxUi.composer.notePlaceholder') : t('inboxUi.composer.placeholder')}
+            aria-label={asNote ? t('inboxUi.composer.notePlaceholder') : t('inboxUi.composer.placeholder')}
+            className="max-h-40 min-h-9 flex-1 resize-none"
+            data-testid="composer-input"
+          />
+          <Button type="submit" size="icon" loading={pending} disabled={!text.trim()} aria-label={asNote ? t('inboxUi.composer.addNote') : t('inboxUi.composer.send')}>
+            <Send className="size-4" aria-hidden />
+          </Button>
+        </div>
+      ) : null}
+      <div className="mt-2 flex items-center gap-3">
+        <Switch checked={asNote} onCheckedChange={setAsNote} label={t('inboxUi.composer.noteToggle')} />
+        {r?.windowClosesAt && !asNote ? <span className="ml-auto text-[11px] text-subtle">{t('inboxUi.composer.windowOpen')}</span> : null}
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,135 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DESKTOP, inPage, launchBrowser, newContext, PHONE, screenshot, waitSignedIn } from './browser';
+import { apiPost, OWNER } from './flows';
+import { startServer, type RunningServer } from './server';
+
+let server: RunningServer;
+let browser: Browser;
+const BRUNO = { name: 'Bruno Agent', email: 'bruno@acme.test', username: 'bruno', password: 'bruno-password-123' };
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+  const response = await fetch(`${server.url}/api/v1/setup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: server.url },
+    body: JSON.stringify({
+      tenant: { name: 'Acme Sales', slug: 'acme', timezone: 'America/Argentina/Buenos_Aires', country: 'AR', locale: 'en' },
+      owner: { ...OWNER, username: 'olga' },
+    }),
+  });
+  expect(response.status).toBe(201);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function signedInPage(login: string, password: string, options: { viewport?: { width: number; height: number }; theme?: 'dark' | 'light' } = {}) {
+  const context = await newContext(browser, { baseURL: server.url, viewport: options.viewport ?? DESKTOP, theme: options.theme ?? 'dark' });
+  await context.page.goto('/');
+  await context.page.getByLabel(/Email or username/).fill(login);
+  await context.page.getByLabel(/^Password$/).fill(password);
+  await context.page.getByRole('button', { name: /^Sign in$/ }).click();
+  await waitSignedIn(context.page);
+  return context;
+}
+
+const row = (page: Page, text: string) => page.getByTestId('conversation-row').filter({ hasText: text });
+const live = (page: Page) => page.locator('[data-testid="realtime-status"][data-status="open"]').first().waitFor();
+
+describe('inbox in the browser', () => {
+  let channelId: string;
+
+  it('shows a Sandbox message to two users live; one replies, both see it read and the other sees the unread count drop', async () => {
+    const olga = await signedInPage('olga', OWNER.password, { theme: 'dark' });
+    const roles = await olga.page.request.get('/api/v1/roles').then((r) => r.json() as Promise<{ items: { id: string; builtin: string | null }[] }>);
+    await apiPost(olga.page, '/api/v1/users', { ...BRUNO, roleId: roles.items.find((r) => r.builtin === 'agent')!.id });
+    const bruno = await signedInPage('bruno', BRUNO.password, { theme: 'light' });
+
+    const channel = await apiPost<{ id: string }>(olga.page, '/api/v1/channels', { kind: 'sandbox', name: 'Demo sandbox', config: { deliveredAfterMs: 300, readAfterMs: 900 } });
+    channelId = channel.id;
+    for (const { page } of [olga, bruno]) {
+      await page.goto('/inbox');
+      await page.getByRole('heading', { name: 'No conversations yet' }).waitFor();
+      await live(page);
+    }
+    await screenshot(olga.page, 'inbox-empty-desktop-dark');
+
+    await apiPost(olga.page, `/api/v1/channels/${channel.id}/sandbox/inbound`, { from: '+5491144445555', text: 'Hola, ¿tienen stock del plan anual? Me interesa' });
+    for (const { page } of [olga, bruno]) {
+      await row(page, 'tienen stock').waitFor();
+      await page.locator('[data-testid="inbox-unread-total"][data-count="1"]').first().waitFor();
+    }
+    expect(await row(bruno.page, 'tienen stock').getAttribute('data-unread')).toBe('1');
+
+    await row(olga.page, 'tienen stock').click();
+    await olga.page.getByTestId('thread').getByText('Hola, ¿tienen stock del plan anual? Me interesa').waitFor();
+    // Olga read it: her counter is gone, Bruno's is not.
+    await olga.page.locator('[data-testid="inbox-unread-total"]').first().waitFor({ state: 'detached' });
+    expect(await row(bruno.page, 'tienen stock').getAttribute('data-unread')).toBe('1');
+    await olga.page.getByRole('button', { name: /^Add “Interested”\?$/ }).waitFor();
+    await screenshot(olga.page, 'inbox-thread-desktop-dark');
+
+    await olga.page.getByTestId('composer-input').fill('¡Hola! Sí, tenemos. ¿Te paso el precio? 🙌');
+    await olga.page.getByTestId('composer-input').press('Enter');
+    // The team answered: Bruno's unread drops without him opening anything.
+    await bruno.page.locator('[data-testid="conversation-row"][data-unread="0"]').filter({ hasText: 'Te paso el precio' }).waitFor();
+    await bruno.page.locator('[data-testid="inbox-unread-total"]').first().waitFor({ state: 'detached' });
+
+    await row(bruno.page, 'Te paso el precio').click();
+    for (const { page } of [olga, bruno]) {
+      const sent = page.getByTestId('message').filter({ hasText: 'Te paso el precio' });
+      await sent.locator('[data-testid="message-status"][data-status="read"]').waitFor({ timeout: 15_000 });
+    }
+    await screenshot(olga.page, 'inbox-read-desktop-dark');
+    await screenshot(bruno.page, 'inbox-read-desktop-light');
+
+    // Internal note: shown to the team, never sent.
+    await bruno.page.getByRole('switch', { name: 'Internal note' }).click();
+    await bruno.page.getByTestId('composer-input').fill('Llamar el lunes');
+    await bruno.page.getByTestId('composer-input').press('Enter');
+    await olga.page.locator('[data-testid="message"][data-direction="note"]').filter({ hasText: 'Llamar el lunes' }).waitFor();
+
+    expect(olga.console.errors).toEqual([]);
+    expect(bruno.console.errors).toEqual([]);
+    await olga.context.close();
+    await bruno.context.close();
+  });
+
+  it('renders hostile bodies and names as text: nothing runs', async () => {
+    const { page, console, context } = await signedInPage('olga', OWNER.password, { theme: 'light' });
+    await apiPost(page, '/api/v1/contacts', { firstName: '<img src=x onerror="window.__xss=1">', lastName: '<svg onload="window.__xss=2">', phone: '+54 9 11 4444 6666' });
+    const hostile = ['<img src=x onerror="window.__xss=3">', '<svg onload="window.__xss=4"></svg>', '[click me](javascript:window.__xss=5)', 'javascript:window.__xss=6', '<a href="javascript:window.__xss=7">link</a>'];
+    for (const text of hostile) await apiPost(page, `/api/v1/channels/${channelId}/sandbox/inbound`, { from: '+5491144446666', text });
+    await page.goto('/inbox');
+    await row(page, '<a href=').click();
+    const thread = page.getByTestId('thread');
+    for (const text of hostile) await thread.getByText(text, { exact: true }).waitFor();
+    await thread.getByRole('heading', { name: '<img src=x onerror="window.__xss=1"> <svg onload="window.__xss=2">' }).waitFor();
+    // Give any injected handler every chance to run, then look.
+    await page.waitForTimeout(500);
+    for (const link of await thread.getByRole('link').all()) expect(await link.getAttribute('href')).not.toMatch(/^javascript:/i);
+    expect(await inPage(page, 'window.__xss ?? null')).toBeNull();
+    expect(await page.locator('[data-testid="thread"] img[src="x"], [data-testid="conversation-list"] img[src="x"], [data-testid="thread"] svg[onload]').count()).toBe(0);
+    await screenshot(page, 'inbox-hostile-desktop-light');
+    expect(console.errors).toEqual([]);
+    await context.close();
+  });
+
+  it('works on a phone: the list, then the thread with a way back', async () => {
+    for (const theme of ['dark', 'light'] as const) {
+      const { page, console, context } = await signedInPage('olga', OWNER.password, { viewport: PHONE, theme });
+      await page.goto('/inbox');
+      await row(page, 'Te paso el precio').waitFor();
+      await screenshot(page, `inbox-list-phone-${theme}`);
+      await row(page, 'Te paso el precio').click();
+      await page.getByTestId('composer-input').waitFor();
+      await screenshot(page, `inbox-thread-phone-${theme}`);
+      await page.getByRole('button', { name: 'Back to conversations' }).click();
+      await row(page, 'Te paso el precio').waitFor();
+      expect(console.errors).toEqual([]);
+      await context.close();
+    }
+  });
+});
