@@ -33,7 +33,10 @@ export function ContactPanel({ contactId }: { contactId: string }) {
       </div>
       <section aria-labelledby="panel-scores">
         <h3 id="panel-scores" className="mb-2 text-xs font-semibold tracking-wide text-subtle uppercase">{t('inboxUi.panel.scores')}</h3>
-        <ScoreExplanation contact={c} threshold={scoring.data?.threshold ?? 70} compact />
+        {/* One score under the other: the panel is narrow at any screen width. */}
+        <div className="[&>div]:grid-cols-1!">
+          <ScoreExplanation contact={c} threshold={scoring.data?.threshold ?? 70} compact />
+        </div>
       </section>
       <section aria-labelledby="panel-consent">
         <h3 id="panel-consent" className="mb-2 text-xs font-semibold tracking-wide text-subtle uppercase">{t('inboxUi.panel.consent')}</h3>

@@ -127,7 +127,7 @@ export function ConversationList(props: { filters: ListFilters; onFilters: (f: L
                     className={clsx('focus-ring flex w-full items-center gap-3 border-b border-border px-3 py-2.5 text-left', props.selectedId === c.id ? 'bg-hover' : 'hover:bg-hover/60')}
                   >
                     <span className="relative">
-                      <Avatar name={name} className="size-10" />
+                      <Avatar name={/\p{L}/u.test(name) ? name : name.replace(/\D/g, '').slice(-2)} className="size-10" />
                       <span className={clsx('absolute -right-0.5 -bottom-0.5 size-3 rounded-full ring-2 ring-surface', CHANNEL_DOT[c.channelKind as ChannelKind] ?? 'bg-subtle')} title={t(`inboxUi.kind.${c.channelKind}`, { defaultValue: c.channelKind })} aria-hidden />
                     </span>
                     <span className="min-w-0 flex-1">

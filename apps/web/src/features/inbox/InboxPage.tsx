@@ -22,14 +22,14 @@ export function InboxPage() {
   const selected = params.get('c');
   const [filters, setFilters] = useState(DEFAULT_FILTERS);
   // The contact panel sits beside the thread on wide screens; elsewhere it opens over it on demand.
-  const [panel, setPanel] = useState(() => window.matchMedia('(min-width: 1280px)').matches);
+  const [panel, setPanel] = useState(() => window.matchMedia('(min-width: 1536px)').matches);
   const select = (id: string | null) => setParams(id ? { c: id } : {}, { replace: false });
   const conversation = useConversation(selected ?? '');
 
   return (
     <div className="flex h-[calc(100dvh-3.5rem)] min-h-0 lg:h-dvh">
       <h1 className="sr-only">{t('inboxUi.title')}</h1>
-      <section aria-label={t('inboxUi.listLabel')} className={clsx('w-full shrink-0 border-r border-border bg-surface md:w-80 xl:w-96', selected ? 'hidden md:block' : 'block')}>
+      <section aria-label={t('inboxUi.listLabel')} className={clsx('w-full shrink-0 border-r border-border bg-surface md:w-80 2xl:w-96', selected ? 'hidden md:block' : 'block')}>
         <ConversationList filters={filters} onFilters={setFilters} selectedId={selected} onSelect={select} />
       </section>
       <section aria-label={t('inboxUi.threadLabel')} className={clsx('min-w-0 flex-1', selected ? 'flex flex-col' : 'hidden md:flex md:flex-col')}>
@@ -42,8 +42,8 @@ export function InboxPage() {
         )}
       </section>
       {selected && panel && conversation.data ? (
-        <aside aria-label={t('inboxUi.contactPanel')} className="fixed inset-y-0 right-0 z-40 w-80 max-w-[90vw] border-l border-border bg-surface shadow-xl xl:static xl:z-auto xl:shadow-none">
-          <div className="flex justify-end p-1 xl:hidden">
+        <aside aria-label={t('inboxUi.contactPanel')} className="fixed inset-y-0 right-0 z-40 w-80 max-w-[90vw] overflow-y-auto border-l border-border bg-surface shadow-xl 2xl:static 2xl:z-auto 2xl:shadow-none">
+          <div className="flex justify-end p-1 2xl:hidden">
             <Button variant="ghost" size="icon" onClick={() => setPanel(false)} aria-label={t('common.close')}>
               <X className="size-5" aria-hidden />
             </Button>
