@@ -115,7 +115,8 @@ export const messages = pgTable(
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),
     uniqueIndex('messages_tenant_channel_provider_key').on(t.tenantId, t.channelId, t.providerMessageId).where(sql`${t.providerMessageId} is not null`),
-    index('messages_tenant_conversation_idx').on(t.tenantId, t.conversationId, t.createdAt.desc(), t.id.desc()),
+    // Written in SQL: drizzle's .desc() adds NULLS LAST, which `order by … desc` (NULLS FIRST) cannot use.
+    index('messages_tenant_conversation_idx').on(t.tenantId, t.conversationId, sql`${t.createdAt} desc`, sql`${t.id} desc`),
     // Inbox search over message text: words in any language ('simple': no stemming, so Spanish and
     // English both match as typed), prefix matches through `word:*` queries.
     index('messages_tenant_body_fts_idx').using('gin', t.tenantId, sql`to_tsvector('simple'::regconfig, ${t.body})`),

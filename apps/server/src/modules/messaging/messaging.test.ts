@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { startTestApp, type TestApp, type TestClient } from '../../../test/harness';
 import { buildSignedInUser } from '../../../test/factories';
 import type { BusEvent } from '../../platform/events/bus';
@@ -230,6 +230,23 @@ describe('conversations API', () => {
     expect(res.status).toBe(409);
     expect(res.body.error.details).toEqual({ reason: 'outside_whatsapp_window' });
     expect(await rows(user.tenantId, (tx) => tx.select().from(messages).where(and(eq(messages.tenantId, user.tenantId), eq(messages.direction, 'outbound'))))).toEqual([]);
+  });
+
+  it('reads a thread newest first straight from its index, with no sort', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const channel = await cloudChannel(client);
+    await deliver(user.tenantId, channel.id, text('wamid.plan1', '5491145002233', 'uno'));
+    const [conversation] = (await client.get('/api/v1/conversations')).body.items;
+    const plan = await t.db.withTenant(user.tenantId, async (tx) => {
+      await tx.execute(sql`set local enable_seqscan = off`);
+      await tx.execute(sql`set local enable_bitmapscan = off`);
+      const rows = await tx.execute<{ 'QUERY PLAN': string }>(
+        sql`explain select * from messages where tenant_id = ${user.tenantId} and conversation_id = ${conversation.id} order by created_at desc, id desc limit 51`,
+      );
+      return rows.map((r) => r['QUERY PLAN']).join('\n');
+    });
+    expect(plan).toContain('messages_tenant_conversation_idx');
+    expect(plan).not.toMatch(/\bSort\b/);
   });
 
   it('validates bodies and pages conversations with a cursor', async () => {

@@ -1,0 +1,2 @@
+DROP INDEX "messages_tenant_conversation_idx";--> statement-breakpoint
+CREATE INDEX "messages_tenant_conversation_idx" ON "messages" USING btree ("tenant_id","conversation_id","created_at" desc,"id" desc);
