@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { index, jsonb, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { id, newId, tenantId, tstz } from '../../platform/db/columns';
 import { tenants } from '../tenants/tenants.tables';
@@ -24,9 +25,9 @@ export const auditEvents = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.id] }),
-    index('audit_events_tenant_at_idx').on(t.tenantId, t.at.desc()),
-    index('audit_events_tenant_actor_at_idx').on(t.tenantId, t.actorId, t.at.desc()),
-    index('audit_events_tenant_action_at_idx').on(t.tenantId, t.action, t.at.desc()),
+    index('audit_events_tenant_at_idx').on(t.tenantId, sql`${t.at} desc`),
+    index('audit_events_tenant_actor_at_idx').on(t.tenantId, t.actorId, sql`${t.at} desc`),
+    index('audit_events_tenant_action_at_idx').on(t.tenantId, t.action, sql`${t.at} desc`),
   ],
 );
 
@@ -42,5 +43,5 @@ export const platformAuditEvents = pgTable(
     userAgent: text(),
     details: jsonb().$type<Record<string, unknown>>().notNull().default({}),
   },
-  (t) => [index('platform_audit_events_at_idx').on(t.at.desc())],
+  (t) => [index('platform_audit_events_at_idx').on(sql`${t.at} desc`)],
 );

@@ -59,7 +59,7 @@ export const campaigns = pgTable(
     launchedAt: tstz(),
     completedAt: tstz(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index('campaigns_tenant_created_idx').on(t.tenantId, t.createdAt.desc(), t.id)],
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index('campaigns_tenant_created_idx').on(t.tenantId, sql`${t.createdAt} desc`, t.id)],
 );
 
 export type RecipientStatus = 'pending' | 'queued' | 'sent' | 'delivered' | 'read' | 'replied' | 'failed' | 'ambiguous' | 'skipped';

@@ -77,9 +77,9 @@ export const contacts = pgTable(
     index('contacts_tenant_phone_trgm_idx').using('gin', t.tenantId, sql`${t.phoneKey} gin_trgm_ops`),
     index('contacts_tenant_tags_idx').using('gin', t.tenantId, t.tags),
     index('contacts_tenant_owner_idx').on(t.tenantId, t.ownerId, t.id),
-    index('contacts_tenant_contactability_idx').on(t.tenantId, t.scoreContactability.desc(), t.id),
+    index('contacts_tenant_contactability_idx').on(t.tenantId, sql`${t.scoreContactability} desc`, sql`${t.id} desc`),
     index('contacts_validation_queue_idx')
-      .on(t.tenantId, t.scoreContactability.desc(), t.id)
+      .on(t.tenantId, sql`${t.scoreContactability} desc`, sql`${t.id} desc`)
       .where(sql`${t.validationStatus} = 'pending'`),
   ],
 );
