@@ -314,4 +314,31 @@ describe('campaigns', () => {
     await sandboxReports(user.tenantId);
     expect((await client.get(`/api/v1/campaigns/${id}`)).body).toMatchObject({ status: 'paused', pausedReason: 'failure_rate', stats: { failed: 2, pending: 1 } });
   });
+
+  it('counts a reply for the campaign that wrote on that channel, not for every campaign that reached the person', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const templateId = await template(client);
+    const ana = await person(client, { firstName: 'Ana' });
+    await setScore(user.tenantId, [ana.id], 90);
+    const campaignOn = async (name: string, channelId: string) => {
+      const created = await client.post('/api/v1/campaigns', { name, templateId, channelIds: [channelId], audience: { contactIds: [ana.id] }, minScore: 50 });
+      expect(created.status, created.text).toBe(201);
+      expect((await client.post(`/api/v1/campaigns/${created.body.id}/launch`)).body.status).toBe('running');
+      await engine().run(user.tenantId, created.body.id);
+      for (const r of (await ledger(user.tenantId, created.body.id)).filter((r) => r.messageId)) {
+        expect(await t.runtime.modules.messaging.outbound.send(user.tenantId, r.messageId!)).toMatchObject({ outcome: 'sent' });
+      }
+      return created.body.id as string;
+    };
+    const first = await sandbox(client);
+    const second = await sandbox(client);
+    const onFirst = await campaignOn('Por el primer número', first);
+    const onSecond = await campaignOn('Por el segundo número', second);
+    const reply = await client.post(`/api/v1/channels/${second}/sandbox/inbound`, { from: ana.phone, text: 'Hola, ¿de qué se trata?' });
+    expect(reply.status, reply.text).toBe(202);
+    await t.runtime.modules.channels.inbound.drain(user.tenantId);
+    expect((await client.get(`/api/v1/campaigns/${onSecond}`)).body.stats).toMatchObject({ replied: 1 });
+    expect((await client.get(`/api/v1/campaigns/${onFirst}`)).body.stats).toMatchObject({ replied: 0 });
+  });
 });
+

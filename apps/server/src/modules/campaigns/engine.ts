@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { afterCommit } from '../../platform/db/after-commit';
 import type { Tx } from '../../platform/db/database';
@@ -345,21 +345,35 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
   });
 
   /** A recipient wrote back: their latest campaign messages count as replied. */
+  // A reply counts for the campaign message it answers: the one it quotes, or else the latest
+  // campaign message to that contact on the same channel account in the last 30 days.
   events.on('messages.reply-received', async (tx, e) => {
     const since = new Date(e.at.getTime() - 30 * 24 * 60 * 60 * 1000).toISOString();
-    const rows = await tx
-      .update(campaignRecipients)
-      .set({ status: 'replied', repliedAt: e.at })
+    const open = inArray(campaignRecipients.status, ['queued', 'ambiguous', 'sent', 'delivered', 'read']);
+    const [target] = await tx
+      .select({ campaignId: campaignRecipients.campaignId, contactId: campaignRecipients.contactId })
+      .from(campaignRecipients)
       .where(
         and(
           eq(campaignRecipients.tenantId, e.tenantId),
           eq(campaignRecipients.contactId, e.contactId),
-          inArray(campaignRecipients.status, ['queued', 'ambiguous', 'sent', 'delivered', 'read']),
-          sql`${campaignRecipients.queuedAt} >= ${since}::timestamptz and ${campaignRecipients.queuedAt} <= ${e.at.toISOString()}::timestamptz`,
+          open,
+          e.inReplyTo
+            ? eq(campaignRecipients.messageId, e.inReplyTo)
+            : and(
+                eq(campaignRecipients.channelId, e.channelId),
+                sql`${campaignRecipients.queuedAt} >= ${since}::timestamptz and ${campaignRecipients.queuedAt} <= ${e.at.toISOString()}::timestamptz`,
+              ),
         ),
       )
-      .returning({ campaignId: campaignRecipients.campaignId });
-    for (const r of rows) publishProgress(tx, e.tenantId, { campaignId: r.campaignId, recipient: { contactId: e.contactId, status: 'replied' } });
+      .orderBy(desc(campaignRecipients.queuedAt))
+      .limit(1);
+    if (!target) return;
+    await tx
+      .update(campaignRecipients)
+      .set({ status: 'replied', repliedAt: e.at })
+      .where(and(eq(campaignRecipients.tenantId, e.tenantId), eq(campaignRecipients.campaignId, target.campaignId), eq(campaignRecipients.contactId, target.contactId)));
+    publishProgress(tx, e.tenantId, { campaignId: target.campaignId, recipient: { contactId: e.contactId, status: 'replied' } });
   });
 
   return { runJob, run, materialize, claimBatch, scheduleRun, autoPause };

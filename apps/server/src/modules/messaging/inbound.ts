@@ -180,7 +180,7 @@ export function createInboundHandler(deps: ModuleDeps & { realtime: Realtime; fe
     if (media.length) await deps.fetchMediaLater(tx, row);
 
     if (inbound) {
-      await events.emit(tx, 'messages.reply-received', { tenantId, contactId: sender.contactId, channel: item.service, at: item.at });
+      await events.emit(tx, 'messages.reply-received', { tenantId, contactId: sender.contactId, channel: item.service, at: item.at, channelId, messageId: row.id, inReplyTo: replied?.id ?? null });
       const keyword = matchOptOut(item.text, await optOutKeywords(tx, tenantId));
       if (keyword) {
         await recordOptOut(tx, {

@@ -41,7 +41,11 @@ export type DomainEventMap = {
    */
   'messages.status-changed': { tenantId: string; messageId: string; contactId: string; channelId: string; status: string; code: string | null; source: string };
   /** The contact wrote back. */
-  'messages.reply-received': { tenantId: string; contactId: string; channel: string; at: Date };
+  /**
+   * The contact wrote back: on which channel account, the message id, and (when the provider said
+   * which message it answers) the id of our message it replies to.
+   */
+  'messages.reply-received': { tenantId: string; contactId: string; channel: string; at: Date; channelId: string; messageId: string; inReplyTo: string | null };
 };
 
 /** A contact about to be created, as scoring reads it, with the slot its scores go in. */
