@@ -85,8 +85,13 @@ export async function applyStatus(
 export async function reportFailure(tx: Tx, deps: Pick<ModuleDeps, 'events'>, row: MessageRow) {
   const { tenantId, contactId } = row;
   const code = row.errorCode ?? 'failed';
-  await deps.events.emit(tx, 'messages.delivery-failed', { tenantId, contactId, channel: row.service ?? 'unknown', code });
-  if (row.service === 'whatsapp' && errorAction(code).action === 'not_on_whatsapp') {
+  // Failures about pace or policy (throughput, Meta's per-user marketing limit, spam pause, the
+  // 24-hour window) say nothing about whether the person can be reached: they do not count.
+  const action = row.service === 'whatsapp' ? errorAction(code).action : 'fail';
+  if (action === 'fail' || action === 'not_on_whatsapp') {
+    await deps.events.emit(tx, 'messages.delivery-failed', { tenantId, contactId, channel: row.service ?? 'unknown', code });
+  }
+  if (action === 'not_on_whatsapp') {
     await deps.events.emit(tx, 'contacts.number-checked', { tenantId, contactId, channel: 'whatsapp', reachable: false, source: `error ${code}` });
   }
 }

@@ -183,6 +183,17 @@ describe('statuses of sent messages', () => {
     expect(failures).toEqual(['131026']);
   });
 
+  it('does not hold a pace or policy failure (131049, Meta\'s marketing limit for that person) against the contact', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const channel = await cloudChannel(client);
+    const message = await sentMessage(user.tenantId, channel.id, 'wamid.s49');
+    const failures: string[] = [];
+    t.runtime.deps.events.on('messages.delivery-failed', async (_tx, e) => void (e.contactId === message.contactId && failures.push(e.code)));
+    await deliver(user.tenantId, channel.id, status('wamid.s49', 'failed', 1767225700, [{ code: 131049, title: 'This message was not delivered to maintain healthy ecosystem engagement.' }]));
+    expect(await load(user.tenantId, message.id)).toMatchObject({ status: 'failed', errorCode: '131049' });
+    expect(failures).toEqual([]);
+  });
+
   it('recognises its own id echoed by the provider, and ignores an id that is not one of ours', async () => {
     const { client, user } = await buildSignedInUser(t);
     const channel = await cloudChannel(client);
