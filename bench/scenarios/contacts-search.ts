@@ -13,7 +13,7 @@ import { decodeCursor, encodeCursor } from '../../apps/server/src/platform/http/
 import type { Runtime } from '../../apps/server/src/runtime';
 import { injectCaller, provisionBenchTenant, type HttpCall } from '../lib/bench-tenant';
 import { RUBROS, TAGS, type ContactsCsvStats } from '../lib/contacts-csv';
-import { BASE_MAPPING, EMBEDDED_DATASET_ROWS, expectMapping, generateContactsCsv, importContactsFile, provisionArgentineTenant } from '../lib/contacts-dataset';
+import { BASE_MAPPING, EMBEDDED_DATASET_ROWS, EMBEDDED_SIZE_NOTE, expectMapping, generateContactsCsv, importContactsFile, provisionArgentineTenant } from '../lib/contacts-dataset';
 import { describeScans, statementCapture, summarizePlan } from '../lib/explain';
 import { startInProcess } from '../lib/in-process';
 import type { Figure, Scenario, ScenarioContext } from '../lib/types';
@@ -138,7 +138,7 @@ after enough executions for PostgreSQL to settle on a custom or generic plan): t
 
   async forDatabase(ctx, database) {
     const s = settingsFor(ctx.quick, database.kind);
-    if (database.kind === 'embedded' && !ctx.quick) ctx.note(`PGlite: the searched tenant holds the contacts of ${s.rows.toLocaleString('en-US')} rows, not a million (a million-row import into PGlite takes over ten minutes on this machine; \`contacts-import\` measures it).`);
+    if (database.kind === 'embedded' && !ctx.quick) ctx.note(EMBEDDED_SIZE_NOTE);
     const { runtime } = await startInProcess(ctx, { env: database.env, http: true });
     const data = await buildDataset(ctx, runtime, s, database.label);
     const { tenantA, tenantB, stats } = data;
