@@ -210,7 +210,8 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
         await database.withTenant(tenantId, async (tx) => {
           for (const { id } of batch) await processIn(tx, { tenantId, eventId: id });
         });
-      } catch {
+      } catch (err) {
+        logger.warn({ err, tenantId, events: batch.length }, 'inbound batch failed; processing its events one by one');
         for (const { id } of batch) {
           try {
             await process({ tenantId, eventId: id });

@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../../platform/db/database';
+import { memoInTx } from '../../platform/db/tx-memo';
 import type { DomainEvents } from '../../platform/events/domain-events';
 import { getTenant } from '../tenants';
 import { contacts } from './contacts.tables';
@@ -20,7 +21,7 @@ export async function findOrCreateContactForSender(
   options: { tenantId: string; phone: string | null; email?: string | null; name?: string | null; source: string },
 ): Promise<ContactForSender> {
   const { tenantId } = options;
-  const country = (await getTenant(tx, tenantId)).country;
+  const country = await memoInTx(tx, `tenant-country:${tenantId}`, async () => (await getTenant(tx, tenantId)).country);
   const phone = options.phone ? normalizePhone(options.phone, country) : null;
   const key = phone?.key && phone.valid ? phone.key : null;
   if (key) {

@@ -1,5 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../../platform/db/database';
+import { memoInTx } from '../../platform/db/tx-memo';
 import type { ModuleDeps } from '../../platform/deps';
 import { recordOptOut } from '../contacts';
 import { errorAction, STATUS_RANK, type InboundItem, type InboundMessageItem, type InboundStatusItem } from '../channels';
@@ -20,14 +21,21 @@ export async function optOutKeywords(tx: Tx, tenantId: string): Promise<readonly
   return row?.keywords ?? DEFAULT_OPT_OUT_KEYWORDS;
 }
 
+/** The keywords while processing inbound items: read once per transaction (a drain's batch). */
+const optOutKeywordsInTx = (tx: Tx, tenantId: string) => memoInTx(tx, `opt-out-keywords:${tenantId}`, () => optOutKeywords(tx, tenantId));
+
 /** The conversation of a contact on a channel account, created on first contact. */
 export async function conversationFor(tx: Tx, options: { tenantId: string; channelId: string; contactId: string }) {
-  const [row] = await tx
-    .insert(conversations)
-    .values(options)
-    .onConflictDoUpdate({ target: [conversations.tenantId, conversations.channelId, conversations.contactId], set: { tenantId: sql`excluded.tenant_id` } })
-    .returning();
-  return row!;
+  const find = () =>
+    tx
+      .select()
+      .from(conversations)
+      .where(and(eq(conversations.tenantId, options.tenantId), eq(conversations.channelId, options.channelId), eq(conversations.contactId, options.contactId)));
+  // Usually it exists: read it without writing (an upsert would write a new row version each time).
+  const [existing] = await find();
+  if (existing) return existing;
+  const [created] = await tx.insert(conversations).values(options).onConflictDoNothing().returning();
+  return created ?? (await find())[0]!;
 }
 
 /**
@@ -186,7 +194,7 @@ export function createInboundHandler(deps: ModuleDeps & { realtime: Realtime; fe
 
     if (inbound) {
       await events.emit(tx, 'messages.reply-received', { tenantId, contactId: sender.contactId, channel: item.service, at: item.at, channelId, messageId: row.id, inReplyTo: replied?.id ?? null });
-      const keyword = matchOptOut(item.text, await optOutKeywords(tx, tenantId));
+      const keyword = matchOptOut(item.text, await optOutKeywordsInTx(tx, tenantId));
       if (keyword) {
         await recordOptOut(tx, {
           tenantId,
