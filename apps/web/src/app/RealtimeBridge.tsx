@@ -3,6 +3,7 @@ import { useEffect } from 'react';
 import { ME_KEY } from '../lib/query-client';
 import { realtime, SESSION_ENDED_EVENT } from '../lib/realtime';
 import { sessionKey } from '../features/channels/channels.api';
+import { campaignKey, CAMPAIGNS_KEY, recipientsKey, type Campaign } from '../features/campaigns/campaigns.api';
 
 type TaskEvent = { id: string };
 type ImportEvent = { id: string };
@@ -15,6 +16,20 @@ type ImportEvent = { id: string };
 export function RealtimeBridge() {
   const queryClient = useQueryClient();
   useEffect(() => {
+    // A running campaign reports often (each claim, each delivery): refetch at most once a second per campaign.
+    const refetchTimers = new Map<string, ReturnType<typeof setTimeout>>();
+    const refetchCampaign = (id: string) => {
+      if (refetchTimers.has(id)) return;
+      refetchTimers.set(
+        id,
+        setTimeout(() => {
+          refetchTimers.delete(id);
+          void queryClient.invalidateQueries({ queryKey: campaignKey(id) });
+          void queryClient.invalidateQueries({ queryKey: [...CAMPAIGNS_KEY, 'list'] });
+          void queryClient.invalidateQueries({ queryKey: recipientsKey(id) });
+        }, 1_000),
+      );
+    };
     const offs = [
       realtime.subscribe('task.updated', (data) => {
         const task = data as TaskEvent;
@@ -33,11 +48,26 @@ export function RealtimeBridge() {
         if (status.state === 'QR_REQUIRED' && !status.qr) void queryClient.invalidateQueries({ queryKey: sessionKey(channelId) });
         else queryClient.setQueryData(sessionKey(channelId), status);
       }),
+      // A campaign's counts and state (features/campaigns/campaigns.api.ts): the event's stats land at once,
+      // and the campaign is refetched for what an event leaves out (a delivery names only the recipient).
+      realtime.subscribe('campaign.progress', (data) => {
+        const event = (data ?? {}) as { campaignId?: unknown; status?: Campaign['status']; stats?: Campaign['stats']; pausedReason?: string | null };
+        if (typeof event.campaignId !== 'string') return;
+        queryClient.setQueryData<Campaign>(campaignKey(event.campaignId), (old) =>
+          old ? { ...old, ...(event.status ? { status: event.status } : {}), ...(event.stats ? { stats: event.stats } : {}), ...(event.pausedReason !== undefined ? { pausedReason: event.pausedReason } : {}) } : old,
+        );
+        refetchCampaign(event.campaignId);
+      }),
+      realtime.subscribe('campaign.alert', (data) => {
+        const alert = (data ?? {}) as { campaignId?: unknown };
+        if (typeof alert.campaignId === 'string') refetchCampaign(alert.campaignId);
+      }),
       realtime.subscribe(SESSION_ENDED_EVENT, () => void queryClient.invalidateQueries({ queryKey: ME_KEY })),
     ];
     realtime.start();
     return () => {
       offs.forEach((off) => off());
+      refetchTimers.forEach((timer) => clearTimeout(timer));
       realtime.stop();
     };
   }, [queryClient]);

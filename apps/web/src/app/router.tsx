@@ -3,7 +3,12 @@ import { AuthGate } from '../features/auth/AuthGate';
 import { ApiKeysPage } from '../features/api-keys/ApiKeysPage';
 import { AuditPage } from '../features/audit/AuditPage';
 import { CalendarPage } from '../features/calendar/CalendarPage';
-import { CampaignsPage } from '../features/campaigns/CampaignsPage';
+import { CampaignBuilderPage } from '../features/campaigns/CampaignBuilderPage';
+import { CampaignPage } from '../features/campaigns/CampaignPage';
+import { CampaignsLayout } from '../features/campaigns/CampaignsLayout';
+import { CampaignsListPage } from '../features/campaigns/CampaignsListPage';
+import { TemplateEditorPage } from '../features/campaigns/TemplateEditorPage';
+import { TemplatesListPage } from '../features/campaigns/TemplatesListPage';
 import { ChannelsPage } from '../features/channels/ChannelsPage';
 import { ChannelPage } from '../features/channels/ChannelPage';
 import { BlacklistPage } from '../features/contacts/blacklist/BlacklistPage';
@@ -49,7 +54,19 @@ export const router = createBrowserRouter([
               { path: ':id', element: <ContactPage /> },
             ],
           },
-          { path: 'campaigns', element: <RequirePermission permission="campaigns.read"><CampaignsPage /></RequirePermission> },
+          {
+            path: 'campaigns',
+            element: <RequirePermission permission="campaigns.read"><CampaignsLayout /></RequirePermission>,
+            children: [
+              { index: true, element: <CampaignsListPage /> },
+              { path: 'new', element: <RequirePermission permission="campaigns.manage"><CampaignBuilderPage /></RequirePermission> },
+              { path: 'templates', element: <TemplatesListPage /> },
+              { path: 'templates/new', element: <RequirePermission permission="templates.manage"><TemplateEditorPage /></RequirePermission> },
+              { path: 'templates/:id', element: <RequirePermission permission="templates.manage"><TemplateEditorPage /></RequirePermission> },
+              { path: ':id', element: <CampaignPage /> },
+              { path: ':id/edit', element: <RequirePermission permission="campaigns.manage"><CampaignBuilderPage /></RequirePermission> },
+            ],
+          },
           { path: 'calendar', element: <RequirePermission permission="calendar.read"><CalendarPage /></RequirePermission> },
           { path: 'channels', element: <RequirePermission permission="channels.read"><ChannelsPage /></RequirePermission> },
           { path: 'channels/:id', element: <RequirePermission permission="channels.read"><ChannelPage /></RequirePermission> },

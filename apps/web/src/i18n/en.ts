@@ -1,6 +1,7 @@
 import { contactsEn } from './contacts.en';
 import { channelsEn } from './channels.en';
 import { inboxEn } from './inbox.en';
+import { campaignsEn } from './campaigns.en';
 
 /** English strings. The shape of this object is the shape every other language must have. */
 export const en = {
@@ -448,6 +449,7 @@ export const en = {
   ...contactsEn,
   ...channelsEn,
   ...inboxEn,
+  ...campaignsEn,
 };
 
 type Strings<T> = { [K in keyof T]: T[K] extends string ? string : Strings<T[K]> };

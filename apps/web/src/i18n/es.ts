@@ -1,6 +1,7 @@
 import { contactsEs } from './contacts.es';
 import { channelsEs } from './channels.es';
 import { inboxEs } from './inbox.es';
+import { campaignsEs } from './campaigns.es';
 import type { Dictionary } from './en';
 
 /** Textos en español (rioplatense neutro: tuteo, sin voseo marcado). */
@@ -450,4 +451,5 @@ export const es: Dictionary = {
   ...contactsEs,
   ...channelsEs,
   ...inboxEs,
+  ...campaignsEs,
 };

@@ -1,0 +1,216 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { Ban, Pause, Pencil, Play, Trash2 } from 'lucide-react';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link, useNavigate, useParams } from 'react-router';
+import { errorText } from '../../lib/errors';
+import { useFormat } from '../../lib/format';
+import { useRealtimeEvent } from '../../lib/realtime';
+import { Alert } from '../../ui/Alert';
+import { Badge } from '../../ui/Badge';
+import { Button, buttonClass } from '../../ui/Button';
+import { Card, CardBody, CardHeader } from '../../ui/Card';
+import { ConfirmDialog } from '../../ui/Dialog';
+import { ErrorAlert } from '../../ui/ErrorAlert';
+import { Page } from '../../ui/Page';
+import { PageHeader } from '../../ui/PageHeader';
+import { LoadingBlock } from '../../ui/Spinner';
+import { useToast } from '../../ui/Toast';
+import { useCan } from '../auth/session';
+import { useChannels } from '../channels/channels.api';
+import { useSegments } from '../contacts/contacts.api';
+import { actionsFor, campaignKey, campaignsApi, CAMPAIGNS_KEY, statusTone, useCampaign, useMessageTemplates, type Campaign, type CampaignAction } from './campaigns.api';
+import { PlanCard } from './PlanCard';
+import { ProgressCard } from './ProgressCard';
+import { RecipientsReport } from './RecipientsReport';
+
+type Confirmable = Exclude<CampaignAction, 'launch'> | 'delete';
+
+export function CampaignPage() {
+  const { id = '' } = useParams();
+  const { t } = useTranslation();
+  const campaign = useCampaign(id);
+  if (campaign.isPending) return <LoadingBlock label={t('common.loading')} />;
+  if (campaign.isError)
+    return (
+      <Page>
+        <ErrorAlert error={campaign.error} title={t('campaignsUi.page.notFound')} onRetry={() => void campaign.refetch()} />
+      </Page>
+    );
+  return <CampaignView campaign={campaign.data} />;
+}
+
+/** The known auto-pause reasons in plain words; another code is shown as it is. */
+export function usePausedReasonText() {
+  const { t } = useTranslation();
+  const known = ['failure_rate', 'opt_out_rate', 'quality_red', 'template_paused', 'provider_error_131048', 'provider_error_132015', 'provider_error_132016'] as const;
+  return (reason: string) => {
+    const hit = known.find((k) => k === reason);
+    return hit ? t(`campaignsUi.pausedReason.${hit}`) : t('campaignsUi.pausedReason.other', { reason });
+  };
+}
+
+function CampaignView({ campaign }: { campaign: Campaign }) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const can = useCan();
+  const toast = useToast();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const pausedText = usePausedReasonText();
+  const [confirming, setConfirming] = useState<Confirmable | null>(null);
+  const canLaunch = can('campaigns.launch');
+  const canManage = can('campaigns.manage');
+  const draft = campaign.status === 'draft';
+
+  useRealtimeEvent('campaign.alert', (data) => {
+    const alert = data as { campaignId?: string; reason?: string };
+    if (alert?.campaignId === campaign.id && alert.reason) toast.error(t('campaignsUi.page.autoPaused'), pausedText(alert.reason));
+  });
+
+  const act = async (action: Confirmable) => {
+    try {
+      if (action === 'delete') {
+        await campaignsApi.remove(campaign.id);
+        await queryClient.invalidateQueries({ queryKey: [...CAMPAIGNS_KEY, 'list'] });
+        toast.success(t('campaignsUi.page.deleted'));
+        void navigate('/campaigns');
+        return;
+      }
+      const updated = await campaignsApi.act(campaign.id, action);
+      queryClient.setQueryData(campaignKey(campaign.id), updated);
+      void queryClient.invalidateQueries({ queryKey: [...CAMPAIGNS_KEY, 'list'] });
+      toast.success(t(action === 'pause' ? 'campaignsUi.page.paused' : action === 'resume' ? 'campaignsUi.page.resumed' : 'campaignsUi.page.cancelled'));
+    } catch (error) {
+      toast.error(errorText(error, t));
+      // The state may have moved under us (the engine paused or completed it): show what it is now.
+      void queryClient.invalidateQueries({ queryKey: campaignKey(campaign.id), exact: true });
+      throw error;
+    }
+  };
+
+  const actions = canLaunch ? actionsFor(campaign.status).filter((a) => a !== 'launch') : [];
+  const icons = { pause: Pause, resume: Play, cancel: Ban } as const;
+  const when = campaign.completedAt
+    ? t('campaignsUi.page.completedAt', { at: fmt.dateTime(campaign.completedAt) })
+    : campaign.launchedAt
+      ? t('campaignsUi.page.eta', { at: fmt.dateTime(campaign.launchedAt) })
+      : campaign.schedule.at
+        ? t('campaignsUi.page.scheduledFor', { at: fmt.dateTime(campaign.schedule.at) })
+        : null;
+
+  return (
+    <Page wide>
+      <PageHeader
+        title={
+          <span className="flex flex-wrap items-center gap-3">
+            <span className="min-w-0 break-words">{campaign.name}</span>
+            <Badge tone={statusTone(campaign.status)} dot>
+              <span data-testid="campaign-status" data-status={campaign.status}>
+                {t(`campaignsUi.status.${campaign.status}`)}
+              </span>
+            </Badge>
+          </span>
+        }
+        description={when ?? undefined}
+        actions={
+          <div className="flex flex-wrap gap-2">
+            {draft && canManage ? (
+              <>
+                <Link to={`/campaigns/${campaign.id}/edit`} className={buttonClass('secondary')}>
+                  <Pencil className="size-4" aria-hidden />
+                  {t('campaignsUi.page.edit')}
+                </Link>
+                <Button variant="ghost" icon={<Trash2 className="size-4" aria-hidden />} onClick={() => setConfirming('delete')}>
+                  {t('campaignsUi.page.delete')}
+                </Button>
+              </>
+            ) : null}
+            {actions
+              .filter((a) => !(draft && a === 'cancel'))
+              .map((a) => {
+                const Icon = icons[a as keyof typeof icons];
+                return (
+                  <Button key={a} variant={a === 'cancel' ? 'ghost' : 'secondary'} icon={Icon ? <Icon className="size-4" aria-hidden /> : undefined} onClick={() => setConfirming(a as Confirmable)}>
+                    {t(`campaignsUi.page.${a as 'pause' | 'resume' | 'cancel'}`)}
+                  </Button>
+                );
+              })}
+          </div>
+        }
+      />
+      <div className="space-y-6">
+        {campaign.status === 'paused' && campaign.pausedReason ? (
+          <Alert tone="danger" title={t('campaignsUi.page.autoPaused')}>
+            <span data-testid="paused-reason">{pausedText(campaign.pausedReason)}</span>. {t('campaignsUi.page.autoPausedBody')}
+          </Alert>
+        ) : null}
+        {draft ? <PlanCard campaign={campaign} canLaunch={canLaunch} /> : <ProgressCard campaign={campaign} />}
+        <div className="grid gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
+          <div className="min-w-0">
+            <RecipientsReport campaign={campaign} />
+          </div>
+          <div className="min-w-0">
+            <SettingsCard campaign={campaign} />
+          </div>
+        </div>
+      </div>
+      <ConfirmDialog
+        open={confirming !== null}
+        onOpenChange={(open) => !open && setConfirming(null)}
+        tone={confirming === 'resume' ? 'primary' : 'danger'}
+        title={confirming ? t(`campaignsUi.page.${confirming}Title`) : ''}
+        description={confirming === 'delete' ? t('campaignsUi.page.deleteBody', { name: campaign.name }) : confirming ? t(`campaignsUi.page.${confirming}Body`) : ''}
+        confirmLabel={confirming ? t(`campaignsUi.page.${confirming}`) : ''}
+        onConfirm={() => (confirming ? act(confirming) : undefined)}
+      />
+    </Page>
+  );
+}
+
+function SettingsCard({ campaign }: { campaign: Campaign }) {
+  const { t } = useTranslation();
+  const channels = useChannels();
+  const templates = useMessageTemplates();
+  const segments = useSegments();
+  const pacing = campaign.pacing as { mode?: string; delaySeconds?: number; minSeconds?: number; maxSeconds?: number; overHours?: number };
+  const audience = campaign.audience as { segmentId?: string; all?: boolean; contactIds?: string[] };
+  const template = templates.data?.find((x) => x.id === campaign.templateId);
+  const rows: [string, string][] = [
+    [t('campaignsUi.page.audience'), audience.segmentId ? (segments.data?.find((s) => s.id === audience.segmentId)?.name ?? '…') : t('campaignsUi.builder.audienceAll')],
+    [t('campaignsUi.page.template'), template?.name ?? (templates.isSuccess ? t('campaignsUi.page.removedTemplate') : '…')],
+    [t('campaignsUi.page.channels'), campaign.channelIds.map((id) => channels.data?.find((c) => c.id === id)?.name ?? t('campaignsUi.page.removedChannel')).join(', ')],
+    [
+      t('campaignsUi.page.pacing'),
+      pacing.mode === 'random'
+        ? t('campaignsUi.page.pacingRandom', { min: pacing.minSeconds, max: pacing.maxSeconds })
+        : pacing.mode === 'spread'
+          ? t('campaignsUi.page.pacingSpread', { hours: pacing.overHours })
+          : t('campaignsUi.page.pacingFixed', { seconds: pacing.delaySeconds ?? 0 }),
+    ],
+    [
+      t('campaignsUi.page.window'),
+      campaign.sendWindow ? `${campaign.sendWindow.days.map((d) => t(`campaignsUi.weekdays.d${d as 1}`)).join(' ')} · ${campaign.sendWindow.start}–${campaign.sendWindow.end}` : t('campaignsUi.page.noWindow'),
+    ],
+    [t('campaignsUi.page.minScore'), String(campaign.minScore)],
+    [t('campaignsUi.page.validated'), campaign.requireValidated ? t('campaignsUi.page.yes') : t('campaignsUi.page.no')],
+  ];
+  if (campaign.perNumberRate !== null) rows.push([t('campaignsUi.builder.perNumberRate'), String(campaign.perNumberRate)]);
+  if (campaign.dailyCap !== null) rows.push([t('campaignsUi.builder.dailyCap'), String(campaign.dailyCap)]);
+  if (campaign.frequencyCapDays !== null) rows.push([t('campaignsUi.builder.frequencyCap'), String(campaign.frequencyCapDays)]);
+  return (
+    <Card>
+      <CardHeader title={t('campaignsUi.page.settings')} />
+      <CardBody>
+        <dl className="space-y-3 text-[13px]">
+          {rows.map(([label, value]) => (
+            <div key={label}>
+              <dt className="text-muted">{label}</dt>
+              <dd className="break-words">{value}</dd>
+            </div>
+          ))}
+        </dl>
+      </CardBody>
+    </Card>
+  );
+}

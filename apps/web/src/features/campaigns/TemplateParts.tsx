@@ -1,0 +1,156 @@
+import { Braces, Plus, Smile, Trash2 } from 'lucide-react';
+import { Popover } from 'radix-ui';
+import { useId, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Button } from '../../ui/Button';
+import { Field } from '../../ui/Field';
+import { Input } from '../../ui/Input';
+import { Select } from '../../ui/Select';
+import { useChannels, useTemplates } from '../channels/channels.api';
+import { useContactFields } from '../contacts/contacts.api';
+
+/** The emoji sales teams actually send (the inbox composer offers the same kind of palette). */
+const EMOJI = ['😀', '😊', '😉', '😍', '🙏', '👍', '👋', '👏', '🙌', '💪', '🎉', '✅', '⭐', '🔥', '💯', '🤝', '📅', '⏰', '📞', '📍', '💬', '📄', '💰', '🚀', '❤️', '🎁', '🛒', '🏷️', '🙂', '😅', '🤔', '👀'];
+const BUILT_IN = ['firstName', 'lastName', 'fullName', 'company', 'email', 'phone'] as const;
+
+const popoverClass = 'z-50 rounded-lg border border-border bg-surface p-2 shadow-xl animate-fade-in';
+
+export function EmojiPicker({ onPick }: { onPick: (emoji: string) => void }) {
+  const { t } = useTranslation();
+  return (
+    <Popover.Root>
+      <Popover.Trigger asChild>
+        <Button type="button" variant="ghost" size="sm" icon={<Smile className="size-4" aria-hidden />} aria-label={t('campaignsUi.templates.emoji')}>
+          <span className="hidden sm:inline">Emoji</span>
+        </Button>
+      </Popover.Trigger>
+      <Popover.Portal>
+        <Popover.Content side="bottom" align="start" sideOffset={6} className={`${popoverClass} grid w-72 grid-cols-8 gap-0.5`}>
+          {EMOJI.map((e) => (
+            <Popover.Close asChild key={e}>
+              <button type="button" className="focus-ring rounded-md p-1 text-xl hover:bg-hover" onClick={() => onPick(e)} aria-label={e}>
+                {e}
+              </button>
+            </Popover.Close>
+          ))}
+        </Popover.Content>
+      </Popover.Portal>
+    </Popover.Root>
+  );
+}
+
+/** Picks a variable (a contact field or a custom attribute) with an optional fallback and hands `{{name|fallback}}` back. */
+export function VariablePicker({ onPick, label }: { onPick: (token: string) => void; label?: string }) {
+  const { t } = useTranslation();
+  const fields = useContactFields();
+  const [open, setOpen] = useState(false);
+  const [fallback, setFallback] = useState('');
+  const fallbackId = useId();
+  const pick = (name: string) => {
+    // A bar or closing brace would end the variable early: the fallback keeps neither.
+    const clean = fallback.replace(/[|}]/g, '').trim();
+    onPick(clean ? `{{${name}|${clean}}}` : `{{${name}}}`);
+    setFallback('');
+    setOpen(false);
+  };
+  const item = (name: string, text: string) => (
+    <button key={name} type="button" role="menuitem" className="focus-ring flex w-full items-center justify-between gap-3 rounded-md px-2 py-1.5 text-left text-sm hover:bg-hover" onClick={() => pick(name)}>
+      <span className="truncate">{text}</span>
+      <code className="shrink-0 text-xs text-subtle">{name}</code>
+    </button>
+  );
+  return (
+    <Popover.Root open={open} onOpenChange={setOpen}>
+      <Popover.Trigger asChild>
+        <Button type="button" variant="ghost" size="sm" icon={<Braces className="size-4" aria-hidden />} aria-label={label ?? t('campaignsUi.templates.insertVariable')}>
+          <span className="hidden sm:inline">{t('campaignsUi.templates.insertVariable')}</span>
+        </Button>
+      </Popover.Trigger>
+      <Popover.Portal>
+        <Popover.Content side="bottom" align="start" sideOffset={6} className={`${popoverClass} w-72`}>
+          <div className="mb-2 space-y-1 border-b border-border px-1 pb-2">
+            <label htmlFor={fallbackId} className="text-xs font-medium text-muted">
+              {t('campaignsUi.templates.fallback')}
+            </label>
+            <Input id={fallbackId} value={fallback} onChange={(e) => setFallback(e.target.value)} placeholder={t('campaignsUi.templates.fallbackPlaceholder')} className="h-8" />
+            <p className="text-xs text-subtle">{t('campaignsUi.templates.fallbackHint', { example: `{{firstName|${fallback.trim() || t('campaignsUi.templates.fallbackPlaceholder')}}}` })}</p>
+          </div>
+          <div role="menu" aria-label={t('campaignsUi.templates.insertVariable')} className="max-h-64 overflow-y-auto">
+            {BUILT_IN.map((name) => item(name, t(`campaignsUi.templates.variables.${name}`)))}
+            {fields.data?.length ? <p className="px-2 pt-2 pb-1 text-xs font-medium text-subtle">{t('campaignsUi.templates.customFields')}</p> : null}
+            {fields.data?.map((f) => item(f.key, f.label))}
+          </div>
+        </Popover.Content>
+      </Popover.Portal>
+    </Popover.Root>
+  );
+}
+
+export type Mapping = { channelId: string; name: string; language: string; parameters: string[] };
+
+/** Maps the message to an approved template of a WhatsApp Cloud API number, with its body parameters. */
+export function WhatsAppMapping({ value, onChange, errors }: { value: Mapping | null; onChange: (value: Mapping | null) => void; errors: Record<number, string> }) {
+  const { t } = useTranslation();
+  const channels = useChannels();
+  const cloud = (channels.data ?? []).filter((c) => c.kind === 'whatsapp_cloud');
+  const channelId = value?.channelId || cloud[0]?.id || '';
+  const templates = useTemplates(channelId, Boolean(channelId));
+  const approved = (templates.data?.items ?? []).filter((tpl) => tpl.status.toUpperCase() === 'APPROVED');
+  if (cloud.length === 0) return <p className="text-[13px] text-muted">{t('campaignsUi.templates.whatsappNoChannel')}</p>;
+  const options = approved.map((tpl) => ({ value: `${tpl.name}\u0000${tpl.language}`, label: `${tpl.name} (${tpl.language})`, textValue: tpl.name }));
+  // A mapping saved from another number (or a template since removed) still shows as chosen.
+  const current = value?.name ? `${value.name}\u0000${value.language}` : '';
+  if (current && !options.some((o) => o.value === current)) options.unshift({ value: current, label: `${value!.name} (${value!.language})`, textValue: value!.name });
+  const setParameters = (parameters: string[]) => value && onChange({ ...value, parameters });
+  return (
+    <div className="space-y-4">
+      <div className="grid gap-4 sm:grid-cols-2">
+        <Field label={t('campaignsUi.templates.whatsappChannel')}>
+          {(control) => (
+            <Select {...control} value={channelId} onValueChange={(id) => onChange(value ? { ...value, channelId: id } : { channelId: id, name: '', language: '', parameters: [] })} options={cloud.map((c) => ({ value: c.id, label: c.name }))} />
+          )}
+        </Field>
+        <Field label={t('campaignsUi.templates.whatsappTemplate')} hint={templates.isSuccess && approved.length === 0 ? t('campaignsUi.templates.whatsappNoTemplates') : undefined}>
+          {(control) => (
+            <Select
+              {...control}
+              value={current}
+              placeholder={t('campaignsUi.templates.whatsappPick')}
+              onValueChange={(v) => {
+                const [name = '', language = ''] = v.split('\u0000');
+                onChange({ channelId, name, language, parameters: value?.parameters ?? [] });
+              }}
+              options={options}
+            />
+          )}
+        </Field>
+      </div>
+      {value?.name ? (
+        <fieldset className="space-y-2">
+          <legend className="mb-1 text-[13px] font-medium">{t('campaignsUi.templates.whatsappParameters')}</legend>
+          {value.parameters.map((p, i) => (
+            <Field key={i} label={t('campaignsUi.templates.whatsappParameter', { n: i + 1 })} error={errors[i]}>
+              {(control) => (
+                <div className="flex items-center gap-1">
+                  <Input {...control} value={p} onChange={(e) => setParameters(value.parameters.map((x, j) => (j === i ? e.target.value : x)))} className="flex-1" />
+                  <VariablePicker label={`${t('campaignsUi.templates.insertVariable')} (${i + 1})`} onPick={(token) => setParameters(value.parameters.map((x, j) => (j === i ? x + token : x)))} />
+                  <Button type="button" variant="ghost" size="icon" aria-label={t('campaignsUi.templates.whatsappRemoveParameter', { n: i + 1 })} onClick={() => setParameters(value.parameters.filter((_, j) => j !== i))}>
+                    <Trash2 className="size-4" aria-hidden />
+                  </Button>
+                </div>
+              )}
+            </Field>
+          ))}
+          <div className="flex flex-wrap gap-2">
+            <Button type="button" variant="secondary" size="sm" icon={<Plus className="size-4" aria-hidden />} disabled={value.parameters.length >= 20} onClick={() => setParameters([...value.parameters, ''])}>
+              {t('campaignsUi.templates.whatsappAddParameter')}
+            </Button>
+            <Button type="button" variant="ghost" size="sm" onClick={() => onChange(null)}>
+              {t('campaignsUi.templates.whatsappRemove')}
+            </Button>
+          </div>
+        </fieldset>
+      ) : null}
+    </div>
+  );
+}
