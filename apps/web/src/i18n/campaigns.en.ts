@@ -224,6 +224,7 @@ export const campaignsEn = {
       tooLong: 'Too long: at most {{max}} characters.',
       whatsapp: 'WhatsApp template',
       whatsappHint: 'Outside the 24 h window WhatsApp only delivers approved templates. Map this message to one of a Cloud API number.',
+      whatsappMap: 'Map to an approved template',
       whatsappNone: 'Not mapped',
       whatsappChannel: 'Cloud API number',
       whatsappNoChannel: 'No WhatsApp Cloud API number. Add one in Channels to map a template.',

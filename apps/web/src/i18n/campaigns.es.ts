@@ -228,6 +228,7 @@ export const campaignsEs: Strings<typeof campaignsEn> = {
       tooLong: 'Demasiado largo: como mucho {{max}} caracteres.',
       whatsapp: 'Plantilla de WhatsApp',
       whatsappHint: 'Fuera de la ventana de 24 h, WhatsApp solo entrega plantillas aprobadas. Asocia este mensaje a una de un número de Cloud API.',
+      whatsappMap: 'Asociar a una plantilla aprobada',
       whatsappNone: 'Sin asociar',
       whatsappChannel: 'Número de Cloud API',
       whatsappNoChannel: 'No hay números de WhatsApp Cloud API. Agrega uno en Canales para asociar una plantilla.',

@@ -168,7 +168,7 @@ function TemplateForm({ template }: { template: Template | null }) {
                   <WhatsAppMapping value={draft.mapping} onChange={(mapping) => (setDraft((d) => ({ ...d, mapping })), mapping === null && setMappingOpen(false))} errors={parameterErrors} />
                 ) : (
                   <Button type="button" variant="secondary" size="sm" onClick={() => setMappingOpen(true)}>
-                    {t('campaignsUi.templates.whatsapp')}
+                    {t('campaignsUi.templates.whatsappMap')}
                   </Button>
                 )}
               </CardBody>

@@ -29,8 +29,14 @@ export function useCampaigns() {
   return useQuery({ queryKey: [...CAMPAIGNS_KEY, 'list'], queryFn: ({ signal }) => api.get<Page<Campaign>>('/api/v1/campaigns?limit=100', signal).then((p) => p.items) });
 }
 
+/** Realtime keeps a running campaign current; a slow poll covers a dropped socket. */
 export function useCampaign(id: string) {
-  return useQuery({ queryKey: campaignKey(id), queryFn: ({ signal }) => api.get<Campaign>(`/api/v1/campaigns/${id}`, signal) });
+  return useQuery({
+    queryKey: campaignKey(id),
+    queryFn: ({ signal }) => api.get<Campaign>(`/api/v1/campaigns/${id}`, signal),
+    enabled: Boolean(id),
+    refetchInterval: (q) => (q.state.data?.status === 'running' ? 15_000 : false),
+  });
 }
 
 export function useRecipients(id: string, status: RecipientState | null, enabled: boolean) {
