@@ -190,6 +190,9 @@ export const CampaignPlan = z.object({
 export const RecipientStatus = z.enum(['pending', 'queued', 'sent', 'delivered', 'read', 'replied', 'failed', 'ambiguous', 'skipped']);
 export const Recipient = z.object({
   contactId: z.string(),
+  /** The contact's name (or company, or number) for the report; empty if the contact was deleted. */
+  contactName: z.string(),
+  phone: z.string().nullable(),
   status: RecipientStatus,
   skipReason: z.string().nullable(),
   messageId: z.string().nullable(),

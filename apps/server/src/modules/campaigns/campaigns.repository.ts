@@ -218,3 +218,24 @@ export async function countOptedOut(tx: Tx, tenantId: string, contactIds: string
     );
   return row?.n ?? 0;
 }
+
+/** A page of the ledger with the names and numbers the report shows (reads the contacts' table). */
+export function recipientPage(tx: Tx, options: { tenantId: string; campaignId: string; status?: string | undefined; after?: string | undefined; limit: number }) {
+  return tx
+    .select({
+      r: campaignRecipients,
+      contact: { firstName: contacts.firstName, lastName: contacts.lastName, company: contacts.company, phoneE164: contacts.phoneE164 },
+    })
+    .from(campaignRecipients)
+    .leftJoin(contacts, and(eq(contacts.tenantId, campaignRecipients.tenantId), eq(contacts.id, campaignRecipients.contactId)))
+    .where(
+      and(
+        eq(campaignRecipients.tenantId, options.tenantId),
+        eq(campaignRecipients.campaignId, options.campaignId),
+        options.status ? eq(campaignRecipients.status, options.status as never) : undefined,
+        options.after ? gt(campaignRecipients.contactId, options.after) : undefined,
+      ),
+    )
+    .orderBy(asc(campaignRecipients.contactId))
+    .limit(options.limit);
+}

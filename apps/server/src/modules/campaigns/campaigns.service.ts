@@ -5,10 +5,10 @@ import type { Tx } from '../../platform/db/database';
 import type { ModuleDeps } from '../../platform/deps';
 import type { Principal } from '../../platform/http/auth';
 import { recordAudit, actorOf } from '../audit';
-import { campaignRecipients, campaigns, type CampaignStatus } from './campaigns.tables';
+import { campaigns, type CampaignStatus } from './campaigns.tables';
 import { campaignNotFound, invalidState, unknownReference } from './campaigns.errors';
 import { nextState, statesAllowing, type CampaignAction } from './campaign-state';
-import { audienceBatch, audienceCondition, channelsByIds, countAudience, gateData, segmentExists, tenantSettings } from './campaigns.repository';
+import { audienceBatch, audienceCondition, channelsByIds, countAudience, gateData, recipientPage, segmentExists, tenantSettings } from './campaigns.repository';
 import { findTemplate } from './templates.service';
 import { computeStats, type CampaignStats } from './stats';
 import { evaluateGate } from './gate';
@@ -275,23 +275,13 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
     const { tenantId } = options.principal;
     return database.withTenant(tenantId, async (tx) => {
       if (!(await findCampaign(tx, tenantId, options.campaignId))) throw campaignNotFound();
-      const rows = await tx
-        .select()
-        .from(campaignRecipients)
-        .where(
-          and(
-            eq(campaignRecipients.tenantId, tenantId),
-            eq(campaignRecipients.campaignId, options.campaignId),
-            options.status ? eq(campaignRecipients.status, options.status as never) : undefined,
-            options.after ? gt(campaignRecipients.contactId, options.after) : undefined,
-          ),
-        )
-        .orderBy(asc(campaignRecipients.contactId))
-        .limit(options.limit + 1);
+      const rows = await recipientPage(tx, { tenantId, campaignId: options.campaignId, status: options.status, after: options.after, limit: options.limit + 1 });
       const page = rows.slice(0, options.limit);
       return {
-        items: page.map((r) => ({
+        items: page.map(({ r, contact }) => ({
           contactId: r.contactId,
+          contactName: contact ? [contact.firstName, contact.lastName].filter(Boolean).join(' ') || contact.company || contact.phoneE164 || '' : '',
+          phone: contact?.phoneE164 ?? null,
           status: r.status,
           skipReason: r.skipReason,
           messageId: r.messageId,
@@ -301,18 +291,18 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
           queuedAt: r.queuedAt?.toISOString() ?? null,
           updatedAt: r.updatedAt.toISOString(),
         })),
-        next: rows.length > options.limit ? (page.at(-1)?.contactId ?? null) : null,
+        next: rows.length > options.limit ? (page.at(-1)?.r.contactId ?? null) : null,
       };
     });
   }
 
   /** The per-recipient report as CSV, a keyset page at a time (never the whole ledger in memory). */
   async function* exportRecipients(options: { principal: Principal; campaignId: string; status?: string | undefined }) {
-    yield 'contactId,status,skipReason,messageId,channelId,errorCode,queuedAt\n';
+    yield 'contactId,name,phone,status,skipReason,messageId,channelId,errorCode,queuedAt\n';
     let after: string | undefined;
     for (;;) {
       const page = await recipients({ ...options, limit: 1000, ...(after ? { after } : {}) });
-      yield page.items.map((r) => [r.contactId, r.status, r.skipReason, r.messageId, r.channelId, r.errorCode, r.queuedAt].map(csvCell).join(',')).join('\n') + (page.items.length ? '\n' : '');
+      yield page.items.map((r) => [r.contactId, r.contactName, r.phone, r.status, r.skipReason, r.messageId, r.channelId, r.errorCode, r.queuedAt].map(csvCell).join(',')).join('\n') + (page.items.length ? '\n' : '');
       if (!page.next) return;
       after = page.next;
     }

@@ -188,13 +188,15 @@ describe('campaigns', () => {
     expect(page2.body.nextCursor).toBeNull();
     const byContact = new Map([...page1.body.items, ...page2.body.items].map((r: { contactId: string }) => [r.contactId, r]));
     expect(byContact.get(optedOut.id)).toMatchObject({ status: 'skipped', skipReason: 'opted_out', messageId: null });
-    expect(byContact.get(eligible.id)).toMatchObject({ status: 'replied', skipReason: null });
+    expect(byContact.get(eligible.id)).toMatchObject({ status: 'replied', skipReason: null, contactName: 'Ana', phone: eligible.phone });
 
     const csv = await client.get(`/api/v1/campaigns/${id}/recipients/export`);
     expect(csv.status).toBe(200);
     expect(csv.headers['content-type']).toContain('text/csv');
     expect(csv.text.trim().split('\n')).toHaveLength(10);
-    expect(csv.text).toContain(`${lowScore.id},skipped,below_threshold`);
+    expect(csv.text.split('\n')[0]).toBe('contactId,name,phone,status,skipReason,messageId,channelId,errorCode,queuedAt');
+    // Numbers start with "+": kept as text, never read as a formula by a spreadsheet.
+    expect(csv.text).toContain(`${lowScore.id},Ana,'${lowScore.phone},skipped,below_threshold`);
   });
 
   it('stops the next send to someone who opts out mid-campaign', async () => {

@@ -11,7 +11,6 @@ import { ErrorAlert } from '../../ui/ErrorAlert';
 import { Select } from '../../ui/Select';
 import { LoadingBlock } from '../../ui/Spinner';
 import { Table, TBody, TD, TH, THead, TR } from '../../ui/Table';
-import { displayName, useContact } from '../contacts/contacts.api';
 import { RECIPIENT_STATES, recipientsExportUrl, useRecipients, type Campaign, type RecipientState } from './campaigns.api';
 import { useSkipReasonText } from './SkipReasons';
 
@@ -80,7 +79,7 @@ export function RecipientsReport({ campaign }: { campaign: Campaign }) {
               {rows.map((r) => (
                 <TR key={r.contactId} data-testid="recipient-row" data-status={r.status}>
                   <TD className="max-w-[12rem] truncate">
-                    <ContactName id={r.contactId} />
+                    <ContactName id={r.contactId} name={r.contactName} />
                   </TD>
                   <TD>
                     <Badge tone={tone(r.status)}>{t(`campaignsUi.recipientStatus.${r.status}`)}</Badge>
@@ -106,12 +105,11 @@ export function RecipientsReport({ campaign }: { campaign: Campaign }) {
   );
 }
 
-// The ledger names contacts by id; each name comes from the contact (cached across the app).
-function ContactName({ id }: { id: string }) {
-  const contact = useContact(id);
+// The ledger page carries each contact's name, so the report never asks for contacts one by one.
+function ContactName({ id, name }: { id: string; name: string }) {
   return (
     <Link to={`/contacts/${id}`} className="focus-ring rounded text-link underline-offset-4 hover:underline">
-      {contact.data ? displayName(contact.data) : '…'}
+      {name || '—'}
     </Link>
   );
 }
