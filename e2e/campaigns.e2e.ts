@@ -134,7 +134,7 @@ describe('campaigns in the browser', () => {
     const file = await (await download).path();
     const { readFile } = await import('node:fs/promises');
     const csv = await readFile(file, 'utf8');
-    expect(csv.split('\n')[0]).toBe('contactId,status,skipReason,messageId,channelId,errorCode,queuedAt');
+    expect(csv.split('\n')[0]).toBe('contactId,name,phone,status,skipReason,messageId,channelId,errorCode,queuedAt');
     expect(csv.trim().split('\n')).toHaveLength(5);
 
     await page.goto('/campaigns');
