@@ -39,7 +39,7 @@ export async function startRuntime(options: {
     (await openDatabase({ config, owner: options.owner, onWait: (message) => logger.warn(message) }));
   const closers: (() => Promise<void>)[] = [];
   try {
-    const bus = database.kind === 'postgres' ? await createPostgresBus({ sql: database.sql, logger }) : createLocalBus();
+    const bus = database.kind === 'postgres' ? createPostgresBus({ sql: database.sql, logger }) : createLocalBus();
     closers.push(() => bus.close());
     const jobs = new JobQueue({ database, bus, logger });
     const deps: ModuleDeps = { config, logger, database, secrets, bus, jobs, clock: options.clock ?? systemClock, events: new DomainEvents() };
@@ -48,6 +48,8 @@ export async function startRuntime(options: {
     if (options.migrate !== false) {
       await migrateDatabase({ target: database.target, afterMigrate: (owner) => JobQueue.install(owner, jobs.all) });
     }
+    // Only now: on a fresh PostgreSQL the application role is created by the migration.
+    await bus.start();
     await jobs.start({ work: options.work });
     closers.push(() => jobs.stop());
     // Long-lived provider connections (WhatsApp Web sessions) live where background work runs.

@@ -16,6 +16,8 @@ export type BusEvent = {
 export interface EventBus {
   publish(event: BusEvent): Promise<void>;
   subscribe(listener: (event: BusEvent) => void): () => void;
+  /** Starts hearing other processes (after migrations: the listening role may not exist before). */
+  start(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ class LocalBus implements EventBus {
   deliver(event: BusEvent) {
     this.emitter.emit('event', event);
   }
+  async start() {}
   async close() {
     this.emitter.removeAllListeners();
   }
@@ -49,7 +52,8 @@ export function createLocalBus(): EventBus {
  * Several processes against one PostgreSQL: every event goes through NOTIFY and every process,
  * the publisher included, delivers what it hears. One path means one delivery per process.
  */
-export async function createPostgresBus(options: { sql: Sql; logger: Logger }): Promise<EventBus> {
+export function createPostgresBus(options: { sql: Sql; logger: Logger }): EventBus {
+  let subscription: { unlisten(): Promise<void> } | null = null;
   const bus = new (class extends LocalBus {
     override async publish(event: BusEvent) {
       let payload = JSON.stringify(event);
@@ -59,18 +63,19 @@ export async function createPostgresBus(options: { sql: Sql; logger: Logger }): 
       }
       await options.sql`select pg_notify(${CHANNEL}, ${payload})`;
     }
-  })();
-  const subscription = await options.sql.listen(CHANNEL, (payload) => {
-    try {
-      bus.deliver(JSON.parse(payload) as BusEvent);
-    } catch (err) {
-      options.logger.warn({ err }, 'dropped an unreadable realtime event');
+    override async start() {
+      subscription ??= await options.sql.listen(CHANNEL, (payload) => {
+        try {
+          this.deliver(JSON.parse(payload) as BusEvent);
+        } catch (err) {
+          options.logger.warn({ err }, 'dropped an unreadable realtime event');
+        }
+      });
     }
-  });
-  const close = bus.close.bind(bus);
-  bus.close = async () => {
-    await subscription.unlisten();
-    await close();
-  };
+    override async close() {
+      await subscription?.unlisten();
+      await super.close();
+    }
+  })();
   return bus;
 }
