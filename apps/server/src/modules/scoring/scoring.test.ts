@@ -52,7 +52,7 @@ describe('scores', () => {
     let now = await score();
     expect(now.reachability.whatsapp).toBe('yes');
     expect(now.scores.contactability).toBe(65);
-    await emit('messages.reply-received', { channel: 'whatsapp', at: new Date() });
+    await emit('messages.reply-received', { channel: 'whatsapp', at: new Date(), channelId: '00000000-0000-4000-8000-000000000009', messageId: '00000000-0000-4000-8000-00000000000a', inReplyTo: null });
     expect((await score()).scores.contactability).toBe(80);
     await emit('messages.delivery-failed', { channel: 'whatsapp', code: '131026' });
     await emit('contacts.number-checked', { channel: 'whatsapp', reachable: false, source: 'cloud_api:131026' });
