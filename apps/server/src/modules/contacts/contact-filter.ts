@@ -29,13 +29,20 @@ export function filterConditions(filter: ContactFilter, options: { tenantId: str
   if (filter.search) {
     const key = phoneSearchKey(filter.search, options.country);
     const digits = filter.search.replace(/\D/g, '');
-    if (key) {
-      // A number in any format: the exact line, or a number that contains the digits typed.
-      where.push(or(eq(contacts.phoneKey, key), sql`${contacts.phoneKey} like ${`%${digits.slice(-8)}%`}`)!);
+    const words = normalizeSearch(filter.search).split(' ').filter(Boolean);
+    const matches = key
+      ? // A number in any format: the exact line, or a number that contains the digits typed.
+        or(eq(contacts.phoneKey, key), sql`${contacts.phoneKey} like ${`%${digits.slice(-8)}%`}`)!
+      : and(...words.map((word) => sql`${contacts.searchText} like ${`%${escapeLike(word)}%`}`))!;
+    if (!matches) {
+      // Nothing searchable was typed (punctuation only): no condition.
+    } else if (key || filter.search.includes('@')) {
+      // A number or an address matches a handful of contacts. Found first through their indexes
+      // (an array built once), so a plan never walks the whole tenant in list order hoping to meet
+      // them: with statistics the planner expects many matches for a pattern it cannot see.
+      where.push(sql`${contacts.id} = any(array(select ${contacts.id} from ${contacts} where ${contacts.tenantId} = ${options.tenantId} and ${matches}))`);
     } else {
-      for (const word of normalizeSearch(filter.search).split(' ').filter(Boolean)) {
-        where.push(sql`${contacts.searchText} like ${`%${escapeLike(word)}%`}`);
-      }
+      where.push(matches);
     }
   }
   if (filter.tags?.length) where.push(arrayContains(contacts.tags, filter.tags));
