@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
  */
 export type FakeTemplate = { name: string; language: string; category: string; status: string; quality_score?: { score: string } };
 
-export type GraphRequest = { at: number; method: string; path: string; query: Record<string, string>; json: any; form: Record<string, string> | null; file: { name: string; type: string; size: number } | null; authorization: string | undefined };
+export type GraphRequest = { at: number; /** The HTTP status answered; undefined while (or if) it hung or was reset. */ status?: number; method: string; path: string; query: Record<string, string>; json: any; form: Record<string, string> | null; file: { name: string; type: string; size: number } | null; authorization: string | undefined };
 
 type Scripted =
   | { kind: 'error'; status: number; error?: { code: number; message: string; error_subcode?: number; error_data?: { details: string } }; headers?: Record<string, string> }
@@ -28,8 +28,13 @@ export async function startFakeGraph(options: { accessToken: string; phoneNumber
   let sequence = 0;
   const phone = { display_phone_number: '+1 555-010-0199', verified_name: 'LeadMaster Demo', quality_rating: 'GREEN' };
   const hung: http.ServerResponse[] = [];
+  const answered = new WeakMap<http.ServerResponse, GraphRequest>();
+  /** Faults answered to every call until a time (cycled in order): a provider having a bad minute. */
+  let faulty: { until: number; faults: Scripted[]; next: number } | null = null;
 
   const json = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    const record = answered.get(res);
+    if (record) record.status = status;
     res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', ...headers });
     res.end(JSON.stringify(body));
   };
@@ -57,15 +62,18 @@ export async function startFakeGraph(options: { accessToken: string; phoneNumber
       }
     }
     requests.push(record);
+    answered.set(res, record);
 
     if (req.headers.authorization !== `Bearer ${options.accessToken}`) {
       return graphError(res, 401, 190, 'Invalid OAuth access token - Cannot parse access token');
     }
-    const next = url.pathname.startsWith('/media-download/') ? undefined : script.shift();
+    const failing = faulty && Date.now() < faulty.until ? faulty.faults[faulty.next++ % faulty.faults.length] : undefined;
+    const next = url.pathname.startsWith('/media-download/') ? undefined : (script.shift() ?? failing);
     if (next?.kind === 'hang') return void hung.push(res);
     if (next?.kind === 'reset') return void req.socket.destroy();
     if (next?.kind === 'error') {
       if (!next.error) {
+        record.status = next.status;
         res.writeHead(next.status, { 'content-type': 'text/html', ...next.headers });
         return res.end('<html><body>Service unavailable</body></html>');
       }
@@ -142,6 +150,10 @@ export async function startFakeGraph(options: { accessToken: string; phoneNumber
     /** The next API calls answer these, in order. */
     failNext(...entries: Scripted[]) {
       script.push(...entries);
+    },
+    /** Every call answers these faults, in turn, for the next `ms` milliseconds. */
+    failFor(ms: number, ...faults: Scripted[]) {
+      faulty = { until: Date.now() + ms, faults, next: 0 };
     },
     setTemplates(list: FakeTemplate[]) {
       templates = list;

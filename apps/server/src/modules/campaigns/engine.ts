@@ -72,6 +72,29 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
     },
   });
 
+  /**
+   * Every minute, a run for each running campaign. A run schedules its own next one, but a run
+   * whose retries were all spent by crashing workers would leave its campaign running for ever;
+   * the `stately` queue drops this one when a run is already waiting.
+   */
+  const resumeJob = defineJob({
+    name: 'campaigns.resume-runs',
+    payload: z.object({}).loose(),
+    cron: '* * * * *',
+    async run() {
+      const tenants = await database.sql<{ id: string }[]>`select id from app_tenant_ids()`;
+      let scheduled = 0;
+      for (const { id: tenantId } of tenants) {
+        scheduled += await database.withTenant(tenantId, async (tx) => {
+          const running = await tx.select({ id: campaigns.id }).from(campaigns).where(and(eq(campaigns.tenantId, tenantId), eq(campaigns.status, 'running')));
+          for (const c of running) await jobs.enqueue(runJob, { campaignId: c.id }, { tenantId, tx, singletonKey: c.id });
+          return running.length;
+        });
+      }
+      return { scheduled };
+    },
+  });
+
   /** Schedules a run of the campaign (in the caller's transaction) and wakes this process's workers. */
   async function scheduleRun(tx: Tx, options: { tenantId: string; campaignId: string; afterSeconds?: number }) {
     await jobs.enqueue(runJob, { campaignId: options.campaignId }, { tenantId: options.tenantId, tx, singletonKey: options.campaignId, ...(options.afterSeconds ? { startAfterSeconds: Math.ceil(options.afterSeconds) } : {}) });
@@ -376,7 +399,7 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
     publishProgress(tx, e.tenantId, { campaignId: target.campaignId, recipient: { contactId: e.contactId, status: 'replied' } });
   });
 
-  return { runJob, run, materialize, claimBatch, scheduleRun, autoPause };
+  return { runJob, resumeJob, run, materialize, claimBatch, scheduleRun, autoPause };
 }
 
 /** A channel account's provider state that must stop a campaign: number quality RED/flagged, or its template paused. */

@@ -17,6 +17,7 @@ export function campaignsModule(deps: ModuleDeps & { outbound: Outbound }) {
   const templates = createTemplatesService(deps);
   const engine = createEngine(deps);
   deps.jobs.define(engine.runJob);
+  deps.jobs.define(engine.resumeJob);
   const campaigns = createCampaignsService({ ...deps, engine });
   return {
     templates,

@@ -18,12 +18,12 @@ export type AdapterFactory = (context: AdapterContext) => ChannelAdapter;
  * more of the module (the Sandbox schedules jobs, WhatsApp Web talks to its session manager)
  * register themselves when the module is built, so this file imports none of them.
  */
-export function createAdapterRegistry() {
+export function createAdapterRegistry(env: NodeJS.ProcessEnv = process.env) {
   /**
    * Hosts a test allows to resolve to loopback (its local fakes). Empty in production: nothing
    * in the configuration sets it, so provider calls only ever reach public addresses.
    */
-  const allowPrivateHosts: string[] = [];
+  const allowPrivateHosts: string[] = testPrivateHostsFromEnv(env);
   const http: HttpFactory = (policy) => createGuardedFetch({ ...policy, allowPrivateHosts });
 
   const factories = new Map<ChannelKind, AdapterFactory>([
@@ -49,3 +49,16 @@ export function createAdapterRegistry() {
 }
 
 export type AdapterRegistry = ReturnType<typeof createAdapterRegistry>;
+
+/**
+ * TESTS ONLY: `LEADMASTER_TEST_PRIVATE_HOSTS=127.0.0.1` lets the product processes a test starts
+ * (`leadmaster worker` in the reliability test) reach the test's fake providers. Honoured only with
+ * NODE_ENV=test, and only for loopback names: even a production process started with NODE_ENV=test
+ * by mistake cannot be pointed at the private network through it (decision 0017).
+ */
+export function testPrivateHostsFromEnv(env: NodeJS.ProcessEnv): string[] {
+  if (env.NODE_ENV !== 'test' || !env.LEADMASTER_TEST_PRIVATE_HOSTS) return [];
+  return env.LEADMASTER_TEST_PRIVATE_HOSTS.split(',')
+    .map((h) => h.trim())
+    .filter((h) => /^(localhost|127\.\d+\.\d+\.\d+|::1)$/i.test(h));
+}

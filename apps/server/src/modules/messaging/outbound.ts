@@ -308,7 +308,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     },
   });
 
-  /** Sends whose worker vanished (lease expired while `sending`): their outcome is unknown. */
+  /** Sends whose worker vanished (lease expired while `sending`): their outcome is unknown. Also re-drains tenants with queued messages. */
   async function sweep() {
     const tenants = await database.sql<{ id: string }[]>`select id from app_tenant_ids()`;
     let marked = 0;
@@ -323,6 +323,10 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
           await statusChanged(tx, row);
           realtime.publishAfterCommit(tx, tenantId, 'message.status_updated', { id: row.id, conversationId: row.conversationId, status: row.status, error: { code: 'worker_lost', message: row.errorMessage }, deliveredAt: null, readAt: null });
         }
+        // A drain that died for good (its retries spent under repeated crashes) leaves queued
+        // messages behind with nothing to send them: give the tenant a drain again.
+        const [queued] = await tx.select({ id: messages.id }).from(messages).where(and(eq(messages.tenantId, tenantId), eq(messages.status, 'queued'))).limit(1);
+        if (queued) await jobs.enqueue(drainJob, {}, { tenantId, tx, singletonKey: tenantId });
         return rows.length;
       });
     }

@@ -123,6 +123,11 @@ describe('job queue', () => {
     expect(rows).toEqual([{ name: 'test.nightly', cron: '0 3 * * *' }]);
   });
 
+  it('can fire cron schedules: the queue pg-boss sends them through exists (the app role cannot create it)', async () => {
+    const rows = await db.sql<{ name: string }[]>`select name from pgboss.queue where name = '__pgboss__send-it'`;
+    expect(rows).toHaveLength(1);
+  });
+
   it('lets an in-flight job finish before it stops', async () => {
     const { taskId } = await queue.enqueue(slow, { ms: 1500 }, { tenantId, task: {} });
     await until(() => task(taskId!), (r) => r.status === 'running');

@@ -1,5 +1,5 @@
 import PgBoss from 'pg-boss';
-import type { Sql } from 'postgres';
+import type { ReservedSql, Sql } from 'postgres';
 import { and, eq, sql as dsql } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { Database, Tx } from '../db/database';
@@ -90,7 +90,23 @@ function txExecutor(tx: Tx): SqlExecutor {
   };
 }
 
+/** The queue pg-boss's timekeeper sends due cron jobs through (pg-boss 10). */
+const CRON_SEND_QUEUE = '__pgboss__send-it';
+
 const BOSS_OPTIONS = { schema: 'pgboss', application_name: 'leadmaster' } as const;
+
+/**
+ * Liveness of running jobs (PostgreSQL only). A process holds a session advisory lock per job it
+ * runs, on one connection of its own; when the process dies (SIGKILL, OOM, a lost machine) its
+ * backend ends and the locks go with it. Every working process looks, every few seconds, for
+ * active jobs nobody holds and fails them, so they are retried at once — instead of blocking their
+ * `stately` key (a tenant's send drain, a campaign's run) until pg-boss expires them 15 min later.
+ * The first key of the two-key lock form marks ours; the second is hashtext(job id).
+ */
+const LIVENESS_LOCK_CLASS = 0x4c4d4a42; // 'LMJB'
+const LIVENESS_CHECK_MS = 3_000;
+/** A job just fetched has not taken its lock yet: give it this long before calling it orphaned. */
+const LIVENESS_GRACE_SECONDS = 10;
 
 export class JobQueue {
   private boss: PgBoss | null = null;
@@ -98,6 +114,9 @@ export class JobQueue {
   private readonly abort = new AbortController();
   /** This process's pg-boss worker ids per job name (only when it works). */
   private readonly workers = new Map<string, string[]>();
+  /** Jobs running in this process (id → name), whose liveness locks it holds. */
+  private readonly running = new Map<string, string>();
+  private liveness: { connection: ReservedSql | null; timer: NodeJS.Timeout | null; checking: boolean } = { connection: null, timer: null, checking: false };
 
   constructor(
     private readonly deps: { database: Database; bus: EventBus; logger: Logger },
@@ -134,6 +153,10 @@ export class JobQueue {
         ...(d.policy ? { policy: d.policy } : {}),
       }).catch(ignoreExists);
     }
+    // pg-boss's cron sends through this queue and creates it when a working process starts — as the
+    // app role, which may not create tables in its schema, and the error is swallowed: without this
+    // line no cron schedule ever fired (the lost-send sweeper among them).
+    await boss.createQueue(CRON_SEND_QUEUE).catch(ignoreExists);
     await boss.stop({ graceful: false, close: false, wait: true });
     await ownerSql.unsafe(`
       GRANT USAGE ON SCHEMA pgboss TO ${APP_ROLE};
@@ -156,6 +179,10 @@ export class JobQueue {
     await boss.start();
     this.boss = boss;
     if (!options.work) return;
+    if (this.deps.database.kind === 'postgres') {
+      this.liveness.timer = setInterval(() => void this.checkLiveness(), LIVENESS_CHECK_MS);
+      this.liveness.timer.unref();
+    }
     for (const d of this.definitions.values()) {
       const workerId = await boss.work<Envelope>(
         d.name,
@@ -225,9 +252,69 @@ export class JobQueue {
 
   async stop(): Promise<void> {
     this.abort.abort();
+    if (this.liveness.timer) clearInterval(this.liveness.timer);
     // Graceful: in-flight jobs finish (or time out) before the process lets go of them.
     await this.boss?.stop({ graceful: true, close: true, wait: true, timeout: 20_000 });
     this.boss = null;
+    this.liveness.connection?.release();
+    this.liveness.connection = null;
+  }
+
+  /** This process's lock connection, reserved on first use and again after it was lost. */
+  private async lockConnection(): Promise<ReservedSql> {
+    if (!this.liveness.connection) this.liveness.connection = await this.deps.database.sql.reserve();
+    return this.liveness.connection;
+  }
+
+  /** Takes (or takes again, after a lost connection) the liveness locks of the jobs running here. */
+  private async holdLocks(ids: string[]): Promise<void> {
+    if (this.deps.database.kind !== 'postgres' || ids.length === 0) return;
+    try {
+      const connection = await this.lockConnection();
+      await connection`
+        select pg_advisory_lock(${LIVENESS_LOCK_CLASS}::int, hashtext(id)) from unnest(${ids}::text[]) as id
+        where not exists (select 1 from pg_locks l where l.pid = pg_backend_pid() and l.locktype = 'advisory' and l.classid = ${LIVENESS_LOCK_CLASS}::int::oid
+                          and l.objsubid = 2 and l.objid = (hashtext(id)::bigint & 4294967295)::oid)`;
+    } catch (err) {
+      // The connection was terminated: a fresh one takes the locks again at the next check.
+      this.liveness.connection = null;
+      this.deps.logger.warn({ err }, 'job liveness locks lost; taking them again');
+    }
+  }
+
+  private async releaseLock(id: string): Promise<void> {
+    if (this.deps.database.kind !== 'postgres' || !this.liveness.connection) return;
+    await this.liveness.connection`select pg_advisory_unlock(${LIVENESS_LOCK_CLASS}::int, hashtext(${id}))`.catch(() => {
+      this.liveness.connection = null;
+    });
+  }
+
+  /** Re-asserts this process's locks, then fails active jobs whose process is gone (they retry). */
+  private async checkLiveness(): Promise<void> {
+    if (this.liveness.checking || !this.boss) return;
+    this.liveness.checking = true;
+    try {
+      await this.holdLocks([...this.running.keys()]);
+      const orphans = await this.deps.database.sql<{ id: string; name: string }[]>`
+        select j.id::text as id, j.name from pgboss.job j
+         where j.state = 'active' and j.name = any(${[...this.definitions.keys()]}::text[])
+           and j.started_on < now() - make_interval(secs => ${LIVENESS_GRACE_SECONDS})
+           and not exists (select 1 from pg_locks l where l.locktype = 'advisory' and l.classid = ${LIVENESS_LOCK_CLASS}::int::oid
+                           and l.objsubid = 2 and l.objid = (hashtext(j.id::text)::bigint & 4294967295)::oid)`;
+      for (const orphan of orphans) {
+        if (this.running.has(orphan.id)) continue;
+        this.deps.logger.warn({ job: orphan.name, jobId: orphan.id }, 'the process running this job is gone; retrying it');
+        await this.boss.fail(orphan.name, orphan.id, { message: 'the process running this job stopped' }).catch(async (err: { code?: string }) => {
+          // A `stately` key allows one job waiting to retry: when there is one, it does this work.
+          if (err.code !== '23505') throw err;
+          await this.boss?.complete(orphan.name, orphan.id, { orphaned: true });
+        });
+      }
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'job liveness check failed');
+    } finally {
+      this.liveness.checking = false;
+    }
   }
 
   private requireBoss(): PgBoss {
@@ -264,6 +351,17 @@ export class JobQueue {
           ...(message !== undefined ? { message } : {}),
         }),
     };
+    this.running.set(job.id, definition.name);
+    try {
+      await this.holdLocks([job.id]);
+      await this.runWithTask(definition, job, ctx, setTask);
+    } finally {
+      this.running.delete(job.id);
+      await this.releaseLock(job.id);
+    }
+  }
+
+  private async runWithTask(definition: JobDefinition<unknown>, job: PgBoss.JobWithMetadata<Envelope>, ctx: JobContext, setTask: (values: Partial<typeof backgroundTasks.$inferInsert>) => Promise<void>) {
     await setTask({ status: 'running', error: null });
     try {
       const payload = definition.payload.parse(job.data.payload);
@@ -271,7 +369,7 @@ export class JobQueue {
       await setTask({ status: 'succeeded', result: result ?? null, finishedAt: dsql`now()` as never });
     } catch (err) {
       const final = job.retryCount >= job.retryLimit;
-      logger.warn({ err, attempt: ctx.attempt, final }, 'job failed');
+      ctx.logger.warn({ err, attempt: ctx.attempt, final }, 'job failed');
       await setTask(
         final
           ? { status: 'failed', error: (err as Error).message, finishedAt: dsql`now()` as never }
