@@ -97,7 +97,7 @@ been processed into contacts, conversations and messages, and reads from the dat
 waited between being stored and its message being stored (\`processed_at - received_at\`).`,
 
   async forDatabase(ctx, database) {
-    const seconds = ctx.quick ? 2 : 15;
+    const seconds = ctx.quick ? 2 : 10;
     const runId = Math.random().toString(36).slice(2, 8);
     const emptyUrl = await startEmptyServer(ctx.cleanup);
     const server = await startServerProcess({ env: { ...database.env, LOG_LEVEL: 'warn' }, cleanup: ctx.cleanup, log: ctx.log });
@@ -124,7 +124,7 @@ waited between being stored and its message being stored (\`processed_at - recei
     const owner = database.kind === 'postgres' ? createSql({ url: database.env.DATABASE_URL! }, { max: 1 }) : createSql({ socketPath: socketPathFor(database.env.DATA_DIR!) }, { max: 1 });
     ctx.cleanup.defer('owner connection', () => owner.end({ timeout: 5 }));
     const drainStarted = Date.now();
-    const limitMs = ctx.quick ? 60_000 : 600_000;
+    const limitMs = ctx.quick ? 60_000 : 300_000;
     let pending = Infinity;
     while (pending > 0 && Date.now() - drainStarted < limitMs) {
       pending = (await owner<{ n: number }[]>`select count(*)::int as n from inbound_events where status = 'pending'`)[0]!.n;
