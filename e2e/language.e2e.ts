@@ -35,7 +35,7 @@ describe('language', () => {
     await pickLanguage(page, 'Español');
     await sidebar(page).getByRole('link', { name: 'Contactos' }).waitFor();
     expect(await inPage(page, 'document.documentElement.lang')).toBe('es');
-    await page.getByRole('heading', { name: 'Bandeja', exact: true }).waitFor();
+    await page.getByPlaceholder('Nombre, teléfono (cualquier formato) o palabras').waitFor();
 
     await page.reload();
     await sidebar(page).getByRole('link', { name: 'Contactos' }).waitFor();

@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 const SCREENS: { path: string; name: string; ready: (page: Page) => Promise<unknown> }[] = [
-  { path: '/inbox', name: 'inbox', ready: (p) => p.getByText('Próximamente').waitFor() },
+  { path: '/inbox', name: 'inbox', ready: (p) => p.getByPlaceholder('Nombre, teléfono (cualquier formato) o palabras').waitFor() },
   { path: '/settings/workspace', name: 'workspace', ready: (p) => p.getByLabel('Nombre del espacio').waitFor() },
   { path: '/settings/users', name: 'users', ready: (p) => p.getByRole('table').waitFor() },
   { path: '/settings/roles', name: 'roles', ready: (p) => p.getByText('Lector').waitFor() },
