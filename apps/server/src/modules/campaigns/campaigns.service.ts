@@ -12,6 +12,7 @@ import { audienceBatch, audienceCondition, channelsByIds, countAudience, gateDat
 import { findTemplate } from './templates.service';
 import { computeStats, type CampaignStats } from './stats';
 import { evaluateGate } from './gate';
+import { neutraliseFormula } from '../contacts';
 import { nextOpening } from './send-window';
 import { slotPlan, type Engine } from './engine';
 
@@ -318,10 +319,10 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
   return { list, get, create, update, remove, transition, plan, recipients, exportRecipients, auditExport };
 }
 
-/** A CSV cell, with spreadsheet formulas neutralised (a leading =, +, - or @ becomes text). */
+/** A CSV cell, with spreadsheet formulas neutralised the way the contacts export does it. */
 function csvCell(value: string | null): string {
   if (value === null) return '';
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  const safe = neutraliseFormula(value);
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 

@@ -19,6 +19,7 @@ export { normalizeSearch } from './contact-filter';
 export { filterConditions } from './contact-filter';
 export { recordConsent, addToBlacklist, recordOptOut } from './consent.service';
 export { findOrCreateContactForSender, type ContactForSender } from './channel-contacts';
+export { neutraliseFormula } from './import/import.service';
 export type { ScoreDetails, ScoreComponent } from './contacts.tables';
 
 /** Prospects: contacts, consent, blacklist, segments, custom fields, imports and exports. */
