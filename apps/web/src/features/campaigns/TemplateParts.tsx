@@ -3,14 +3,13 @@ import { Popover } from 'radix-ui';
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Button } from '../../ui/Button';
+import { EmojiPicker as SharedEmojiPicker } from '../../ui/EmojiPicker';
 import { Field } from '../../ui/Field';
 import { Input } from '../../ui/Input';
 import { Select } from '../../ui/Select';
 import { useChannels, useTemplates } from '../channels/channels.api';
 import { useContactFields } from '../contacts/contacts.api';
 
-/** The emoji sales teams actually send (the inbox composer offers the same kind of palette). */
-const EMOJI = ['😀', '😊', '😉', '😍', '🙏', '👍', '👋', '👏', '🙌', '💪', '🎉', '✅', '⭐', '🔥', '💯', '🤝', '📅', '⏰', '📞', '📍', '💬', '📄', '💰', '🚀', '❤️', '🎁', '🛒', '🏷️', '🙂', '😅', '🤔', '👀'];
 const BUILT_IN = ['firstName', 'lastName', 'fullName', 'company', 'email', 'phone'] as const;
 
 const popoverClass = 'z-50 rounded-lg border border-border bg-surface p-2 shadow-xl animate-fade-in';
@@ -18,24 +17,11 @@ const popoverClass = 'z-50 rounded-lg border border-border bg-surface p-2 shadow
 export function EmojiPicker({ onPick }: { onPick: (emoji: string) => void }) {
   const { t } = useTranslation();
   return (
-    <Popover.Root>
-      <Popover.Trigger asChild>
-        <Button type="button" variant="ghost" size="sm" icon={<Smile className="size-4" aria-hidden />} aria-label={t('campaignsUi.templates.emoji')}>
-          <span className="hidden sm:inline">Emoji</span>
-        </Button>
-      </Popover.Trigger>
-      <Popover.Portal>
-        <Popover.Content side="bottom" align="start" sideOffset={6} className={`${popoverClass} grid w-72 grid-cols-8 gap-0.5`}>
-          {EMOJI.map((e) => (
-            <Popover.Close asChild key={e}>
-              <button type="button" className="focus-ring rounded-md p-1 text-xl hover:bg-hover" onClick={() => onPick(e)} aria-label={e}>
-                {e}
-              </button>
-            </Popover.Close>
-          ))}
-        </Popover.Content>
-      </Popover.Portal>
-    </Popover.Root>
+    <SharedEmojiPicker onPick={onPick} closeOnPick>
+      <Button type="button" variant="ghost" size="sm" icon={<Smile className="size-4" aria-hidden />} aria-label={t('campaignsUi.templates.emoji')}>
+        <span className="hidden sm:inline">Emoji</span>
+      </Button>
+    </SharedEmojiPicker>
   );
 }
 

@@ -1,11 +1,11 @@
 import { fillVariables } from '@leadmaster/contracts';
 import { clsx } from 'clsx';
 import { MessageSquareText, Send, Smile } from 'lucide-react';
-import { Popover } from 'radix-ui';
 import { useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
+import { EmojiPicker } from '../../ui/EmojiPicker';
 import { ErrorAlert } from '../../ui/ErrorAlert';
 import { Input, Textarea } from '../../ui/Input';
 import { Menu, MenuContent, MenuItem, MenuTrigger } from '../../ui/Menu';
@@ -14,8 +14,6 @@ import { Switch } from '../../ui/Switch';
 import { useSession } from '../auth/session';
 import { useComposerRules, useInboxMutations, useQuickReplies, type Conversation } from './inbox.api';
 
-/** A small built-in palette: the emoji sales teams actually send (no library, nothing to keep up). */
-const EMOJI = ['😀', '😊', '😉', '😍', '🙏', '👍', '👋', '👏', '🙌', '💪', '🎉', '✅', '❌', '⭐', '🔥', '💯', '🤝', '📅', '⏰', '📞', '📍', '💬', '📄', '💰', '🚀', '❤️', '😅', '🤔', '😢', '😮', '👀', '🙂'];
 
 type Mode = 'text' | 'template';
 
@@ -108,22 +106,11 @@ export function Composer({ conversation }: { conversation: Conversation }) {
       ) : mode === 'text' ? (
         <div className="flex items-end gap-2">
           <div className="flex shrink-0 gap-0.5 pb-0.5">
-            <Popover.Root>
-              <Popover.Trigger asChild>
-                <Button type="button" variant="ghost" size="icon" aria-label={t('inboxUi.composer.emoji')}>
-                  <Smile className="size-5" aria-hidden />
-                </Button>
-              </Popover.Trigger>
-              <Popover.Portal>
-                <Popover.Content side="top" align="start" sideOffset={6} className="z-50 grid w-72 grid-cols-8 gap-0.5 rounded-lg border border-border bg-surface p-2 shadow-xl">
-                  {EMOJI.map((e) => (
-                    <button key={e} type="button" className="focus-ring rounded-md p-1 text-xl hover:bg-hover" onClick={() => setText((v) => v + e)} aria-label={e}>
-                      {e}
-                    </button>
-                  ))}
-                </Popover.Content>
-              </Popover.Portal>
-            </Popover.Root>
+            <EmojiPicker side="top" onPick={(e) => setText((v) => v + e)}>
+              <Button type="button" variant="ghost" size="icon" aria-label={t('inboxUi.composer.emoji')}>
+                <Smile className="size-5" aria-hidden />
+              </Button>
+            </EmojiPicker>
             <Menu>
               <MenuTrigger asChild>
                 <Button type="button" variant="ghost" size="icon" aria-label={t('inboxUi.composer.quickReplies')}>
