@@ -16,6 +16,7 @@ afterAll(async () => {
 });
 
 const TENANT = '00000000-0000-4000-8000-000000000001';
+const INBOX_ORDER = 'pinned desc, coalesce(last_message_at, created_at) desc, id desc limit 51';
 const LISTS: Record<string, string> = {
   'audit log': `select * from audit_events where tenant_id = '${TENANT}' order by at desc limit 51`,
   'audit log by actor': `select * from audit_events where tenant_id = '${TENANT}' and actor_id = '${TENANT}' order by at desc limit 51`,
@@ -23,6 +24,10 @@ const LISTS: Record<string, string> = {
   'validation queue': `select * from contacts where tenant_id = '${TENANT}' and validation_status = 'pending' order by score_contactability desc, id desc limit 51`,
   'campaign list': `select * from campaigns where tenant_id = '${TENANT}' order by created_at desc, id asc limit 51`,
   'conversation thread': `select * from messages where tenant_id = '${TENANT}' and conversation_id = '${TENANT}' order by created_at desc, id desc limit 51`,
+  'inbox, all': `select * from conversations where tenant_id = '${TENANT}' order by ${INBOX_ORDER}`,
+  'inbox, active': `select * from conversations where tenant_id = '${TENANT}' and status = 'active' order by ${INBOX_ORDER}`,
+  'inbox, mine and active': `select * from conversations where tenant_id = '${TENANT}' and assignee_id = '${TENANT}' and status = 'active' order by ${INBOX_ORDER}`,
+  'inbox, unassigned and archived': `select * from conversations where tenant_id = '${TENANT}' and assignee_id is null and status = 'archived' order by ${INBOX_ORDER}`,
 };
 
 describe('list queries walk their index in order', () => {

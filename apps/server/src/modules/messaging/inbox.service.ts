@@ -19,7 +19,7 @@ import type { Realtime } from './realtime';
 export type ListCursor = [boolean, string, string];
 const CONSENT_CHANNEL_OF_KIND: Record<string, 'whatsapp' | 'any'> = { whatsapp_cloud: 'whatsapp', whatsapp_web: 'whatsapp' };
 
-/** Words of a search as a prefix tsquery ('simple' config: no stemming, any language); null if none. */
+/** Words of a search as a prefix tsquery (the leadmaster_text config folds accents, no stemming: any language); null if none. */
 function textQuery(search: string): string | null {
   const words = search.toLowerCase().match(/[\p{L}\p{N}]+/gu)?.slice(0, 8) ?? [];
   return words.length ? words.map((w) => `${w}:*`).join(' & ') : null;

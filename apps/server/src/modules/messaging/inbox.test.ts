@@ -101,6 +101,29 @@ describe('unread per user', () => {
   });
 });
 
+describe('search folds accents', () => {
+  it('finds José by "jose", "acción" by "accion" and the other way round, in names and message text', async () => {
+    const a = await buildSignedInUser(t);
+    const channel = await cloudChannel(a.client);
+    const people = [
+      { from: '5491144460001', name: 'José Núñez', text: 'hola' },
+      { from: '5491144460002', name: 'Marta Soto', text: 'Consulta por la acción de marketing' },
+      { from: '5491144460003', name: 'Jorge Lima', text: 'la accion del mes, sin tilde' },
+      { from: '5491144460004', name: 'Eva Paz', text: 'Can I get more INFORMATION?' },
+    ];
+    for (const [i, p] of people.entries()) await inbound({ tenantId: a.user.tenantId, channelId: channel.id, ...p, id: `wamid.acc${i}`, secondsAgo: 600 - i * 60 });
+    const search = async (q: string) =>
+      ((await a.client.get(`/api/v1/conversations?search=${encodeURIComponent(q)}`)).body.items as { contact: { firstName: string } }[]).map((c) => c.contact.firstName).sort();
+    expect(await search('jose')).toEqual(['José']);
+    expect(await search('JOSÉ núñez')).toEqual(['José']);
+    expect(await search('accion')).toEqual(['Jorge', 'Marta']);
+    expect(await search('acción')).toEqual(['Jorge', 'Marta']);
+    expect(await search('ACCIÓ')).toEqual(['Jorge', 'Marta']);
+    expect(await search('informat')).toEqual(['Eva']);
+    expect(await search('accionista')).toEqual([]);
+  });
+});
+
 describe('conversation list', () => {
   it('puts pinned conversations first, pages by keyset, filters and searches names, numbers and message text', async () => {
     const a = await buildSignedInUser(t);

@@ -1,4 +1,4 @@
-import { and, eq, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../../platform/db/database';
 import { channelAccounts } from '../channels/channels.tables';
 import { contacts } from '../contacts/contacts.tables';
@@ -52,6 +52,20 @@ export async function contactAddress(tx: Tx, tenantId: string, contactId: string
   return row ?? null;
 }
 
+/** The kinds of several channel accounts (a missing one is absent from the map). */
+export async function channelKindsOf(tx: Tx, tenantId: string, channelIds: string[]): Promise<Map<string, string>> {
+  if (channelIds.length === 0) return new Map();
+  const rows = await tx.select({ id: channelAccounts.id, kind: channelAccounts.kind }).from(channelAccounts).where(and(eq(channelAccounts.tenantId, tenantId), inArray(channelAccounts.id, channelIds)));
+  return new Map(rows.map((r) => [r.id, r.kind]));
+}
+
+/** The numbers and addresses of several contacts, in one query (a drain's batch). */
+export async function contactAddresses(tx: Tx, tenantId: string, contactIds: string[]) {
+  if (contactIds.length === 0) return new Map<string, { id: string; phoneE164: string | null; email: string | null }>();
+  const rows = await tx.select({ id: contacts.id, phoneE164: contacts.phoneE164, email: contacts.email }).from(contacts).where(and(eq(contacts.tenantId, tenantId), inArray(contacts.id, contactIds)));
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
 export async function channelSendSettings(tx: Tx, tenantId: string, channelId: string) {
   const [row] = await tx
     .select({ kind: channelAccounts.kind, settings: channelAccounts.settings })
@@ -84,18 +98,27 @@ export function approvedTemplates(providerState: Record<string, unknown>) {
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
 
+/** The text search configuration of the message index: `simple` with accents folded (migration 0011). */
+export const TEXT_SEARCH_CONFIG = sql.raw(`'public.leadmaster_text'::regconfig`);
+
 /**
- * Inbox search: the contact's name (trigram index on contacts.search_text), its number in any
- * format (the phone key), or words of any message of the conversation (full-text index).
+ * Inbox search: the contact's name (trigram index on contacts.search_text, accents folded), its
+ * number in any format (the phone key), or words of any message of the conversation (full-text
+ * index, accents folded). Each part is a subquery on its own index, so the list keeps walking its
+ * keyset index and checks each conversation against the (hashed) matches.
  */
 export function conversationSearch(options: { tenantId: string; phoneKey: string | null; digits: string; words: string[]; textQuery: string | null }): SQL {
+  const contactMatches: SQL[] = [];
+  if (options.phoneKey) contactMatches.push(or(eq(contacts.phoneKey, options.phoneKey), sql`${contacts.phoneKey} like ${`%${options.digits.slice(-8)}%`}`)!);
+  if (options.words.length) contactMatches.push(and(...options.words.map((w) => sql`${contacts.searchText} like ${`%${escapeLike(w)}%`}`))!);
   const conditions: SQL[] = [];
-  if (options.phoneKey) conditions.push(or(eq(contacts.phoneKey, options.phoneKey), sql`${contacts.phoneKey} like ${`%${options.digits.slice(-8)}%`}`)!);
-  if (options.words.length) conditions.push(and(...options.words.map((w) => sql`${contacts.searchText} like ${`%${escapeLike(w)}%`}`))!);
+  if (contactMatches.length) {
+    conditions.push(sql`${conversations.contactId} in (select ${contacts.id} from ${contacts} where ${contacts.tenantId} = ${options.tenantId} and (${or(...contactMatches)}))`);
+  }
   if (options.textQuery) {
     conditions.push(sql`${conversations.id} in (
       select ${messages.conversationId} from ${messages}
-      where ${messages.tenantId} = ${options.tenantId} and to_tsvector('simple'::regconfig, ${messages.body}) @@ to_tsquery('simple'::regconfig, ${options.textQuery}))`);
+      where ${messages.tenantId} = ${options.tenantId} and to_tsvector(${TEXT_SEARCH_CONFIG}, ${messages.body}) @@ to_tsquery(${TEXT_SEARCH_CONFIG}, ${options.textQuery}))`);
   }
   return conditions.length ? or(...conditions)! : sql`false`;
 }

@@ -42,6 +42,18 @@ export const conversations = pgTable(
     // The inbox list: pinned first, then by activity; the keyset cursor walks this index.
     // Written as SQL so the index's null order matches `order by … desc` (drizzle's .desc() adds NULLS LAST).
     index('conversations_tenant_list_idx').on(t.tenantId, sql`${t.pinned} desc`, sql`coalesce(${t.lastMessageAt}, ${t.createdAt}) desc`, sql`${t.id} desc`),
+    // The same order within one status (the inbox opens on `active`) and within one assignee's
+    // status (mine, unassigned = null): a filtered page reads its 50 entries instead of filtering
+    // the tenant's whole list (decision 0018).
+    index('conversations_tenant_status_list_idx').on(t.tenantId, t.status, sql`${t.pinned} desc`, sql`coalesce(${t.lastMessageAt}, ${t.createdAt}) desc`, sql`${t.id} desc`),
+    index('conversations_tenant_assignee_list_idx').on(
+      t.tenantId,
+      t.assigneeId,
+      t.status,
+      sql`${t.pinned} desc`,
+      sql`coalesce(${t.lastMessageAt}, ${t.createdAt}) desc`,
+      sql`${t.id} desc`,
+    ),
     // Only conversations waiting for an answer can be unread: the sidebar total reads just these.
     index('conversations_tenant_awaiting_idx').on(t.tenantId, t.id).where(sql`${t.inboundSeq} > ${t.answeredSeq}`),
     index('conversations_tenant_labels_idx').using('gin', t.tenantId, t.labelIds),
@@ -117,9 +129,11 @@ export const messages = pgTable(
     uniqueIndex('messages_tenant_channel_provider_key').on(t.tenantId, t.channelId, t.providerMessageId).where(sql`${t.providerMessageId} is not null`),
     // Written in SQL: drizzle's .desc() adds NULLS LAST, which `order by … desc` (NULLS FIRST) cannot use.
     index('messages_tenant_conversation_idx').on(t.tenantId, t.conversationId, sql`${t.createdAt} desc`, sql`${t.id} desc`),
-    // Inbox search over message text: words in any language ('simple': no stemming, so Spanish and
-    // English both match as typed), prefix matches through `word:*` queries.
-    index('messages_tenant_body_fts_idx').using('gin', t.tenantId, sql`to_tsvector('simple'::regconfig, ${t.body})`),
+    // Inbox search over message text: words in any language, accents folded ('acción' is found by
+    // 'accion'): the `leadmaster_text` configuration (migration 0011) is `simple` (no stemming, so
+    // Spanish and English both match as typed) behind the `unaccent` dictionary; prefix matches
+    // through `word:*` queries. Decision 0018.
+    index('messages_tenant_body_fts_idx').using('gin', t.tenantId, sql`to_tsvector('public.leadmaster_text'::regconfig, ${t.body})`),
     foreignKey({ columns: [t.tenantId, t.conversationId], foreignColumns: [conversations.tenantId, conversations.id], name: 'messages_conversation_fk' }).onDelete('cascade'),
     index('messages_tenant_in_flight_idx').on(t.tenantId, t.status, t.leaseUntil).where(sql`${t.status} in ('queued', 'sending')`),
   ],
