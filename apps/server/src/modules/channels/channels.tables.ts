@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { customType, doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { customType, doublePrecision, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, tenantId, tstz, updatedAt } from '../../platform/db/columns';
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
@@ -76,4 +76,34 @@ export const channelSendBuckets = pgTable(
     refilledAt: tstz().notNull(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.channelId] })],
+);
+
+export type BreakerState = 'closed' | 'open' | 'half_open';
+
+/**
+ * What holds a channel account's sends back for a while, shared by every sender of every process
+ * (see breaker.ts): its circuit breaker — `closed`; `open` after repeated provider faults (timeouts,
+ * 5xx, 429/130429) until `retryAt`; `half_open` while one probe send is out (its lease ends at
+ * `retryAt`) — and its count of sends in the current day (a BlueBubbles line's daily cap).
+ */
+export const channelSendGuards = pgTable(
+  'channel_send_guards',
+  {
+    tenantId: tenantId(),
+    channelId: uuid().notNull(),
+    breakerState: text().$type<BreakerState>().notNull().default('closed'),
+    /** Provider faults since the last success. */
+    failures: integer().notNull().default(0),
+    /** Times the breaker opened since it last closed: the cool-down doubles with each. */
+    openings: integer().notNull().default(0),
+    retryAt: tstz(),
+    lastError: text(),
+    changedAt: tstz().notNull().defaultNow(),
+    dayStartedAt: tstz(),
+    dayCount: integer().notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.channelId] }),
+    foreignKey({ columns: [t.tenantId, t.channelId], foreignColumns: [channelAccounts.tenantId, channelAccounts.id], name: 'channel_send_guards_channel_fk' }).onDelete('cascade'),
+  ],
 );
