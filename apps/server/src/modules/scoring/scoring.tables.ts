@@ -1,4 +1,5 @@
-import { integer, jsonb, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { boolean, index, integer, jsonb, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { tenantId, tstz, updatedAt } from '../../platform/db/columns';
 
 /**
@@ -15,9 +16,14 @@ export const contactSignals = pgTable(
     replies: integer().notNull().default(0),
     lastFailureCode: text(),
     lastReplyAt: tstz(),
+    /**
+     * A signal arrived since the contact was last scored: the background rescore (coalesced per
+     * tenant, decision 0019) recomputes it and clears this.
+     */
+    rescorePending: boolean().notNull().default(false),
     updatedAt: updatedAt(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.contactId] })],
+  (t) => [primaryKey({ columns: [t.tenantId, t.contactId] }), index('contact_signals_rescore_pending_idx').on(t.tenantId, t.contactId).where(sql`${t.rescorePending}`)],
 );
 
 export type PotentialRule = {

@@ -1,0 +1,2 @@
+ALTER TABLE "contact_signals" ADD COLUMN "rescore_pending" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+CREATE INDEX "contact_signals_rescore_pending_idx" ON "contact_signals" USING btree ("tenant_id","contact_id") WHERE "contact_signals"."rescore_pending";
