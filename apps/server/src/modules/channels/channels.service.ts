@@ -9,6 +9,7 @@ import { actorOf, recordAudit } from '../audit';
 import { channelAccounts, inboundEvents, type ChannelKind } from './channels.tables';
 import { ChannelSendError, type ChannelAdapter } from './adapters/adapter';
 import { createAdapterRegistry } from './channels.adapters';
+import { createSendGuards } from './breaker';
 import { createWhatsAppCloudAdapter, type WhatsAppCloudSettings } from './whatsapp-cloud/whatsapp-cloud.adapter';
 
 type ChannelRow = typeof channelAccounts.$inferSelect;
@@ -43,6 +44,7 @@ function withThroughput(kind: ChannelKind, settings: Record<string, unknown>, fi
 export function createChannelsService(deps: ModuleDeps) {
   const { database, secrets, config } = deps;
   const adapters = createAdapterRegistry();
+  const sendGuards = createSendGuards(deps);
   const base = (origin: string) => config.publicUrl ?? origin;
 
   function webhookUrl(row: ChannelRow, origin: string, bluebubblesSecret?: string): string | null {
@@ -174,12 +176,12 @@ export function createChannelsService(deps: ModuleDeps) {
 
   /**
    * The adapter of a channel account, with its secrets decrypted: how the messaging module sends.
-   * A disabled channel sends nothing.
+   * A disabled channel sends nothing; its sends pass its circuit breaker and daily cap (breaker.ts).
    */
   async function adapterFor(tenantId: string, channelId: string): Promise<ChannelAdapter> {
     const row = await load(tenantId, channelId);
     if (row.status === 'disabled') throw new AppError('invalid_state', 'This channel is disabled');
-    return adapters.build({ row, secrets: secretsOf(row) });
+    return sendGuards.guard(adapters.build({ row, secrets: secretsOf(row) }), { tenantId, channelId: row.id, kind: row.kind, settings: row.settings });
   }
 
   const saveProviderState = (tenantId: string, channelId: string, state: Record<string, unknown>) =>
@@ -250,6 +252,7 @@ export function createChannelsService(deps: ModuleDeps) {
     templates,
     syncTemplates,
     saveProviderState,
+    sendGuards,
     registerAdapter: adapters.register,
     allowPrivateHostsForTests: adapters.allowPrivateHostsForTests,
     http: adapters.http,

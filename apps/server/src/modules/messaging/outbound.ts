@@ -164,6 +164,32 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     return row;
   }
 
+  /**
+   * The channel held the send back (its circuit breaker is open, a line's daily cap is spent):
+   * nothing was sent, so the message waits, not counting this as an attempt, and so do the
+   * channel's other queued messages (one statement, rather than one refusal each).
+   */
+  const channelHeldUntil = new Map<string, number>();
+  async function settleDeferred(tenantId: string, claimed: MessageRow, error: ChannelSendError) {
+    const delay = Math.max(1, error.retryAfterSeconds ?? 5);
+    const until = sql`now() + make_interval(secs => ${delay})`;
+    const held = `${tenantId}:${claimed.channelId}`;
+    const holdOthers = (channelHeldUntil.get(held) ?? 0) < Date.now();
+    await settle(tenantId, claimed, async (tx, current) => {
+      const row = await update(tx, current.id, tenantId, { status: 'queued', attempts: current.attempts - 1, errorCode: error.code, errorMessage: error.message.slice(0, 1000), leaseUntil: null, nextAttemptAt: until as never });
+      if (holdOthers) {
+        await tx
+          .update(messages)
+          .set({ nextAttemptAt: until as never })
+          .where(and(eq(messages.tenantId, tenantId), eq(messages.channelId, claimed.channelId), eq(messages.status, 'queued'), or(isNull(messages.nextAttemptAt), lt(messages.nextAttemptAt, until))));
+      }
+      await jobs.enqueue(drainJob, {}, { tenantId, tx, singletonKey: tenantId, startAfterSeconds: delay });
+      return row;
+    });
+    if (holdOthers) channelHeldUntil.set(held, Date.now() + Math.max(0, delay - 1) * 1000);
+    return { outcome: 'deferred' as const, code: error.code, inSeconds: delay };
+  }
+
   async function send(tenantId: string, messageId: string) {
     const claimed = await claim(tenantId, messageId);
     if (!claimed) return { outcome: 'not-claimed' };
@@ -198,6 +224,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
         err instanceof ChannelSendError
           ? err
           : new ChannelSendError({ message: `unexpected adapter failure: ${(err as Error).message}`, code: 'adapter_error', retryable: false, ambiguous: true });
+      if (error.deferred) return settleDeferred(tenantId, claimed, error);
       if (error.ambiguous) {
         await settle(tenantId, claimed, async (tx, current) => {
           const row = await update(tx, current.id, tenantId, { status: 'ambiguous', errorCode: error.code, errorMessage: error.message.slice(0, 1000), statusAt: clock.now(), leaseUntil: null });
@@ -207,7 +234,8 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
         return { outcome: 'ambiguous', code: error.code };
       }
       if (error.retryable && claimed.attempts < MAX_ATTEMPTS) {
-        const delay = error.retryAfterSeconds ?? Math.min(300, 2 ** claimed.attempts * 2);
+        // Exponential backoff with jitter, so the retries of a burst of failures do not come back together.
+        const delay = error.retryAfterSeconds ?? Math.ceil(Math.min(300, 2 ** claimed.attempts * 2) * (0.5 + Math.random() * 0.5));
         await settle(tenantId, claimed, async (tx, current) => {
           const row = await update(tx, current.id, tenantId, { status: 'queued', errorCode: error.code, errorMessage: error.message.slice(0, 1000), leaseUntil: null, nextAttemptAt: sql`now() + make_interval(secs => ${delay})` as never });
           await jobs.enqueue(drainJob, {}, { tenantId, tx, singletonKey: tenantId, startAfterSeconds: delay });

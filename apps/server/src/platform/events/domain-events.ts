@@ -40,6 +40,11 @@ export type DomainEventMap = {
    * campaign ledger follows. `code` is the provider's error code for a failure.
    */
   'messages.status-changed': { tenantId: string; messageId: string; contactId: string; channelId: string; status: string; code: string | null; source: string };
+  /**
+   * A channel account's circuit breaker opened (its sends wait until `retryAt`) or closed again:
+   * what a campaign sending on it shows.
+   */
+  'channels.breaker-changed': { tenantId: string; channelId: string; state: 'open' | 'closed' | 'half_open'; retryAt: Date | null; error: string | null };
   /** The contact wrote back. */
   /**
    * The contact wrote back: on which channel account, the message id, and (when the provider said

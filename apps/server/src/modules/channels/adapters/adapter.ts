@@ -57,7 +57,12 @@ export class ChannelSendError extends Error {
   readonly ambiguous: boolean;
   readonly action: ErrorAction['action'];
   readonly retryAfterSeconds: number | null;
-  constructor(options: { message: string; code: string; retryable: boolean; ambiguous?: boolean; action?: ErrorAction['action']; retryAfterSeconds?: number | null }) {
+  /**
+   * Nothing was sent: the channel is holding its sends back (its circuit breaker is open, a line's
+   * daily cap is spent). The message waits `retryAfterSeconds` and this does not count as an attempt.
+   */
+  readonly deferred: boolean;
+  constructor(options: { message: string; code: string; retryable: boolean; ambiguous?: boolean; deferred?: boolean; action?: ErrorAction['action']; retryAfterSeconds?: number | null }) {
     super(options.message);
     this.name = 'ChannelSendError';
     this.code = options.code;
@@ -65,6 +70,7 @@ export class ChannelSendError extends Error {
     this.ambiguous = options.ambiguous ?? false;
     this.action = options.action ?? (options.retryable ? 'backoff' : 'fail');
     this.retryAfterSeconds = options.retryAfterSeconds ?? null;
+    this.deferred = options.deferred ?? false;
   }
 }
 
