@@ -2,15 +2,15 @@ import { and, asc, desc, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { afterCommit } from '../../platform/db/after-commit';
 import type { Tx } from '../../platform/db/database';
+import type { DomainEventMap } from '../../platform/events/domain-events';
 import type { ModuleDeps } from '../../platform/deps';
-import { AppError } from '../../platform/errors';
 import { defineJob } from '../../platform/jobs/queue';
 import { recordAudit, systemActor } from '../audit';
 import { errorAction } from '../channels';
 import type { Outbound } from '../messaging';
 import { campaignRecipients, campaigns, type RecipientStatus } from './campaigns.tables';
 import { audienceCondition, channelsByIds, countAudience, countOptedOut, gateData, materializeBatch, tenantSettings, type SlotPlan } from './campaigns.repository';
-import { evaluateGate, type SkipReason } from './gate';
+import { evaluateGate } from './gate';
 import { renderTemplate, valuesOf } from './render';
 import { nextOpening, recipientTimeZone } from './send-window';
 import { findTemplate } from './templates.service';
@@ -18,8 +18,11 @@ import { computeStats } from './stats';
 
 type CampaignRow = typeof campaigns.$inferSelect;
 
-const MATERIALIZE_BATCH = 5000;
-const CLAIM_BATCH = 100;
+const MATERIALIZE_BATCH = 20_000;
+/** Ledger rows a claim takes at once: gated, rendered and queued in one transaction. */
+const CLAIM_BATCH = 1000;
+/** How often (per campaign, per process) a claim judges the guard rails again. */
+const GUARD_RAIL_CHECK_MS = 1000;
 /** 131049: Meta limits marketing messages to this person; try again no sooner than a day later, once. */
 const COOLDOWN_MS = 24 * 60 * 60 * 1000;
 const MAX_ATTEMPTS = 2;
@@ -127,15 +130,30 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
     return true;
   }
 
+  /** Per campaign (in this process), the recipients of the guard rails' sample once it is complete. */
+  const guardRailSamples = new Map<string, string[]>();
+
   /** The failure and opt-out rates of the first N sends; pauses the campaign past its thresholds. */
   async function checkGuardRails(tx: Tx, campaign: CampaignRow): Promise<boolean> {
     const { firstN, maxFailureRate, maxOptOutRate } = campaign.guardRails;
-    const first = await tx
-      .select({ contactId: campaignRecipients.contactId, status: campaignRecipients.status })
-      .from(campaignRecipients)
-      .where(and(eq(campaignRecipients.tenantId, campaign.tenantId), eq(campaignRecipients.campaignId, campaign.id), isNotNull(campaignRecipients.queuedAt)))
-      .orderBy(asc(campaignRecipients.queuedAt), asc(campaignRecipients.contactId))
-      .limit(firstN);
+    const known = guardRailSamples.get(campaign.id);
+    const recipient = { contactId: campaignRecipients.contactId, status: campaignRecipients.status };
+    const first = known
+      ? await tx
+          .select(recipient)
+          .from(campaignRecipients)
+          .where(and(eq(campaignRecipients.tenantId, campaign.tenantId), eq(campaignRecipients.campaignId, campaign.id), inArray(campaignRecipients.contactId, known)))
+      : await tx
+          .select(recipient)
+          .from(campaignRecipients)
+          .where(and(eq(campaignRecipients.tenantId, campaign.tenantId), eq(campaignRecipients.campaignId, campaign.id), isNotNull(campaignRecipients.queuedAt)))
+          .orderBy(asc(campaignRecipients.queuedAt), asc(campaignRecipients.contactId))
+          .limit(firstN);
+    // Once N were queued the sample is fixed: later checks read those rows by key, not the first N of the ledger again.
+    if (!known && first.length === firstN) {
+      guardRailSamples.set(campaign.id, first.map((r) => r.contactId));
+      if (guardRailSamples.size > 1000) guardRailSamples.delete(guardRailSamples.keys().next().value!);
+    }
     if (first.length < Math.min(firstN, GUARD_RAIL_MIN_SAMPLE)) return false;
     const failureRate = first.filter((r) => r.status === 'failed').length / first.length;
     if (failureRate > maxFailureRate) return autoPause(tx, { tenantId: campaign.tenantId, campaignId: campaign.id, reason: 'failure_rate', details: { rate: failureRate, sample: first.length } });
@@ -172,13 +190,21 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
     }
   }
 
-  /** Claims the due rows of one batch and queues their messages (or skips them), in one transaction. */
-  async function claimBatch(tenantId: string, campaignId: string) {
+  /**
+   * Claims the due rows of one batch and queues their messages (or skips them), in one
+   * transaction: the rows taken with FOR UPDATE SKIP LOCKED (only while the campaign is running —
+   * checked in the claim itself; walking the partial index of pending rows, so finished rows are
+   * never read again), their contacts, consent, conversations and frequency caps read in one query
+   * each, the gate and the template applied in memory, the messages written by one insert
+   * (outbound.queueMany) and the ledger by one update. A worker that dies before committing
+   * leaves its rows pending for the next claim.
+   */
+  async function claimBatch(tenantId: string, campaignId: string, options: { limit?: number } = {}) {
     const now = clock.now();
     return database.withTenant(tenantId, async (tx) => {
       const campaign = await loadCampaign(tx, tenantId, campaignId);
       if (!campaign || campaign.status !== 'running') return { claimed: 0, stopped: true };
-      if (await checkGuardRails(tx, campaign)) return { claimed: 0, stopped: true };
+      if (await guardRailsDue(tx, campaign)) return { claimed: 0, stopped: true };
       const rows = await tx
         .select({ contactId: campaignRecipients.contactId, channelId: campaignRecipients.channelId, attempts: campaignRecipients.attempts })
         .from(campaignRecipients)
@@ -193,7 +219,7 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
           ),
         )
         .orderBy(asc(campaignRecipients.dueAt), asc(campaignRecipients.contactId))
-        .limit(CLAIM_BATCH)
+        .limit(options.limit ?? CLAIM_BATCH)
         .for('update', { skipLocked: true });
       if (rows.length === 0) return { claimed: 0, stopped: false };
 
@@ -208,23 +234,23 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
       }
       const settings = await tenantSettings(tx, tenantId);
       const data = await gateData(tx, { tenantId, campaignId, contactIds: rows.map((r) => r.contactId), channelIds: campaign.channelIds, frequencyCapDays: campaign.frequencyCapDays, now });
-      const set = (contactId: string, values: Partial<typeof campaignRecipients.$inferInsert>) =>
-        tx.update(campaignRecipients).set(values).where(and(eq(campaignRecipients.tenantId, tenantId), eq(campaignRecipients.campaignId, campaignId), eq(campaignRecipients.contactId, contactId)));
-      const skip = (contactId: string, reason: SkipReason | 'channel_unavailable') => set(contactId, { status: 'skipped', skipReason: reason });
+      const media = (template?.media ?? []).map((m) => ({ blobId: m.blobId, providerMediaId: null, mimeType: m.mimeType, fileName: m.fileName, caption: null, voice: false }));
 
-      let queued = 0;
+      // What becomes of each row, decided in memory; written below in one statement.
+      const outcome = new Map<string, { status: RecipientStatus; skipReason?: string | null; dueAt?: Date; messageId?: string }>();
+      const toQueue: { row: (typeof rows)[number]; message: Parameters<Outbound['queueMany']>[2][number] }[] = [];
       for (const row of rows) {
         const entry = data.get(row.contactId);
         const channel = row.channelId ? channels.get(row.channelId) : undefined;
         if (!entry || !channel || !template) {
-          await skip(row.contactId, 'channel_unavailable');
+          outcome.set(row.contactId, { status: 'skipped', skipReason: 'channel_unavailable' });
           continue;
         }
         if (campaign.sendWindow) {
           const zone = recipientTimeZone({ attributes: entry.contact.attributes, phoneCountry: entry.contact.phoneCountry, tenantCountry: settings.country, tenantTimeZone: settings.timezone });
           const opens = nextOpening(campaign.sendWindow, zone, now);
           if (opens > now) {
-            await set(row.contactId, { dueAt: opens });
+            outcome.set(row.contactId, { status: 'pending', dueAt: opens });
             continue;
           }
         }
@@ -235,35 +261,62 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
           now,
         );
         if (!decision.send) {
-          await skip(row.contactId, decision.reason);
+          outcome.set(row.contactId, { status: 'skipped', skipReason: decision.reason });
           continue;
         }
         const rendered = renderTemplate({ body: template.body, whatsappTemplate }, valuesOf(entry.contact));
-        try {
-          const message = await outbound.queue(tx, {
-            tenantId,
-            contactId: row.contactId,
-            channelId: channel.id,
-            body: rendered.body,
-            template: rendered.whatsappTemplate,
-            media: template.media.map((m) => ({ blobId: m.blobId, providerMediaId: null, mimeType: m.mimeType, fileName: m.fileName, caption: null, voice: false })),
-            source: 'campaign',
-            createdBy: campaign.createdBy,
-          });
-          await set(row.contactId, { status: 'queued', messageId: message.id, queuedAt: now, attempts: row.attempts + 1, errorCode: null });
-          queued++;
-        } catch (err) {
-          // The outbound path has the last word on WhatsApp's window (a reply may have aged meanwhile).
-          if (err instanceof AppError && (err.details as { reason?: string } | undefined)?.reason === 'outside_whatsapp_window') {
-            await skip(row.contactId, 'outside_window');
-            continue;
-          }
-          throw err;
-        }
+        toQueue.push({
+          row,
+          message: { tenantId, contactId: row.contactId, channelId: channel.id, body: rendered.body, template: rendered.whatsappTemplate, media, source: 'campaign', createdBy: campaign.createdBy },
+        });
       }
+      const queuedResults = await outbound.queueMany(tx, tenantId, toQueue.map((q) => q.message), { announce: false });
+      let queued = 0;
+      toQueue.forEach((q, i) => {
+        const result = queuedResults[i]!;
+        if ('id' in result) {
+          outcome.set(q.row.contactId, { status: 'queued', messageId: result.id });
+          queued++;
+        } else {
+          // The outbound path has the last word on WhatsApp's window (a reply may have aged meanwhile).
+          outcome.set(q.row.contactId, { status: 'skipped', skipReason: result.error === 'outside_whatsapp_window' ? 'outside_window' : 'channel_unavailable' });
+        }
+      });
+      const attemptsOf = new Map(rows.map((r) => [r.contactId, r.attempts]));
+      const list = [...outcome];
+      const col = <T>(f: (e: (typeof list)[number]) => T) => sql.param(list.map(f));
+      // Only the rows this transaction locked, and only while still pending: the claim's own rows.
+      await tx.execute(sql`
+        update ${campaignRecipients} r set
+               status = v.status,
+               skip_reason = case when v.status = 'skipped' then v.skip_reason else r.skip_reason end,
+               due_at = coalesce(v.due_at::timestamptz, r.due_at),
+               message_id = case when v.status = 'queued' then v.message_id else r.message_id end,
+               queued_at = case when v.status = 'queued' then ${now.toISOString()}::timestamptz else r.queued_at end,
+               attempts = case when v.status = 'queued' then v.attempts else r.attempts end,
+               error_code = case when v.status = 'queued' then null else r.error_code end
+          from unnest(${col(([id]) => id)}::uuid[], ${col(([, o]) => o.status)}::text[], ${col(([, o]) => o.skipReason ?? null)}::text[],
+                      ${col(([, o]) => o.dueAt?.toISOString() ?? null)}::text[], ${col(([, o]) => o.messageId ?? null)}::uuid[],
+                      ${col(([id]) => (attemptsOf.get(id) ?? 0) + 1)}::smallint[]) as v(contact_id, status, skip_reason, due_at, message_id, attempts)
+         where r.tenant_id = ${tenantId} and r.campaign_id = ${campaignId} and r.contact_id = v.contact_id and r.status = 'pending'`);
       publishProgress(tx, tenantId, { campaignId, claimed: rows.length, queued });
-      return { claimed: rows.length, stopped: false };
+      return { claimed: rows.length, queued, stopped: false };
     });
+  }
+
+  /**
+   * The guard rails, judged at most every GUARD_RAIL_CHECK_MS per campaign in this process (their
+   * sample is the first N sends, which a batch rarely changes), and once the sample is settled only
+   * through it: the first N recipients are remembered, not looked for again among a million rows.
+   */
+  const guardRailChecks = new Map<string, number>();
+  async function guardRailsDue(tx: Tx, campaign: CampaignRow): Promise<boolean> {
+    const now = clock.now().getTime();
+    const last = guardRailChecks.get(campaign.id);
+    if (last !== undefined && now - last < GUARD_RAIL_CHECK_MS && now >= last) return false;
+    guardRailChecks.set(campaign.id, now);
+    if (guardRailChecks.size > 1000) guardRailChecks.delete(guardRailChecks.keys().next().value!);
+    return checkGuardRails(tx, campaign);
   }
 
   /**
@@ -330,8 +383,37 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
     return { state: next, claimed, materialized };
   }
 
+  /**
+   * Many campaign messages moved on at once (a drain's batch): the ledger follows them in one
+   * statement per status, forward only, and the campaign announces its progress once. Failures
+   * go one by one (their error codes decide what happens).
+   */
+  events.on('messages.statuses-changed', async (tx, e) => {
+    const items = e.items.filter((i) => i.source === 'campaign');
+    for (const item of items.filter((i) => i.status === 'failed')) await followStatus(tx, { tenantId: e.tenantId, ...item });
+    const byStatus = new Map<string, string[]>();
+    for (const i of items) if (i.status !== 'failed') byStatus.set(i.status, [...(byStatus.get(i.status) ?? []), i.messageId]);
+    const campaignsMoved = new Set<string>();
+    for (const [status, messageIds] of byStatus) {
+      const next = status === 'sending' ? 'queued' : status;
+      const rank = RANK[next];
+      if (rank === undefined) continue;
+      // A pending row has no message in flight (a 131049 cool-down sent it back): nothing to follow.
+      const lower = Object.entries(RANK).filter(([s, r]) => r < rank && s !== 'pending').map(([s]) => s);
+      const moved = await tx.execute<{ campaign_id: string }>(sql`
+        update ${campaignRecipients} set status = ${next}
+         where ${campaignRecipients.tenantId} = ${e.tenantId} and ${campaignRecipients.messageId} = any(${sql.param(messageIds)}::uuid[])
+           and ${campaignRecipients.status} = any(${sql.param(lower)}::text[])
+        returning ${campaignRecipients.campaignId} as campaign_id`);
+      for (const m of moved) campaignsMoved.add(m.campaign_id);
+    }
+    for (const campaignId of campaignsMoved) publishProgress(tx, e.tenantId, { campaignId, acknowledged: items.length });
+  });
+
   /** The message of a ledger row moved on: follow it (forward only), and act on provider error codes. */
-  events.on('messages.status-changed', async (tx, e) => {
+  events.on('messages.status-changed', (tx, e) => followStatus(tx, e));
+
+  async function followStatus(tx: Tx, e: DomainEventMap['messages.status-changed']) {
     if (e.source !== 'campaign') return;
     const [row] = await tx
       .select()
@@ -365,7 +447,7 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
       await tx.update(campaignRecipients).set({ status }).where(where);
     }
     publishProgress(tx, e.tenantId, { campaignId: row.campaignId, recipient: { contactId: row.contactId, status } });
-  });
+  }
 
   /** A recipient wrote back: their latest campaign messages count as replied. */
   // A reply counts for the campaign message it answers: the one it quotes, or else the latest

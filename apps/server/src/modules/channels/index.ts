@@ -13,6 +13,7 @@ export { WHATSAPP_ERROR_ACTIONS, errorAction, STATUS_RANK, type WaInbound } from
 export type { InboundItem, InboundMessageItem, InboundStatusItem, InboundSender } from './inbound-items';
 export { sendRateOf } from './send-rate';
 export { takeSendToken } from './send-token';
+export { reserveSendSlots } from './send-slots';
 export { sendGuardsOf, isProviderFault, dailyCapOf, BREAKER_THRESHOLD, type SendGuardView } from './breaker';
 export { ChannelSendError, type ChannelAdapter, type OutboundSend, type SendReceipt, type MessageService } from './adapters/adapter';
 

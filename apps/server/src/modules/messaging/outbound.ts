@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, isNull, lt, lte, or, sql } from 'drizzle-orm';
+import { newId } from '../../platform/db/columns';
 import { z } from 'zod';
 import type { Tx } from '../../platform/db/database';
 import { afterCommit } from '../../platform/db/after-commit';
@@ -6,11 +7,11 @@ import type { ModuleDeps } from '../../platform/deps';
 import { AppError } from '../../platform/errors';
 import { defineJob } from '../../platform/jobs/queue';
 import { readBlob } from '../../platform/storage/blobs';
-import { ChannelSendError, sendRateOf, takeSendToken, type ChannelAdapter, type OutboundSend } from '../channels';
-import { conversations, messages, type StoredMedia } from './messaging.tables';
+import { ChannelSendError, reserveSendSlots, sendRateOf, type ChannelAdapter, type OutboundSend } from '../channels';
+import { conversations, messages, pendingStatuses, type StoredMedia } from './messaging.tables';
 import { applyPendingStatuses, conversationFor, reportFailure } from './inbound';
 import { identitiesOf } from './identity';
-import { channelKindOf, channelSendSettings, contactAddress } from './messaging.repository';
+import { channelKindOf, channelKindsOf, channelSendSettings, contactAddress, contactAddresses } from './messaging.repository';
 import { presentMessage, previewOf } from './messaging.present';
 import type { Realtime } from './realtime';
 
@@ -22,9 +23,14 @@ const SERVICE_OF_KIND: Record<string, string | null> = { whatsapp_cloud: 'whatsa
 /** How long a worker owns a message it is sending; past it, the outcome is unknown (ambiguous). */
 const LEASE_SECONDS = 120;
 const MAX_ATTEMPTS = 6;
-/** Messages a drain looks at per round, and how many it sends at once (each waits for its channel's token). */
-const DRAIN_BATCH = 100;
-const DRAIN_CONCURRENCY = 8;
+/**
+ * Messages a drain claims per round, and how many requests it keeps in flight (each at its
+ * channel's reserved slot). A round reserves at most RESERVE_SECONDS of a channel's rate, so a
+ * claimed message is sent well within its lease.
+ */
+const DRAIN_BATCH = 1000;
+const DRAIN_CONCURRENCY = 32;
+const RESERVE_SECONDS = 2;
 /** A drain hands over to a fresh job after this long, so one tenant never holds a worker for ever. */
 const DRAIN_BUDGET_MS = 20_000;
 /** WhatsApp lets a business write free text only within 24 h of the contact's last message. */
@@ -96,6 +102,102 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     return row!;
   }
 
+  /**
+   * Queues many messages in one go (a campaign's batch), in the caller's transaction: the
+   * channels' kinds in one query, the conversations found or created in two, the messages written
+   * in one insert and the conversations' last-message fields in one update, one drain scheduled.
+   * Answers per message, in order, its id or why it cannot go (`outside_whatsapp_window`, or
+   * `channel_not_found`); nothing is thrown for one message. `announce: false` leaves out the
+   * per-message realtime events (a campaign announces its progress instead: decision 0018).
+   */
+  async function queueMany(tx: Tx, tenantId: string, list: QueueMessage[], options: { announce?: boolean } = {}): Promise<({ id: string } | { error: 'outside_whatsapp_window' | 'channel_not_found' })[]> {
+    if (list.length === 0) return [];
+    const now = clock.now();
+    const kinds = await channelKindsOf(tx, tenantId, [...new Set(list.map((m) => m.channelId))]);
+    const pairs = new Map<string, { channelId: string; contactId: string }>();
+    for (const m of list) if (kinds.has(m.channelId)) pairs.set(`${m.channelId}:${m.contactId}`, { channelId: m.channelId, contactId: m.contactId });
+    const pairList = [...pairs.values()];
+    const found = new Map<string, { id: string; lastInboundAt: Date | null }>();
+    const lookUp = async (wanted: { channelId: string; contactId: string }[]) => {
+      if (wanted.length === 0) return;
+      const rows = await tx.execute<{ id: string; channel_id: string; contact_id: string; last_inbound_at: string | null }>(sql`
+        select c.id, c.channel_id, c.contact_id, c.last_inbound_at::text from ${conversations} c
+          join unnest(${sql.param(wanted.map((p) => p.channelId))}::uuid[], ${sql.param(wanted.map((p) => p.contactId))}::uuid[]) as v(channel_id, contact_id)
+            on c.channel_id = v.channel_id and c.contact_id = v.contact_id
+         where c.tenant_id = ${tenantId}`);
+      for (const r of rows) found.set(`${r.channel_id}:${r.contact_id}`, { id: r.id, lastInboundAt: r.last_inbound_at ? new Date(r.last_inbound_at) : null });
+    };
+    await lookUp(pairList);
+    const missing = pairList.filter((p) => !found.has(`${p.channelId}:${p.contactId}`));
+    if (missing.length) {
+      await tx.execute(sql`
+        insert into ${conversations} (tenant_id, id, channel_id, contact_id)
+        select ${tenantId}, v.id, v.channel_id, v.contact_id
+          from unnest(${sql.param(missing.map(() => newId()))}::uuid[], ${sql.param(missing.map((p) => p.channelId))}::uuid[], ${sql.param(missing.map((p) => p.contactId))}::uuid[]) as v(id, channel_id, contact_id)
+        on conflict do nothing`);
+      await lookUp(missing);
+    }
+
+    const results: ({ id: string } | { error: 'outside_whatsapp_window' | 'channel_not_found' })[] = [];
+    const rows: (typeof messages.$inferInsert)[] = [];
+    const latest = new Map<string, { at: Date; preview: string }>();
+    for (const m of list) {
+      const kind = kinds.get(m.channelId);
+      const conversation = found.get(`${m.channelId}:${m.contactId}`);
+      if (!kind || !conversation) {
+        results.push({ error: 'channel_not_found' });
+        continue;
+      }
+      if (kind === 'whatsapp_cloud' && !m.template && now.getTime() - (conversation.lastInboundAt?.getTime() ?? 0) > WHATSAPP_WINDOW_MS) {
+        results.push({ error: 'outside_whatsapp_window' });
+        continue;
+      }
+      const media = m.media ?? [];
+      const row = {
+        tenantId,
+        id: newId(),
+        conversationId: conversation.id,
+        contactId: m.contactId,
+        channelId: m.channelId,
+        direction: 'outbound' as const,
+        service: SERVICE_OF_KIND[kind] ?? null,
+        type: m.template ? 'template' : media.length ? (media[0]!.mimeType?.split('/')[0] ?? 'document') : 'text',
+        body: m.body ?? '',
+        media,
+        template: m.template ?? null,
+        status: 'queued' as const,
+        source: m.source,
+        createdBy: m.createdBy ?? null,
+        replyToId: m.replyToId ?? null,
+        createdAt: now,
+      };
+      rows.push(row);
+      results.push({ id: row.id });
+      latest.set(conversation.id, { at: now, preview: previewOf(row as MessageRow) });
+    }
+    if (rows.length === 0) return results;
+    const col = <T>(f: (r: (typeof rows)[number]) => T) => sql.param(rows.map(f));
+    await tx.execute(sql`
+      insert into ${messages} (tenant_id, id, conversation_id, contact_id, channel_id, direction, service, type, body, media, template, status, source, created_by, reply_to_id, created_at)
+      select ${tenantId}, v.id, v.conversation_id, v.contact_id, v.channel_id, 'outbound', v.service, v.type, v.body, v.media, v.template, 'queued', v.source, v.created_by, v.reply_to_id, ${now.toISOString()}::timestamptz
+        from unnest(${col((r) => r.id)}::uuid[], ${col((r) => r.conversationId)}::uuid[], ${col((r) => r.contactId)}::uuid[], ${col((r) => r.channelId)}::uuid[],
+                    ${col((r) => r.service)}::text[], ${col((r) => r.type)}::text[], ${col((r) => r.body)}::text[], ${col((r) => JSON.stringify(r.media))}::jsonb[],
+                    ${col((r) => (r.template ? JSON.stringify(r.template) : null))}::jsonb[], ${col((r) => r.source)}::text[], ${col((r) => r.createdBy)}::uuid[], ${col((r) => r.replyToId)}::uuid[])
+          as v(id, conversation_id, contact_id, channel_id, service, type, body, media, template, source, created_by, reply_to_id)`);
+    const changed = [...latest];
+    // Timestamps travel as text: postgres.js cannot serialise an array parameter of timestamptz.
+    await tx.execute(sql`
+      update ${conversations} c set last_message_at = v.at::timestamptz, last_message_preview = v.preview, last_message_direction = 'outbound'
+        from unnest(${sql.param(changed.map(([id]) => id))}::uuid[], ${sql.param(changed.map(([, v]) => v.at.toISOString()))}::text[], ${sql.param(changed.map(([, v]) => v.preview))}::text[]) as v(id, at, preview)
+       where c.tenant_id = ${tenantId} and c.id = v.id`);
+    await scheduleDrain(tx, tenantId);
+    if (options.announce !== false) {
+      for (const row of rows) realtime.publishAfterCommit(tx, tenantId, 'message.created', presentMessage({ ...row, providerMessageId: null, errorCode: null, errorMessage: null, attempts: 0, leaseUntil: null, nextAttemptAt: null, sentAt: null, deliveredAt: null, readAt: null, failedAt: null, statusAt: null } as MessageRow));
+      for (const [conversationId] of changed) realtime.conversationChanged(tx, tenantId, conversationId);
+    }
+    return results;
+  }
+
   /** Takes the message for this attempt; null when another worker has it or it is settled. */
   async function claim(tenantId: string, messageId: string): Promise<MessageRow | null> {
     const [row] = await database.withTenant(tenantId, (tx) =>
@@ -164,6 +266,18 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     return row;
   }
 
+  /** A failure before the provider was called: nothing left LeadMaster, so it is safe to report (or retry) as it is. */
+  async function settleSetupError(tenantId: string, claimed: MessageRow, err: unknown) {
+    const known = err instanceof ChannelSendError || err instanceof AppError;
+    const code = err instanceof ChannelSendError ? err.code : err instanceof AppError ? 'channel_unavailable' : 'internal_error';
+    if (!known) {
+      await settle(tenantId, claimed, (tx, current) => update(tx, current.id, tenantId, { status: 'queued', leaseUntil: null }));
+      throw err;
+    }
+    await settle(tenantId, claimed, (tx, current) => fail(tx, current, code, (err as Error).message));
+    return { outcome: 'failed' as const, code };
+  }
+
   /**
    * The channel held the send back (its circuit breaker is open, a line's daily cap is spent):
    * nothing was sent, so the message waits, not counting this as an attempt, and so do the
@@ -190,6 +304,35 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     return { outcome: 'deferred' as const, code: error.code, inSeconds: delay };
   }
 
+  /** The adapter threw: ambiguous (it may have reached the provider), retried later, or failed. */
+  async function settleSendError(tenantId: string, claimed: MessageRow, err: unknown) {
+    const error =
+      err instanceof ChannelSendError
+        ? err
+        : new ChannelSendError({ message: `unexpected adapter failure: ${(err as Error).message}`, code: 'adapter_error', retryable: false, ambiguous: true });
+    if (error.deferred) return settleDeferred(tenantId, claimed, error);
+    if (error.ambiguous) {
+      await settle(tenantId, claimed, async (tx, current) => {
+        const row = await update(tx, current.id, tenantId, { status: 'ambiguous', errorCode: error.code, errorMessage: error.message.slice(0, 1000), statusAt: clock.now(), leaseUntil: null });
+        await statusChanged(tx, row);
+        return row;
+      });
+      return { outcome: 'ambiguous' as const, code: error.code };
+    }
+    if (error.retryable && claimed.attempts < MAX_ATTEMPTS) {
+      // Exponential backoff with jitter, so the retries of a burst of failures do not come back together.
+      const delay = error.retryAfterSeconds ?? Math.ceil(Math.min(300, 2 ** claimed.attempts * 2) * (0.5 + Math.random() * 0.5));
+      await settle(tenantId, claimed, async (tx, current) => {
+        const row = await update(tx, current.id, tenantId, { status: 'queued', errorCode: error.code, errorMessage: error.message.slice(0, 1000), leaseUntil: null, nextAttemptAt: sql`now() + make_interval(secs => ${delay})` as never });
+        await jobs.enqueue(drainJob, {}, { tenantId, tx, singletonKey: tenantId, startAfterSeconds: delay });
+        return row;
+      });
+      return { outcome: 'retry' as const, code: error.code, inSeconds: delay };
+    }
+    await settle(tenantId, claimed, (tx, current) => fail(tx, current, error.code, error.message));
+    return { outcome: 'failed' as const, code: error.code };
+  }
+
   async function send(tenantId: string, messageId: string) {
     const claimed = await claim(tenantId, messageId);
     if (!claimed) return { outcome: 'not-claimed' };
@@ -200,17 +343,8 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
       if (!adapter.capabilities.sendText) throw new ChannelSendError({ message: 'This channel does not send messages', code: 'channel_cannot_send', retryable: false });
       request = await buildSend(tenantId, claimed);
     } catch (err) {
-      // Nothing left LeadMaster: a failure here is safe to report (or retry) as it is.
-      const known = err instanceof ChannelSendError || err instanceof AppError;
-      const code = err instanceof ChannelSendError ? err.code : err instanceof AppError ? 'channel_unavailable' : 'internal_error';
-      if (!known) {
-        await settle(tenantId, claimed, (tx, current) => update(tx, current.id, tenantId, { status: 'queued', leaseUntil: null }));
-        throw err;
-      }
-      await settle(tenantId, claimed, (tx, current) => fail(tx, current, code, (err as Error).message));
-      return { outcome: 'failed', code };
+      return settleSetupError(tenantId, claimed, err);
     }
-
     try {
       const receipt = await adapter.send(request);
       await settle(tenantId, claimed, async (tx, current) => {
@@ -220,38 +354,113 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
       });
       return { outcome: 'sent', providerMessageId: receipt.providerMessageId };
     } catch (err) {
-      const error =
-        err instanceof ChannelSendError
-          ? err
-          : new ChannelSendError({ message: `unexpected adapter failure: ${(err as Error).message}`, code: 'adapter_error', retryable: false, ambiguous: true });
-      if (error.deferred) return settleDeferred(tenantId, claimed, error);
-      if (error.ambiguous) {
-        await settle(tenantId, claimed, async (tx, current) => {
-          const row = await update(tx, current.id, tenantId, { status: 'ambiguous', errorCode: error.code, errorMessage: error.message.slice(0, 1000), statusAt: clock.now(), leaseUntil: null });
-          await statusChanged(tx, row);
-          return row;
-        });
-        return { outcome: 'ambiguous', code: error.code };
-      }
-      if (error.retryable && claimed.attempts < MAX_ATTEMPTS) {
-        // Exponential backoff with jitter, so the retries of a burst of failures do not come back together.
-        const delay = error.retryAfterSeconds ?? Math.ceil(Math.min(300, 2 ** claimed.attempts * 2) * (0.5 + Math.random() * 0.5));
-        await settle(tenantId, claimed, async (tx, current) => {
-          const row = await update(tx, current.id, tenantId, { status: 'queued', errorCode: error.code, errorMessage: error.message.slice(0, 1000), leaseUntil: null, nextAttemptAt: sql`now() + make_interval(secs => ${delay})` as never });
-          await jobs.enqueue(drainJob, {}, { tenantId, tx, singletonKey: tenantId, startAfterSeconds: delay });
-          return row;
-        });
-        return { outcome: 'retry', code: error.code, inSeconds: delay };
-      }
-      await settle(tenantId, claimed, (tx, current) => fail(tx, current, error.code, error.message));
-      return { outcome: 'failed', code: error.code };
+      return settleSendError(tenantId, claimed, err);
     }
   }
 
   /**
-   * Sends a tenant's due messages: oldest first, several at once, each after taking a token of
-   * its channel's bucket (so the number's rate holds across every worker and process). Claiming
-   * is per message (`send`), so two drains never send the same message.
+   * Takes these messages for this attempt, in one statement: those still queued and not being
+   * taken by another drain at this moment (SKIP LOCKED), each with a lease.
+   */
+  async function claimMany(tenantId: string, ids: string[]): Promise<MessageRow[]> {
+    if (ids.length === 0) return [];
+    return database.withTenant(tenantId, (tx) =>
+      tx
+        .update(messages)
+        .set({ status: 'sending', attempts: sql`${messages.attempts} + 1`, leaseUntil: sql`now() + make_interval(secs => ${LEASE_SECONDS})`, nextAttemptAt: null })
+        .where(
+          and(
+            eq(messages.tenantId, tenantId),
+            sql`${messages.id} in (select id from ${messages} where ${messages.tenantId} = ${tenantId} and ${messages.id} = any(${sql.param(ids)}::uuid[])
+                                   and ${messages.status} = 'queued' for update skip locked)`,
+          ),
+        )
+        .returning(),
+    );
+  }
+
+  /** The requests of a batch: the recipients' numbers and identities read once for all of them. */
+  async function buildSends(tenantId: string, rows: MessageRow[]): Promise<Map<string, OutboundSend | Error>> {
+    const contactIds = [...new Set(rows.map((r) => r.contactId))];
+    const { addresses, identities } = await database.withTenant(tenantId, async (tx) => ({
+      addresses: await contactAddresses(tx, tenantId, contactIds),
+      identities: await identitiesOf(tx, { tenantId, contactIds }),
+    }));
+    const identitiesBy = new Map<string, typeof identities>();
+    for (const i of identities) identitiesBy.set(i.contactId, [...(identitiesBy.get(i.contactId) ?? []), i]);
+    const out = new Map<string, OutboundSend | Error>();
+    for (const message of rows) {
+      if (message.media[0]?.blobId) {
+        // Media is read from the tenant's blobs one message at a time (rare in bulk).
+        out.set(message.id, await buildSend(tenantId, message).catch((err: unknown) => err as Error));
+        continue;
+      }
+      const contact = addresses.get(message.contactId);
+      const own = identitiesBy.get(message.contactId) ?? [];
+      const handle = own.find((i) => i.kind === 'handle')?.value ?? null;
+      const waId = own.find((i) => i.kind === 'wa_id')?.value ?? null;
+      const to = { phoneE164: contact?.phoneE164 ?? null, address: handle ?? waId ?? (contact?.phoneE164 ? null : (contact?.email ?? null)) };
+      out.set(message.id, message.template ? { messageId: message.id, to, content: { type: 'template', template: message.template } } : { messageId: message.id, to, content: { type: 'text', body: message.body } });
+    }
+    return out;
+  }
+
+  /**
+   * Records a batch of accepted sends in one transaction and one statement, each row only if this
+   * attempt still owns it (status `sending` with this attempt number: a stale worker commits
+   * nothing). Statuses that beat the commit are applied; the ledger hears of all of them in one
+   * event. Returns how many were recorded.
+   */
+  async function settleSent(tenantId: string, sent: { claimed: MessageRow; providerMessageId: string; service: string | null | undefined }[]): Promise<number> {
+    if (sent.length === 0) return 0;
+    return database.withTenant(tenantId, async (tx) => {
+      const now = clock.now().toISOString();
+      const col = <T>(f: (s: (typeof sent)[number]) => T) => sql.param(sent.map(f));
+      const rows = await tx.execute<{ id: string; conversation_id: string; contact_id: string; channel_id: string; source: string; provider_message_id: string }>(sql`
+        update ${messages} m set status = 'sent', provider_message_id = v.provider_message_id, service = coalesce(v.service, m.service), sent_at = ${now}::timestamptz,
+               status_at = ${now}::timestamptz, lease_until = null, error_code = null, error_message = null
+          from unnest(${col((s) => s.claimed.id)}::uuid[], ${col((s) => s.claimed.attempts)}::int[], ${col((s) => s.providerMessageId)}::text[], ${col((s) => s.service ?? null)}::text[])
+            as v(id, attempts, provider_message_id, service)
+         where m.tenant_id = ${tenantId} and m.id = v.id and m.status = 'sending' and m.attempts = v.attempts
+        returning m.id, m.conversation_id, m.contact_id, m.channel_id, m.source, m.provider_message_id`);
+      if (rows.length < sent.length) logger.warn({ tenantId, lost: sent.length - rows.length }, 'send outcomes arrived after their leases were lost; left to the status webhooks');
+      // A status webhook can beat this commit: it waits in pending statuses, applied now.
+      const early = await tx
+        .select({ channelId: pendingStatuses.channelId, providerMessageId: pendingStatuses.providerMessageId })
+        .from(pendingStatuses)
+        .where(
+          and(
+            eq(pendingStatuses.tenantId, tenantId),
+            sql`(${pendingStatuses.channelId}, ${pendingStatuses.providerMessageId}) in (select * from unnest(${sql.param(rows.map((r) => r.channel_id))}::uuid[], ${sql.param(rows.map((r) => r.provider_message_id))}::text[]))`,
+          ),
+        );
+      await events.emit(tx, 'messages.statuses-changed', {
+        tenantId,
+        items: rows.map((r) => ({ messageId: r.id, contactId: r.contact_id, channelId: r.channel_id, status: 'sent', code: null, source: r.source })),
+      });
+      const earlyIds = new Set(early.map((e) => `${e.channelId}:${e.providerMessageId}`));
+      for (const r of rows) {
+        let row: MessageRow | null = null;
+        if (earlyIds.has(`${r.channel_id}:${r.provider_message_id}`)) {
+          const [current] = await tx.select().from(messages).where(and(eq(messages.tenantId, tenantId), eq(messages.id, r.id)));
+          row = await applyPendingStatuses(tx, deps, current!);
+        }
+        // A campaign's messages are announced by its progress, not one by one (decision 0018).
+        if (r.source === 'campaign' && !row) continue;
+        row ??= (await tx.select().from(messages).where(and(eq(messages.tenantId, tenantId), eq(messages.id, r.id))))[0]!;
+        realtime.publishAfterCommit(tx, tenantId, 'message.status_updated', { id: row.id, conversationId: row.conversationId, status: row.status, error: null, deliveredAt: row.deliveredAt?.toISOString() ?? null, readAt: row.readAt?.toISOString() ?? null });
+        realtime.conversationChanged(tx, tenantId, row.conversationId);
+      }
+      return rows.length;
+    });
+  }
+
+  /**
+   * Sends a tenant's due messages, a round at a time: the oldest due ones, each channel's share
+   * reserved from its bucket in one statement (slots spaced at the number's rate across every
+   * worker and process), claimed in one statement (SKIP LOCKED, so two drains never take the same
+   * message), sent with several requests in flight, each at its slot, and the accepted ones
+   * recorded together. Failures are settled one by one (retry, ambiguous, failed).
    */
   async function drain(tenantId: string, options: { signal?: AbortSignal; budgetMs?: number } = {}) {
     const started = Date.now();
@@ -264,7 +473,17 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
       }
       return rates.get(channelId)!;
     };
+    const adapters = new Map<string, Promise<ChannelAdapter>>();
+    const adapterOf = (channelId: string) => {
+      if (!adapters.has(channelId)) {
+        const made = deps.adapterFor(tenantId, channelId);
+        made.catch(() => adapters.delete(channelId));
+        adapters.set(channelId, made);
+      }
+      return adapters.get(channelId)!;
+    };
     const outcomes: Record<string, number> = {};
+    const count = (outcome: string, n = 1) => (outcomes[outcome] = (outcomes[outcome] ?? 0) + n);
     for (;;) {
       if (options.signal?.aborted || Date.now() - started > budget) break;
       const due = await database.withTenant(tenantId, (tx) =>
@@ -276,26 +495,69 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
           .limit(DRAIN_BATCH),
       );
       if (due.length === 0) break;
+      // Each channel's share of the round, as much as RESERVE_SECONDS of its rate allows.
+      const waitOf = new Map<string, number>();
+      const byChannel = new Map<string, string[]>();
+      for (const m of due) byChannel.set(m.channelId, [...(byChannel.get(m.channelId) ?? []), m.id]);
+      for (const [channelId, ids] of byChannel) {
+        const rate = await rateOf(channelId);
+        // A channel that cannot send (listen-only, removed) fails in the send with its reason.
+        if (rate <= 0) {
+          for (const id of ids) waitOf.set(id, 0);
+          continue;
+        }
+        const take = ids.slice(0, Math.max(1, Math.floor(rate * RESERVE_SECONDS)));
+        const waits = await reserveSendSlots(database, { tenantId, channelId, perSecond: rate, count: take.length });
+        take.forEach((id, i) => waitOf.set(id, waits[i]!));
+      }
+      const reservedAt = Date.now();
+      const claimed = (await claimMany(tenantId, [...waitOf.keys()])).sort((a, b) => waitOf.get(a.id)! - waitOf.get(b.id)!);
+      if (claimed.length === 0) continue;
+      let requests: Map<string, OutboundSend | Error>;
+      try {
+        requests = await buildSends(tenantId, claimed);
+      } catch (err) {
+        // Nothing was sent: give the round back to the queue (as one send would).
+        for (const c of claimed) await settle(tenantId, c, (tx, current) => update(tx, current.id, tenantId, { status: 'queued', leaseUntil: null }));
+        throw err;
+      }
+      const accepted: { claimed: MessageRow; providerMessageId: string; service: string | null | undefined }[] = [];
+      const failures: { claimed: MessageRow; err: unknown; setup: boolean }[] = [];
       let next = 0;
       const worker = async () => {
-        for (let i = next++; i < due.length; i = next++) {
-          const message = due[i]!;
-          const rate = await rateOf(message.channelId);
-          // A channel that cannot send (listen-only, removed) fails in `send` with its reason.
-          for (let wait = rate > 0 ? await takeSendToken(database, { tenantId, channelId: message.channelId, perSecond: rate }) : 0; wait > 0; ) {
-            await new Promise((r) => setTimeout(r, Math.ceil(wait * 1000)));
-            wait = await takeSendToken(database, { tenantId, channelId: message.channelId, perSecond: rate });
-          }
+        for (let i = next++; i < claimed.length; i = next++) {
+          const message = claimed[i]!;
+          const request = requests.get(message.id);
+          let adapter: ChannelAdapter;
           try {
-            const result = await send(tenantId, message.id);
-            outcomes[result.outcome] = (outcomes[result.outcome] ?? 0) + 1;
+            if (!request || request instanceof Error) throw request ?? new Error('no request built');
+            adapter = await adapterOf(message.channelId);
+            if (!adapter.capabilities.sendText) throw new ChannelSendError({ message: 'This channel does not send messages', code: 'channel_cannot_send', retryable: false });
           } catch (err) {
-            logger.error({ err, messageId: message.id }, 'sending a message failed unexpectedly; it stays queued');
-            outcomes.error = (outcomes.error ?? 0) + 1;
+            failures.push({ claimed: message, err, setup: true });
+            continue;
+          }
+          const wait = reservedAt + waitOf.get(message.id)! * 1000 - Date.now();
+          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+          try {
+            const receipt = await adapter.send(request);
+            accepted.push({ claimed: message, providerMessageId: receipt.providerMessageId, service: receipt.service });
+          } catch (err) {
+            failures.push({ claimed: message, err, setup: false });
           }
         }
       };
-      await Promise.all(Array.from({ length: Math.min(DRAIN_CONCURRENCY, due.length) }, worker));
+      await Promise.all(Array.from({ length: Math.min(DRAIN_CONCURRENCY, claimed.length) }, worker));
+      count('sent', await settleSent(tenantId, accepted));
+      for (const f of failures) {
+        try {
+          const result = f.setup ? await settleSetupError(tenantId, f.claimed, f.err) : await settleSendError(tenantId, f.claimed, f.err);
+          count(result.outcome);
+        } catch (err) {
+          logger.error({ err, messageId: f.claimed.id }, 'sending a message failed unexpectedly; it stays queued');
+          count('error');
+        }
+      }
     }
     // What is left (a retry waiting for its time, or more than the budget allowed) gets another drain.
     const [left] = await database.withTenant(tenantId, (tx) =>
@@ -370,7 +632,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     },
   });
 
-  return { queue, send, drain, sweep, sendJob, drainJob, sweepJob };
+  return { queue, queueMany, send, drain, sweep, sendJob, drainJob, sweepJob };
 }
 
 export type Outbound = ReturnType<typeof createOutbound>;

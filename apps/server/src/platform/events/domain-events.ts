@@ -40,6 +40,8 @@ export type DomainEventMap = {
    * campaign ledger follows. `code` is the provider's error code for a failure.
    */
   'messages.status-changed': { tenantId: string; messageId: string; contactId: string; channelId: string; status: string; code: string | null; source: string };
+  /** Many sent messages moved on at once (a drain's batch recorded in one statement): the same as one event per item. */
+  'messages.statuses-changed': { tenantId: string; items: { messageId: string; contactId: string; channelId: string; status: string; code: string | null; source: string }[] };
   /**
    * A channel account's circuit breaker opened (its sends wait until `retryAt`) or closed again:
    * what a campaign sending on it shows.
