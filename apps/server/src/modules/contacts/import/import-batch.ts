@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, or, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import { v7 as uuidv7 } from 'uuid';
 import type { Tx } from '../../../platform/db/database';
 import type { DomainEvents, NewContactScoring } from '../../../platform/events/domain-events';
@@ -54,22 +54,20 @@ export async function writeBatch(
   // Skipping needs only who a row matches; updating merges into the whole existing row.
   const columns =
     mode === 'update-existing' ? getTableColumns(contacts) : { id: contacts.id, phoneKey: contacts.phoneKey, email: contacts.email, importId: contacts.importId };
-  // One array parameter each (not one parameter per value): the statement is the same for every batch.
-  const existing: Existing[] =
-    keys.length || emails.length
-      ? await tx
-          .select(columns)
-          .from(contacts)
-          .where(
-            and(
-              eq(contacts.tenantId, tenantId),
-              or(
-                keys.length ? sql`${contacts.phoneKey} = any(${sql.param(keys)}::text[])` : undefined,
-                emails.length ? sql`${contacts.email} = any(${sql.param(emails)}::text[])` : undefined,
-              ),
-            ),
-          )
-      : [];
+  // One probe of the key's index per value (an array parameter each: the statement is the same for
+  // every batch), through lateral subqueries the planner cannot flatten; then the rows by primary
+  // key. `phone_key = any(…) or email = any(…)` on a table that grew since its last ANALYZE was
+  // planned as a scan of the whole tenant, once per batch: the import slowed as the table grew.
+  const probe = (column: string, values: string[]) =>
+    sql`select c.id from unnest(${sql.param(values)}::text[]) as probe(value)
+          cross join lateral (select id from ${contacts} c where c.tenant_id = ${tenantId} and c.${sql.identifier(column)} = probe.value offset 0) c`;
+  const probes = [...(keys.length ? [probe('phone_key', keys)] : []), ...(emails.length ? [probe('email', emails)] : [])];
+  const existing: Existing[] = probes.length
+    ? await tx
+        .select(columns)
+        .from(contacts)
+        .where(and(eq(contacts.tenantId, tenantId), sql`${contacts.id} = any(array(${sql.join(probes, sql` union `)}))`))
+    : [];
   const byKey = new Map(existing.filter((e) => e.phoneKey).map((e) => [e.phoneKey!, e]));
   const byEmail = new Map(existing.filter((e) => e.email).map((e) => [e.email!, e]));
 
@@ -136,12 +134,18 @@ export async function writeBatch(
     await options.events.emit(tx, 'contacts.creating', { tenantId, contacts: subjects });
     const scored = subjects.every((s) => s.scores !== null);
     const details = new Map<string, number>();
+    // Contacts with the same inputs share one explanation object (scoring memoises): serialised once.
+    const byObject = new Map<unknown, number>();
     // Index 0 is outside the array: NULL, for a contact left unscored.
     const detailOf = (i: number) => {
       if (!subjects[i]!.scores) return 0;
-      const text = JSON.stringify(subjects[i]!.scores!.details);
-      let n = details.get(text);
+      const object = subjects[i]!.scores!.details;
+      let n = byObject.get(object);
+      if (n !== undefined) return n;
+      const text = JSON.stringify(object);
+      n = details.get(text);
       if (n === undefined) details.set(text, (n = details.size + 1));
+      byObject.set(object, n);
       return n;
     };
     const detailIndex = inserts.map((_, i) => detailOf(i));
