@@ -130,8 +130,7 @@ export function createContactsService(deps: ModuleDeps) {
         limit: options.limit,
         ...(options.after ? { after: options.after } : {}),
       });
-      const consent = await consentByContact(tx, { tenantId, contactIds: rows.map((r) => r.id) });
-      return rows.map((r) => ({ row: r, contact: presentContact(r, consent.get(r.id) ?? {}) }));
+      return rows.map((r) => ({ row: r, contact: presentContact(r, r.consent) }));
     });
   }
 

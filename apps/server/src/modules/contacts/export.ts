@@ -3,7 +3,7 @@ import type { ContactFilter } from '@leadmaster/contracts';
 import type { ModuleDeps } from '../../platform/deps';
 import type { Principal } from '../../platform/http/auth';
 import { actorOf, recordAudit } from '../audit';
-import { consentByContact, findContacts } from './contacts.repository';
+import { findContacts } from './contacts.repository';
 import { neutraliseFormula } from './import/import.service';
 
 const COLUMNS = [
@@ -35,12 +35,12 @@ export function createExportService(deps: ModuleDeps & { countryOf: (tx: never, 
             limit: PAGE,
             ...(after ? { after } : {}),
           });
-          return { rows, consent: await consentByContact(tx, { tenantId, contactIds: rows.map((r) => r.id) }) };
+          return { rows };
         });
         if (page.rows.length === 0) break;
         total += page.rows.length;
         const lines = page.rows.map((r) => {
-          const consent = page.consent.get(r.id) ?? {};
+          const consent = r.consent;
           const cells = [
             r.id, r.firstName, r.lastName, r.company, r.phoneRaw, r.phoneE164 ?? '', String(r.phoneValid), r.email ?? '', r.website ?? '',
             r.address ?? '', r.tags.join(', '), r.source, String(r.scoreContactability), String(r.scoreDigitalMaturity), String(r.scorePotential),

@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Tx } from '../../platform/db/database';
-import { consentStates, contacts, type ConsentStatus, type ScoreDetails } from './contacts.tables';
+import { contacts, type ScoreDetails } from './contacts.tables';
+import { consentFromPairs, consentPairs } from './contacts.repository';
 
 /**
  * What scoring reads of a contact (the scoring module computes; this module owns the columns), with
@@ -23,9 +24,7 @@ export async function loadScoringRows(tx: Tx, options: { tenantId: string; conta
       whatsapp: contacts.whatsapp,
       imessage: contacts.imessage,
       blacklisted: contacts.blacklisted,
-      // "channel=status" pairs: an array of text needs no JSON round trip.
-      consent: sql<string[]>`array(select ${consentStates.channel} || '=' || ${consentStates.status} from ${consentStates}
-        where ${consentStates.tenantId} = ${contacts.tenantId} and ${consentStates.contactId} = ${contacts.id})`,
+      consent: consentPairs,
     })
     .from(contacts)
     .where(
@@ -37,14 +36,7 @@ export async function loadScoringRows(tx: Tx, options: { tenantId: string; conta
     )
     .orderBy(asc(contacts.id))
     .limit(options.limit ?? 100_000);
-  return rows.map((r) => {
-    const consent: Record<string, ConsentStatus> = {};
-    for (const pair of r.consent) {
-      const at = pair.indexOf('=');
-      consent[pair.slice(0, at)] = pair.slice(at + 1) as ConsentStatus;
-    }
-    return { ...r, consent };
-  });
+  return rows.map((r) => ({ ...r, consent: consentFromPairs(r.consent) }));
 }
 
 export type ScoreUpdate = { contactId: string; contactability: number; digitalMaturity: number; potential: number; details: ScoreDetails };
@@ -58,10 +50,15 @@ export async function writeScores(tx: Tx, options: { tenantId: string; updates: 
   if (options.updates.length === 0) return 0;
   const u = options.updates;
   const distinct = new Map<string, number>();
+  // Contacts with the same inputs share one explanation object (scoring memoises): serialised once.
+  const byObject = new Map<ScoreDetails, number>();
   const detailIndex = u.map((x) => {
+    let i = byObject.get(x.details);
+    if (i !== undefined) return i;
     const text = JSON.stringify(x.details);
-    let i = distinct.get(text);
+    i = distinct.get(text);
     if (i === undefined) distinct.set(text, (i = distinct.size + 1));
+    byObject.set(x.details, i);
     return i;
   });
   const rows = await tx.execute<{ n: number }>(sql`
