@@ -110,7 +110,7 @@ export function potential(c: ScoringInput, rules: PotentialRule[]): ScoreCompone
   return matched.length ? matched : [{ code: 'no_match', label: 'no rule matched', points: 0 }];
 }
 
-export function computeScores(c: ScoringInput, rules: PotentialRule[]): Scores {
+function compute(c: ScoringInput, rules: PotentialRule[]): Scores {
   const details: ScoreDetails = { contactability: contactability(c), digitalMaturity: digitalMaturity(c), potential: potential(c, rules) };
   return {
     contactability: total(details.contactability),
@@ -118,4 +118,57 @@ export function computeScores(c: ScoringInput, rules: PotentialRule[]): Scores {
     potential: total(details.potential),
     details,
   };
+}
+
+/**
+ * Everything of an input the three scores depend on, as a short text: two inputs with the same
+ * signature have the same scores and explanations. Must name every input the functions above read
+ * (scores.test.ts compares memoised and direct results over every combination it can build).
+ */
+export function scoreSignature(c: ScoringInput, rules: PotentialRule[]): string {
+  let optedOut = 0;
+  let optedIn = 0;
+  for (const status of Object.values(c.consent)) {
+    if (status === 'opted_out') optedOut = 1;
+    else if (status === 'opted_in') optedIn = 1;
+  }
+  const domain = c.email?.split('@')[1]?.toLowerCase();
+  const mail = domain ? (FREE_MAIL.has(domain) ? 'f' : 'c') : '-';
+  let socials = '';
+  for (const s of SOCIAL) socials += typeof c.attributes[s] === 'string' && c.attributes[s] !== '' ? '1' : '0';
+  let matched = '';
+  for (const rule of rules) matched += ruleMatches(rule, c) ? '1' : '0';
+  const signals = c.signals ? `${c.signals.delivered > 0 ? 1 : 0}:${c.signals.failed}:${c.signals.replies > 0 ? 1 : 0}` : '-';
+  return `${c.blacklisted ? 1 : 0}${optedOut}${optedIn}${c.phoneValid ? 1 : 0}|${c.phoneType}|${c.whatsapp}|${c.imessage}|${c.email ? 1 : 0}|${signals}|${c.website ? 1 : 0}|${mail}|${socials}|${c.company ? 1 : 0}|${matched}`;
+}
+
+const MEMO_LIMIT = 10_000;
+const memo = new WeakMap<PotentialRule[], Map<string, Scores>>();
+
+/**
+ * The scores of a contact with their explanations. Contacts with the same signature share one
+ * (frozen) result, computed once per set of rules: a re-score of a million contacts meets a few
+ * hundred distinct ones, and the writer serialises each explanation once.
+ */
+export function computeScores(c: ScoringInput, rules: PotentialRule[]): Scores {
+  let known = memo.get(rules);
+  if (!known || known.size >= MEMO_LIMIT) memo.set(rules, (known = new Map()));
+  const signature = scoreSignature(c, rules);
+  let scores = known.get(signature);
+  if (!scores) {
+    scores = deepFreeze(compute(c, rules));
+    known.set(signature, scores);
+  }
+  return scores;
+}
+
+/** Computes without the memo: what the memoised results are checked against. */
+export const computeScoresDirect = compute;
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }
