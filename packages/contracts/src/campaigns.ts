@@ -170,6 +170,10 @@ export const Campaign = z.object({
   guardRails: z.object({ firstN: z.number(), maxFailureRate: z.number(), maxOptOutRate: z.number() }),
   pausedReason: z.string().nullable(),
   stats: CampaignStats,
+  /** The circuit breaker of each channel account: `open` holds the campaign's sends on it until `retryAt` (nothing is lost). */
+  channelHealth: z
+    .array(z.object({ channelId: z.string(), breaker: z.enum(['closed', 'open', 'half_open']), retryAt: z.string().nullable(), lastError: z.string().nullable() }))
+    .optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   launchedAt: z.string().nullable(),

@@ -13,13 +13,16 @@ import { findTemplate } from './templates.service';
 import { computeStats, type CampaignStats } from './stats';
 import { evaluateGate } from './gate';
 import { neutraliseFormula } from '../contacts';
+import { sendGuardsOf } from '../channels';
 import { nextOpening } from './send-window';
 import { slotPlan, type Engine } from './engine';
 
 type CampaignRow = typeof campaigns.$inferSelect;
 const PLAN_BATCH = 1000;
 
-export function presentCampaign(row: CampaignRow, stats: CampaignStats) {
+export type ChannelHealth = { channelId: string; breaker: 'closed' | 'open' | 'half_open'; retryAt: string | null; lastError: string | null };
+
+export function presentCampaign(row: CampaignRow, stats: CampaignStats, channelHealth: ChannelHealth[] = []) {
   return {
     id: row.id,
     name: row.name,
@@ -38,6 +41,7 @@ export function presentCampaign(row: CampaignRow, stats: CampaignStats) {
     guardRails: row.guardRails,
     pausedReason: row.pausedReason ?? null,
     stats,
+    channelHealth,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     launchedAt: row.launchedAt?.toISOString() ?? null,
@@ -55,7 +59,13 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
   }
 
   async function present(tx: Tx, row: CampaignRow) {
-    return presentCampaign(row, await computeStats(tx, row.tenantId, row.id));
+    const guards = await sendGuardsOf(tx, row.tenantId, row.channelIds);
+    // Each account's circuit breaker: an open one holds this campaign's sends on it (nothing is lost).
+    const channelHealth = row.channelIds.map((channelId): ChannelHealth => {
+      const g = guards.get(channelId);
+      return { channelId, breaker: g?.state ?? 'closed', retryAt: g?.state !== 'closed' ? (g?.retryAt?.toISOString() ?? null) : null, lastError: g?.state !== 'closed' ? (g?.lastError ?? null) : null };
+    });
+    return presentCampaign(row, await computeStats(tx, row.tenantId, row.id), channelHealth);
   }
 
   /** The template, channels and segment a campaign names must be this tenant's. */

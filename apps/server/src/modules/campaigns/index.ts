@@ -5,6 +5,7 @@ import { createTemplatesService } from './templates.service';
 import { createCampaignsService } from './campaigns.service';
 import { createEngine } from './engine';
 import { campaignsRoutes, templatesRoutes } from './campaigns.routes';
+import { followChannels } from './channel-events';
 
 export { renderText, renderTemplate, graphemeLength, truncateGraphemes } from './render';
 export { evaluateGate, type SkipReason } from './gate';
@@ -19,6 +20,7 @@ export function campaignsModule(deps: ModuleDeps & { outbound: Outbound }) {
   deps.jobs.define(engine.runJob);
   deps.jobs.define(engine.resumeJob);
   const campaigns = createCampaignsService({ ...deps, engine });
+  followChannels({ ...deps, engine });
   return {
     templates,
     campaigns,

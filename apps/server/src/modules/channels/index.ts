@@ -8,13 +8,15 @@ import { createBlueBubblesReconciler } from './bluebubbles/reconcile';
 import { createSandbox } from './sandbox/sandbox.service';
 import { sandboxRoutes } from './sandbox/sandbox.routes';
 import { whatsappWebModule } from './whatsapp-web';
+import { followTemplateStatus } from './template-status';
 
 export { WHATSAPP_ERROR_ACTIONS, errorAction, STATUS_RANK, type WaInbound } from './whatsapp-cloud/payload';
 export type { InboundItem, InboundMessageItem, InboundStatusItem, InboundSender } from './inbound-items';
 export { sendRateOf } from './send-rate';
 export { takeSendToken } from './send-token';
-export { reserveSendSlots } from './send-slots';
 export { sendGuardsOf, isProviderFault, dailyCapOf, BREAKER_THRESHOLD, type SendGuardView } from './breaker';
+export { inboundWebhooks, templateStatusUpdates, STOPPED_TEMPLATE_STATUSES, type TemplateStatusUpdate } from './template-status';
+export { reserveSendSlots } from './send-slots';
 export { ChannelSendError, type ChannelAdapter, type OutboundSend, type SendReceipt, type MessageService } from './adapters/adapter';
 
 /** Channel accounts, their adapters and the durable inbound path. */
@@ -23,6 +25,7 @@ export function channelsModule(deps: ModuleDeps) {
   const inbound = createInboundService({ ...deps, secretsOf: channels.secretsOf });
   deps.jobs.define(inbound.processJob);
   deps.jobs.define(inbound.drainJob);
+  followTemplateStatus(deps.events);
   const bluebubbles = createBlueBubblesReconciler({ ...deps, channels, storeEvent: inbound.storeEvent });
   deps.jobs.define(bluebubbles.reconcileJob);
   deps.jobs.define(bluebubbles.reconcileAllJob);
