@@ -64,28 +64,30 @@ export function createConversationsService(deps: ModuleDeps & { outbound: Outbou
     });
   }
 
-  async function listMessages(options: { principal: Principal; conversationId: string; limit: number; before?: [string, string] }) {
+  /** One page of a thread in the caller's transaction (the benchmark explains these statements). */
+  async function listMessagesIn(tx: Tx, options: { principal: Pick<Principal, 'tenantId'>; conversationId: string; limit: number; before?: [string, string] }) {
     const { tenantId } = options.principal;
-    return database.withTenant(tenantId, async (tx) => {
-      const [conversation] = await tx.select({ id: conversations.id }).from(conversations).where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, options.conversationId)));
-      if (!conversation) throw conversationNotFound();
-      const rows = await tx
-        .select()
-        .from(messages)
-        .where(
-          and(
-            eq(messages.tenantId, tenantId),
-            eq(messages.conversationId, options.conversationId),
-            options.before ? sql`(${messages.createdAt}, ${messages.id}) < (${options.before[0]}::timestamptz, ${options.before[1]}::uuid)` : undefined,
-          ),
-        )
-        .orderBy(desc(messages.createdAt), desc(messages.id))
-        .limit(options.limit + 1);
-      const page = rows.slice(0, options.limit);
-      const last = page.at(-1);
-      return { items: page.map(presentMessage), next: rows.length > options.limit && last ? ([last.createdAt.toISOString(), last.id] as [string, string]) : null };
-    });
+    const [conversation] = await tx.select({ id: conversations.id }).from(conversations).where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, options.conversationId)));
+    if (!conversation) throw conversationNotFound();
+    const rows = await tx
+      .select()
+      .from(messages)
+      .where(
+        and(
+          eq(messages.tenantId, tenantId),
+          eq(messages.conversationId, options.conversationId),
+          options.before ? sql`(${messages.createdAt}, ${messages.id}) < (${options.before[0]}::timestamptz, ${options.before[1]}::uuid)` : undefined,
+        ),
+      )
+      .orderBy(desc(messages.createdAt), desc(messages.id))
+      .limit(options.limit + 1);
+    const page = rows.slice(0, options.limit);
+    const last = page.at(-1);
+    return { items: page.map(presentMessage), next: rows.length > options.limit && last ? ([last.createdAt.toISOString(), last.id] as [string, string]) : null };
   }
+
+  const listMessages = (options: { principal: Principal; conversationId: string; limit: number; before?: [string, string] }) =>
+    database.withTenant(options.principal.tenantId, (tx) => listMessagesIn(tx, options));
 
   /**
    * A reply through the durable outbound path, following the channel's rules (see composer.ts):
@@ -147,7 +149,7 @@ export function createConversationsService(deps: ModuleDeps & { outbound: Outbou
     return getOptOutKeywords(options.principal);
   }
 
-  return { load, loadPresented, start, update, listMessages, reply, media, getOptOutKeywords, setOptOutKeywords };
+  return { load, loadPresented, start, update, listMessages, listMessagesIn, reply, media, getOptOutKeywords, setOptOutKeywords };
 }
 
 export type ConversationsService = ReturnType<typeof createConversationsService>;

@@ -27,7 +27,7 @@ import type { InboxService, ListCursor } from './inbox.service';
 import type { LabelsService } from './labels.service';
 
 const IdParams = z.object({ id: z.uuid() });
-const isListCursor = (v: unknown): v is ListCursor =>
+export const isListCursor = (v: unknown): v is ListCursor =>
   Array.isArray(v) && v.length === 3 && typeof v[0] === 'boolean' && typeof v[1] === 'string' && !Number.isNaN(Date.parse(v[1])) && z.uuid().safeParse(v[2]).success;
 
 export function inboxRoutes(deps: { inbox: InboxService; labels: LabelsService }) {

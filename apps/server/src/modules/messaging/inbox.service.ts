@@ -37,30 +37,32 @@ export function createInboxService(deps: ModuleDeps & { realtime: Realtime; conv
     return conversationSearch({ tenantId, phoneKey, digits: search.replace(/\D/g, ''), words: normalizeSearch(search).split(' ').filter(Boolean), textQuery: textQuery(search) });
   }
 
-  async function list(options: { principal: Principal; query: z.output<typeof ConversationListQuery>; after?: ListCursor }) {
+  /** One page of the list in the caller's transaction (the benchmark explains these statements). */
+  async function listIn(tx: Tx, options: { principal: Pick<Principal, 'tenantId' | 'userId'>; query: z.output<typeof ConversationListQuery>; after?: ListCursor }) {
     const { tenantId, userId } = options.principal;
     const q = options.query;
-    return database.withTenant(tenantId, async (tx) => {
-      const where = and(
-        q.status ? eq(conversations.status, q.status) : undefined,
-        q.channelId ? eq(conversations.channelId, q.channelId) : undefined,
-        q.contactId ? eq(conversations.contactId, q.contactId) : undefined,
-        q.labelId ? arrayContains(conversations.labelIds, [q.labelId]) : undefined,
-        q.assignee === 'me' ? eq(conversations.assigneeId, userId) : q.assignee === 'unassigned' ? isNull(conversations.assigneeId) : q.assignee ? eq(conversations.assigneeId, q.assignee) : undefined,
-        q.search ? await searchCondition(tx, tenantId, q.search) : undefined,
-        options.after ? sql`(${conversations.pinned}, ${conversationActivity}, ${conversations.id}) < (${options.after[0]}::boolean, ${options.after[1]}::timestamptz, ${options.after[2]}::uuid)` : undefined,
-      );
-      const rows = await selectConversations(tx, tenantId, where, userId)
-        .orderBy(desc(conversations.pinned), desc(conversationActivity), desc(conversations.id))
-        .limit(q.limit + 1);
-      const page = rows.slice(0, q.limit);
-      const last = page.at(-1);
-      return {
-        items: page.map((r) => presentConversation(r.c, r.contact, r.channelKind, r.readSeq)),
-        next: rows.length > q.limit && last ? ([last.c.pinned, new Date(last.activity).toISOString(), last.c.id] as ListCursor) : null,
-      };
-    });
+    const where = and(
+      q.status ? eq(conversations.status, q.status) : undefined,
+      q.channelId ? eq(conversations.channelId, q.channelId) : undefined,
+      q.contactId ? eq(conversations.contactId, q.contactId) : undefined,
+      q.labelId ? arrayContains(conversations.labelIds, [q.labelId]) : undefined,
+      q.assignee === 'me' ? eq(conversations.assigneeId, userId) : q.assignee === 'unassigned' ? isNull(conversations.assigneeId) : q.assignee ? eq(conversations.assigneeId, q.assignee) : undefined,
+      q.search ? await searchCondition(tx, tenantId, q.search) : undefined,
+      options.after ? sql`(${conversations.pinned}, ${conversationActivity}, ${conversations.id}) < (${options.after[0]}::boolean, ${options.after[1]}::timestamptz, ${options.after[2]}::uuid)` : undefined,
+    );
+    const rows = await selectConversations(tx, tenantId, where, userId)
+      .orderBy(desc(conversations.pinned), desc(conversationActivity), desc(conversations.id))
+      .limit(q.limit + 1);
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((r) => presentConversation(r.c, r.contact, r.channelKind, r.readSeq)),
+      next: rows.length > q.limit && last ? ([last.c.pinned, new Date(last.activity).toISOString(), last.c.id] as ListCursor) : null,
+    };
   }
+
+  const list = (options: { principal: Principal; query: z.output<typeof ConversationListQuery>; after?: ListCursor }) =>
+    database.withTenant(options.principal.tenantId, (tx) => listIn(tx, options));
 
   /** Unread over the conversations waiting for an answer (a partial index holds just those). */
   async function unreadTotal(tx: Tx, tenantId: string, userId: string): Promise<z.output<typeof UnreadTotal>> {
@@ -159,7 +161,7 @@ export function createInboxService(deps: ModuleDeps & { realtime: Realtime; conv
     });
   }
 
-  return { list, getUnreadTotal, markRead, take, addNote, optOut, composer };
+  return { list, listIn, getUnreadTotal, markRead, take, addNote, optOut, composer };
 }
 
 export type InboxService = ReturnType<typeof createInboxService>;
