@@ -452,7 +452,28 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
   /** A recipient wrote back: their latest campaign messages count as replied. */
   // A reply counts for the campaign message it answers: the one it quotes, or else the latest
   // campaign message to that contact on the same channel account in the last 30 days.
-  events.on('messages.reply-received', async (tx, e) => {
+  // A batch of replies (a drain's): one read finds who of them has an open campaign message at all;
+  // only those are looked at one by one.
+  events.on('messages.replies-received', async (tx, batch) => {
+    const contactIds = [...new Set(batch.replies.map((r) => r.contactId))];
+    const withOpen = new Set(
+      (
+        await tx
+          .selectDistinct({ contactId: campaignRecipients.contactId })
+          .from(campaignRecipients)
+          .where(
+            and(
+              eq(campaignRecipients.tenantId, batch.tenantId),
+              sql`${campaignRecipients.contactId} = any(${sql.param(contactIds)}::uuid[])`,
+              inArray(campaignRecipients.status, ['queued', 'ambiguous', 'sent', 'delivered', 'read']),
+            ),
+          )
+      ).map((r) => r.contactId),
+    );
+    for (const reply of batch.replies) if (withOpen.has(reply.contactId)) await onReply(tx, { tenantId: batch.tenantId, ...reply });
+  });
+
+  async function onReply(tx: Tx, e: { tenantId: string } & DomainEventMap['messages.replies-received']['replies'][number]) {
     const since = new Date(e.at.getTime() - 30 * 24 * 60 * 60 * 1000).toISOString();
     const open = inArray(campaignRecipients.status, ['queued', 'ambiguous', 'sent', 'delivered', 'read']);
     const [target] = await tx
@@ -479,7 +500,7 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
       .set({ status: 'replied', repliedAt: e.at })
       .where(and(eq(campaignRecipients.tenantId, e.tenantId), eq(campaignRecipients.campaignId, target.campaignId), eq(campaignRecipients.contactId, target.contactId)));
     publishProgress(tx, e.tenantId, { campaignId: target.campaignId, recipient: { contactId: e.contactId, status: 'replied' } });
-  });
+  }
 
   return { runJob, resumeJob, run, materialize, claimBatch, scheduleRun, autoPause };
 }

@@ -114,26 +114,38 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
     return store({ channel, channelId: options.channelId, providerEventId: options.providerEventId, rawBody: options.rawBody, headers: {} });
   }
 
+  /** Processes one stored event in its own transaction (what a failed batch falls back to). */
   async function process(options: { tenantId: string; eventId: string }) {
-    return database.withTenant(options.tenantId, (tx) => processIn(tx, options));
-  }
-
-  /** Processes one stored event in the caller's transaction: parse, emit its items, mark it. */
-  async function processIn(tx: Tx, options: { tenantId: string; eventId: string }) {
     const { tenantId, eventId } = options;
-    {
-      const [event] = await tx
-        .select({ e: inboundEvents, kind: channelAccounts.kind })
-        .from(inboundEvents)
-        .innerJoin(channelAccounts, and(eq(channelAccounts.tenantId, inboundEvents.tenantId), eq(channelAccounts.id, inboundEvents.channelId)))
+    return database.withTenant(tenantId, async (tx) => {
+      const [event] = await withKind(tx)
         .where(and(eq(inboundEvents.tenantId, tenantId), eq(inboundEvents.id, eventId)))
         .for('update', { of: inboundEvents });
       if (!event || event.e.status === 'processed' || event.e.status === 'dead') return event?.e.status ?? 'missing';
-      const mark = (status: 'processed' | 'ignored' | 'dead', error: string | null = null) =>
-        tx
-          .update(inboundEvents)
-          .set({ status, error, processedAt: new Date(), attempts: sql`${inboundEvents.attempts} + 1` })
-          .where(and(eq(inboundEvents.tenantId, tenantId), eq(inboundEvents.id, eventId)));
+      return (await processEvents(tx, tenantId, [event])).get(eventId)!;
+    });
+  }
+
+  type StoredEvent = { e: typeof inboundEvents.$inferSelect; kind: ChannelKind };
+  /** Stored events with their channel's kind (which parser reads them). */
+  const withKind = (tx: Tx) =>
+    tx
+      .select({ e: inboundEvents, kind: channelAccounts.kind })
+      .from(inboundEvents)
+      .innerJoin(channelAccounts, and(eq(channelAccounts.tenantId, inboundEvents.tenantId), eq(channelAccounts.id, inboundEvents.channelId)));
+
+  /**
+   * Processes stored events in the caller's transaction, as one batch: parses each (an unreadable
+   * one is dead-lettered), records account updates, hands each event's items to the modules
+   * (`channels.inbound` per event, then `channels.inbound-batch` once: messaging writes contacts,
+   * conversations and messages set-based from it), and marks
+   * them all with one statement. Returns each event's new status.
+   */
+  async function processEvents(tx: Tx, tenantId: string, batch: StoredEvent[]) {
+    const outcome = new Map<string, { status: 'processed' | 'ignored' | 'dead'; error: string | null }>();
+    const parsed: { eventId: string; channelId: string; kind: ChannelKind; items: InboundItem[] }[] = [];
+    for (const event of batch) {
+      const eventId = event.e.id;
       let items: InboundItem[];
       try {
         if (event.kind === 'whatsapp_cloud') items = toInboundItems(parseWhatsAppWebhook(event.e.body));
@@ -144,8 +156,8 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
       } catch (err) {
         const reason = err instanceof MalformedPayload ? err.message : `unreadable: ${(err as Error).message}`;
         logger.warn({ eventId, channelId: event.e.channelId, reason }, 'inbound webhook dead-lettered');
-        await mark('dead', reason);
-        return 'dead';
+        outcome.set(eventId, { status: 'dead', error: reason });
+        continue;
       }
       // Account-level updates (number quality, messaging tier, template status) are the channel's own.
       const account = items.filter((i) => i.kind === 'account');
@@ -156,10 +168,20 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
           .set({ providerState: sql`${channelAccounts.providerState} || ${JSON.stringify(state)}::jsonb` })
           .where(and(eq(channelAccounts.tenantId, tenantId), eq(channelAccounts.id, event.e.channelId)));
       }
-      await events.emit(tx, 'channels.inbound', { tenantId, channelId: event.e.channelId, kind: event.kind, eventId, items });
-      await mark(items.length ? 'processed' : 'ignored');
-      return items.length ? 'processed' : 'ignored';
+      outcome.set(eventId, { status: items.length ? 'processed' : 'ignored', error: null });
+      if (items.length) parsed.push({ eventId, channelId: event.e.channelId, kind: event.kind, items });
     }
+    for (const e of parsed) await events.emit(tx, 'channels.inbound', { tenantId, ...e });
+    if (parsed.length) await events.emit(tx, 'channels.inbound-batch', { tenantId, events: parsed });
+    const ids = [...outcome.keys()];
+    if (ids.length) {
+      await tx.execute(sql`
+        update ${inboundEvents} as e set status = v.status, error = v.error, processed_at = now(), attempts = e.attempts + 1
+          from unnest(${sql.param(ids)}::uuid[], ${sql.param(ids.map((id) => outcome.get(id)!.status))}::text[], ${sql.param(ids.map((id) => outcome.get(id)!.error))}::text[])
+            as v(id, status, error)
+         where e.tenant_id = ${tenantId} and e.id = v.id`);
+    }
+    return new Map([...outcome].map(([id, o]) => [id, o.status]));
   }
 
   /** A processing attempt failed (its transaction rolled back): count it; the fifth is the last. */
@@ -191,28 +213,29 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
     let processed = 0;
     for (;;) {
       if (options.signal?.aborted) break;
-      const batch = await database.withTenant(tenantId, (tx) =>
-        tx
-          .select({ id: inboundEvents.id })
-          .from(inboundEvents)
-          .where(
-            and(
-              eq(inboundEvents.tenantId, tenantId),
-              eq(inboundEvents.status, 'pending'),
-              sql`(${inboundEvents.attempts} = 0 or ${inboundEvents.processedAt} < now() - make_interval(secs => power(2, ${inboundEvents.attempts})))`,
-            ),
-          )
-          .orderBy(inboundEvents.receivedAt)
-          .limit(DRAIN_BATCH),
-      );
-      if (batch.length === 0) break;
+      let claimed: string[] = [];
       try {
-        await database.withTenant(tenantId, async (tx) => {
-          for (const { id } of batch) await processIn(tx, { tenantId, eventId: id });
+        // Claimed and processed in one transaction: the oldest pending events that are due.
+        claimed = await database.withTenant(tenantId, async (tx) => {
+          const batch = await withKind(tx)
+            .where(
+              and(
+                eq(inboundEvents.tenantId, tenantId),
+                eq(inboundEvents.status, 'pending'),
+                sql`(${inboundEvents.attempts} = 0 or ${inboundEvents.processedAt} < now() - make_interval(secs => power(2, ${inboundEvents.attempts})))`,
+              ),
+            )
+            .orderBy(inboundEvents.receivedAt)
+            .limit(DRAIN_BATCH)
+            .for('update', { of: inboundEvents, skipLocked: true });
+          claimed = batch.map((b) => b.e.id);
+          if (batch.length) await processEvents(tx, tenantId, batch);
+          return claimed;
         });
       } catch (err) {
-        logger.warn({ err, tenantId, events: batch.length }, 'inbound batch failed; processing its events one by one');
-        for (const { id } of batch) {
+        if (!claimed.length) throw err;
+        logger.warn({ err, tenantId, events: claimed.length }, 'inbound batch failed; processing its events one by one');
+        for (const id of claimed) {
           try {
             await process({ tenantId, eventId: id });
           } catch (err) {
@@ -220,7 +243,8 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
           }
         }
       }
-      processed += batch.length;
+      if (claimed.length === 0) break;
+      processed += claimed.length;
       if (Date.now() - started > budget) break;
     }
     // Events waiting for a retry, or more than the budget allowed: another drain comes for them.

@@ -1,7 +1,7 @@
-import { and, eq, inArray, or, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Tx } from '../../platform/db/database';
 import type { DomainEvents } from '../../platform/events/domain-events';
-import { findOrCreateContactForSender } from '../contacts';
+import { findOrCreateContactsForSenders } from '../contacts';
 import type { InboundSender } from '../channels';
 import { contactIdentities, type IdentityKind } from './messaging.tables';
 
@@ -9,45 +9,102 @@ export type ResolvedSender = { contactId: string; created: boolean; phoneE164: s
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
+type Identity = { kind: IdentityKind; value: string };
+const keyOf = (i: Identity) => `${i.kind}:${i.value}`;
+
 /**
  * One person is one contact however the provider names them: the number in any format (the
  * contacts module's phone key), the WhatsApp id, the `@lid` id, the iMessage handle. The number
  * wins when there is one; the other identities are remembered and re-pointed to its contact.
+ *
+ * For a whole batch of senders (a drain's batch of webhooks), with the outcome of resolving them
+ * one after the other in order, in a few statements: one read of the batch's identities, the
+ * contacts module's batch lookup (and creation) by number or e-mail, and one write of the
+ * identities that are new or move. Results are in the order of `senders`.
  */
-export async function resolveSender(tx: Tx, events: DomainEvents, options: { tenantId: string; sender: InboundSender; source: string }): Promise<ResolvedSender> {
-  const { tenantId, sender } = options;
-  const identities: { kind: IdentityKind; value: string }[] = [];
-  if (sender.lid) identities.push({ kind: 'lid', value: sender.lid });
-  if (sender.waId) identities.push({ kind: 'wa_id', value: sender.waId });
-  if (sender.handle) identities.push({ kind: 'handle', value: sender.handle.trim().toLowerCase() });
-
-  let resolved: ResolvedSender | null = null;
-  const handleIsEmail = sender.handle ? EMAIL.test(sender.handle.trim()) : false;
-  const phone = sender.phone ?? (sender.handle && !handleIsEmail ? sender.handle : null);
-  if (!phone && identities.length) {
-    const [known] = await tx
-      .select({ contactId: contactIdentities.contactId })
-      .from(contactIdentities)
-      .where(and(eq(contactIdentities.tenantId, tenantId), or(...identities.map((i) => and(eq(contactIdentities.kind, i.kind), eq(contactIdentities.value, i.value))))))
-      .limit(1);
-    if (known) resolved = { contactId: known.contactId, created: false, phoneE164: null, country: '' };
-  }
-  resolved ??= await findOrCreateContactForSender(tx, events, {
-    tenantId,
-    phone,
-    email: handleIsEmail ? sender.handle! : null,
-    name: sender.name ?? null,
-    source: options.source,
+export async function resolveSenders(tx: Tx, events: DomainEvents, options: { tenantId: string; senders: { sender: InboundSender; source: string }[] }): Promise<ResolvedSender[]> {
+  const { tenantId } = options;
+  const parsed = options.senders.map(({ sender, source }) => {
+    const identities: Identity[] = [];
+    if (sender.lid) identities.push({ kind: 'lid', value: sender.lid });
+    if (sender.waId) identities.push({ kind: 'wa_id', value: sender.waId });
+    if (sender.handle) identities.push({ kind: 'handle', value: sender.handle.trim().toLowerCase() });
+    const handleIsEmail = sender.handle ? EMAIL.test(sender.handle.trim()) : false;
+    const phone = sender.phone ?? (sender.handle && !handleIsEmail ? sender.handle : null);
+    return { sender, source, identities, phone, email: handleIsEmail ? sender.handle! : null };
   });
-  if (identities.length) {
+  if (parsed.length === 0) return [];
+
+  // What the database knows of every identity in the batch.
+  const all = [...new Map(parsed.flatMap((p) => p.identities).map((i) => [keyOf(i), i])).values()];
+  const known = new Map<string, string>();
+  if (all.length) {
+    const rows = await tx
+      .select({ kind: contactIdentities.kind, value: contactIdentities.value, contactId: contactIdentities.contactId })
+      .from(contactIdentities)
+      .where(
+        and(
+          eq(contactIdentities.tenantId, tenantId),
+          sql`(${contactIdentities.kind}, ${contactIdentities.value}) in (select * from unnest(${sql.param(all.map((i) => i.kind))}::text[], ${sql.param(all.map((i) => i.value))}::text[]))`,
+        ),
+      );
+    for (const r of rows) known.set(`${r.kind}:${r.value}`, r.contactId);
+  }
+
+  // Senders with a number (or an e-mail handle and no known identity) are the contacts module's to find or create.
+  const byNumber = await findOrCreateContactsForSenders(tx, events, {
+    tenantId,
+    senders: parsed.filter((p) => p.phone).map((p) => ({ phone: p.phone, email: p.email, name: p.sender.name ?? null, source: p.source })),
+  });
+  let n = 0;
+  // In order, as one-by-one processing would: a number re-points its identities; an identity alone
+  // finds the contact it points to at that moment, or its sender needs a new contact.
+  const current = new Map(known);
+  const moved = new Map<string, { identity: Identity; contactId: string | null; repoint: boolean; placeholder?: number }>();
+  type Pending = { email: string | null; name: string | null; source: string };
+  const toCreate: Pending[] = [];
+  const outcome: (ResolvedSender | { placeholder: number })[] = parsed.map((p) => {
+    if (p.phone) {
+      const r = byNumber[n++]!;
+      for (const i of p.identities) {
+        current.set(keyOf(i), r.contactId);
+        moved.set(keyOf(i), { identity: i, contactId: r.contactId, repoint: true });
+      }
+      return r;
+    }
+    const hit = p.identities.map((i) => current.get(keyOf(i))).find((c) => c !== undefined);
+    let target: string;
+    if (hit !== undefined) target = hit;
+    else {
+      target = `new:${toCreate.length}`;
+      toCreate.push({ email: p.email, name: p.sender.name ?? null, source: p.source });
+    }
+    const placeholder = target.startsWith('new:') ? Number(target.slice(4)) : undefined;
+    for (const i of p.identities) {
+      if (current.has(keyOf(i))) continue; // Only a number re-points an identity.
+      current.set(keyOf(i), target);
+      moved.set(keyOf(i), { identity: i, contactId: placeholder === undefined ? target : null, repoint: false, ...(placeholder === undefined ? {} : { placeholder }) });
+    }
+    return placeholder === undefined ? { contactId: target, created: false, phoneE164: null, country: '' } : { placeholder };
+  });
+  // Senders known only by identities nobody has seen: one new contact each (per e-mail address when they have one).
+  const created = await findOrCreateContactsForSenders(tx, events, { tenantId, senders: toCreate.map((c) => ({ phone: null, email: c.email, name: c.name, source: c.source })) });
+  const resolved = outcome.map((o) => ('placeholder' in o ? created[o.placeholder]! : o));
+
+  const writes = [...moved.values()]
+    .map((m) => ({ ...m, contactId: m.contactId ?? created[m.placeholder!]!.contactId }))
+    .filter((m) => known.get(keyOf(m.identity)) !== m.contactId);
+  for (const repoint of [true, false]) {
+    const rows = writes.filter((w) => w.repoint === repoint);
+    if (!rows.length) continue;
     await tx
       .insert(contactIdentities)
-      .values(identities.map((i) => ({ tenantId, kind: i.kind, value: i.value, contactId: resolved.contactId })))
+      .values(rows.map((w) => ({ tenantId, kind: w.identity.kind, value: w.identity.value, contactId: w.contactId })))
       .onConflictDoUpdate({
         target: [contactIdentities.tenantId, contactIdentities.kind, contactIdentities.value],
         set: { contactId: sql`excluded.contact_id` },
         // Only a number re-points an identity; an identity alone never moves one.
-        setWhere: phone ? sql`true` : sql`false`,
+        setWhere: repoint ? sql`true` : sql`false`,
       });
   }
   return resolved;

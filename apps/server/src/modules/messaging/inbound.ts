@@ -1,11 +1,12 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../../platform/db/database';
 import { memoInTx } from '../../platform/db/tx-memo';
+import { newId } from '../../platform/db/columns';
 import type { ModuleDeps } from '../../platform/deps';
 import { recordOptOut } from '../contacts';
 import { errorAction, STATUS_RANK, type InboundItem, type InboundMessageItem, type InboundStatusItem } from '../channels';
 import { conversations, messages, messagingSettings, pendingStatuses, type MessageStatus } from './messaging.tables';
-import { resolveSender } from './identity';
+import { resolveSenders } from './identity';
 import { matchOptOut, DEFAULT_OPT_OUT_KEYWORDS } from './opt-out';
 import { presentMessage, previewOf } from './messaging.present';
 import type { Realtime } from './realtime';
@@ -38,17 +39,14 @@ export async function conversationFor(tx: Tx, options: { tenantId: string; chann
   return created ?? (await find())[0]!;
 }
 
+type StatusUpdate = { status: 'sent' | 'delivered' | 'read' | 'failed'; at: Date; error: { code: string; title: string; message: string | null } | null; service?: string | null };
+
 /**
- * Applies a status to a message LeadMaster sent. Later states win ("read" after "delivered",
- * never the reverse), timestamps fill in whatever order they come. Returns the updated row when
- * the status moved on.
+ * What a status changes on a message, without writing it: the columns to set, and whether the
+ * message moves on (its rank rises). Later states win ("read" after "delivered", never the
+ * reverse), timestamps fill in whatever order they come.
  */
-export async function applyStatus(
-  tx: Tx,
-  deps: Pick<ModuleDeps, 'events'>,
-  message: MessageRow,
-  status: { status: 'sent' | 'delivered' | 'read' | 'failed'; at: Date; error: { code: string; title: string; message: string | null } | null; service?: string | null },
-): Promise<MessageRow | null> {
+export function statusChange(message: MessageRow, status: StatusUpdate): { set: Partial<typeof messages.$inferInsert>; advances: boolean; wasDelivered: boolean } {
   const current = message.status === 'ambiguous' || message.status === 'sending' || message.status === 'queued' ? -1 : (STATUS_RANK[message.status] ?? -1);
   const next = STATUS_RANK[status.status]!;
   const advances = next > current && message.status !== 'failed';
@@ -71,6 +69,23 @@ export async function applyStatus(
       set.errorMessage = status.error ? [status.error.title, status.error.message].filter(Boolean).join(': ') : null;
     }
   }
+  return { set, advances, wasDelivered: current >= STATUS_RANK.delivered! };
+}
+
+/** The events of a status that moved a message on (`row` is the message after it). */
+async function announceStatus(tx: Tx, deps: Pick<ModuleDeps, 'events'>, row: MessageRow, status: StatusUpdate['status'], wasDelivered: boolean) {
+  const { tenantId, contactId, channelId } = row;
+  if ((status === 'delivered' || status === 'read') && !wasDelivered) await deps.events.emit(tx, 'messages.delivered', { tenantId, contactId, channel: row.service ?? 'unknown' });
+  if (status === 'failed') await reportFailure(tx, deps, row);
+  await deps.events.emit(tx, 'messages.status-changed', { tenantId, messageId: row.id, contactId, channelId, status, code: row.errorCode, source: row.source });
+}
+
+/**
+ * Applies a status to a message LeadMaster sent (see `statusChange`). Returns the updated row when
+ * the status moved on.
+ */
+export async function applyStatus(tx: Tx, deps: Pick<ModuleDeps, 'events'>, message: MessageRow, status: StatusUpdate): Promise<MessageRow | null> {
+  const { set, advances, wasDelivered } = statusChange(message, status);
   if (Object.keys(set).length === 0) return null;
   const [row] = await tx
     .update(messages)
@@ -78,11 +93,7 @@ export async function applyStatus(
     .where(and(eq(messages.tenantId, message.tenantId), eq(messages.id, message.id)))
     .returning();
   if (!advances) return null;
-  const { tenantId, contactId, channelId } = message;
-  const channel = row!.service ?? 'unknown';
-  if ((status.status === 'delivered' || status.status === 'read') && current < STATUS_RANK.delivered!) await deps.events.emit(tx, 'messages.delivered', { tenantId, contactId, channel });
-  if (status.status === 'failed') await reportFailure(tx, deps, row!);
-  await deps.events.emit(tx, 'messages.status-changed', { tenantId, messageId: message.id, contactId, channelId, status: status.status, code: row!.errorCode, source: message.source });
+  await announceStatus(tx, deps, row!, status.status, wasDelivered);
   return row!;
 }
 
@@ -118,157 +129,329 @@ export async function applyPendingStatuses(tx: Tx, deps: Pick<ModuleDeps, 'event
   return current;
 }
 
+/** One stored webhook's items, as the channels module emits them (`channels.inbound-batch`). */
+type InboundEvent = { eventId: string; channelId: string; kind: string; items: unknown[] };
+type At<T> = { channelId: string; item: T; seq: number };
+
+const uniq = <T>(xs: T[]) => [...new Set(xs)];
+const pairKey = (a: string, b: string) => `${a}\u0000${b}`;
+
 /**
- * Turns the items of a processed webhook into contacts, conversations and messages, in the
- * processing transaction: a duplicate (same provider message id on the channel) changes nothing.
+ * Turns the items of a batch of processed webhooks (a drain's batch, in the processing
+ * transaction) into contacts, conversations and messages, set-based: a handful of statements for
+ * the whole batch instead of a dozen per message. The outcome is the one of processing the items
+ * one after the other: a duplicate (same provider message id on the channel, in the database or
+ * earlier in the batch) changes nothing; statuses apply in arrival order (read wins over a late
+ * delivered); a status whose message is not there yet is kept for later.
  */
 export function createInboundHandler(deps: ModuleDeps & { realtime: Realtime; fetchMediaLater(tx: Tx, message: MessageRow): Promise<void> }) {
   const { events, logger, realtime } = deps;
 
-  async function onMessage(tx: Tx, options: { tenantId: string; channelId: string; item: InboundMessageItem }) {
-    const { tenantId, channelId, item } = options;
-    const clientRef = ourId(item.clientRef);
-    if (item.direction === 'outbound' && clientRef) {
-      // The echo of a message we sent (BlueBubbles reports our own sends): it is a status.
-      const [ours] = await tx.select().from(messages).where(and(eq(messages.tenantId, tenantId), eq(messages.id, clientRef)));
-      if (ours) {
-        await onStatus(tx, { tenantId, channelId, item: { kind: 'status', providerMessageId: item.providerMessageId, clientRef, status: 'sent', service: item.service, recipient: null, at: item.at, error: null } });
-        return;
-      }
+  async function onMessages(tx: Tx, tenantId: string, items: At<InboundMessageItem>[], statuses: At<InboundStatusItem>[]) {
+    // The echo of a message we sent (BlueBubbles reports our own sends): it is a status.
+    const refs = uniq(items.flatMap((m) => (m.item.direction === 'outbound' && ourId(m.item.clientRef) ? [ourId(m.item.clientRef)!] : [])));
+    const ours = refs.length
+      ? new Set((await tx.select({ id: messages.id }).from(messages).where(and(eq(messages.tenantId, tenantId), sql`${messages.id} = any(${sql.param(refs)}::uuid[])`))).map((r) => r.id))
+      : new Set<string>();
+    const incoming: At<InboundMessageItem>[] = [];
+    for (const m of items) {
+      const ref = m.item.direction === 'outbound' ? ourId(m.item.clientRef) : null;
+      if (ref && ours.has(ref)) {
+        const { item } = m;
+        statuses.push({ ...m, item: { kind: 'status', providerMessageId: item.providerMessageId, clientRef: ref, status: 'sent', service: item.service, recipient: null, at: item.at, error: null } });
+      } else incoming.push(m);
     }
-    const sender = await resolveSender(tx, events, { tenantId, sender: item.from, source: `channel:${item.service}` });
-    const conversation = await conversationFor(tx, { tenantId, channelId, contactId: sender.contactId });
-    const replyTo = item.replyTo ?? item.reaction?.providerMessageId ?? null;
-    const [replied] = replyTo
-      ? await tx
-          .select({ id: messages.id })
+    if (!incoming.length) return;
+
+    // Duplicates (already stored, or earlier in this batch) and the messages replied to, in one read.
+    const replyOf = (item: InboundMessageItem) => item.replyTo ?? item.reaction?.providerMessageId ?? null;
+    const channelIds = uniq(incoming.map((m) => m.channelId));
+    const providerIds = uniq(incoming.flatMap((m) => [m.item.providerMessageId, ...(replyOf(m.item) ? [replyOf(m.item)!] : [])]));
+    const stored = new Map(
+      (
+        await tx
+          .select({ id: messages.id, channelId: messages.channelId, providerMessageId: messages.providerMessageId })
           .from(messages)
-          .where(and(eq(messages.tenantId, tenantId), eq(messages.channelId, channelId), eq(messages.providerMessageId, replyTo)))
-      : [];
-    const inbound = item.direction === 'inbound';
-    const body = item.type === 'reaction' ? (item.reaction?.emoji ?? '') : item.type === 'location' && item.location ? [item.location.name, item.location.address, `${item.location.latitude},${item.location.longitude}`].filter(Boolean).join(' · ') : (item.text ?? '');
-    const media = item.media ? [{ blobId: null, providerMediaId: item.media.providerMediaId, mimeType: item.media.mimeType, fileName: item.media.fileName, caption: item.media.caption, voice: item.media.voice }] : [];
-    const [row] = await tx
-      .insert(messages)
-      .values({
+          .where(
+            and(
+              eq(messages.tenantId, tenantId),
+              sql`${messages.channelId} = any(${sql.param(channelIds)}::uuid[])`,
+              sql`${messages.providerMessageId} = any(${sql.param(providerIds)}::text[])`,
+            ),
+          )
+      ).map((r) => [pairKey(r.channelId, r.providerMessageId!), r.id]),
+    );
+    const fresh: (At<InboundMessageItem> & { id: string })[] = [];
+    for (const m of incoming) {
+      const key = pairKey(m.channelId, m.item.providerMessageId);
+      if (stored.has(key)) continue;
+      const id = newId();
+      stored.set(key, id);
+      fresh.push({ ...m, id });
+    }
+    if (!fresh.length) return;
+
+    const senders = await resolveSenders(tx, events, { tenantId, senders: fresh.map((m) => ({ sender: m.item.from, source: `channel:${m.item.service}` })) });
+    const conversationIds = await conversationsFor(tx, tenantId, uniq(fresh.map((m, i) => pairKey(m.channelId, senders[i]!.contactId))).map((k) => k.split('\u0000') as [string, string]));
+
+    const values = fresh.map((m, i) => {
+      const { item } = m;
+      const inbound = item.direction === 'inbound';
+      const body =
+        item.type === 'reaction'
+          ? (item.reaction?.emoji ?? '')
+          : item.type === 'location' && item.location
+            ? [item.location.name, item.location.address, `${item.location.latitude},${item.location.longitude}`].filter(Boolean).join(' · ')
+            : (item.text ?? '');
+      const media = item.media ? [{ blobId: null, providerMediaId: item.media.providerMediaId, mimeType: item.media.mimeType, fileName: item.media.fileName, caption: item.media.caption, voice: item.media.voice }] : [];
+      const replyTo = replyOf(item);
+      return {
         tenantId,
-        conversationId: conversation.id,
-        contactId: sender.contactId,
-        channelId,
+        id: m.id,
+        conversationId: conversationIds.get(pairKey(m.channelId, senders[i]!.contactId))!,
+        contactId: senders[i]!.contactId,
+        channelId: m.channelId,
         direction: item.direction,
         service: item.service,
         type: item.type,
         body,
         media,
-        status: inbound ? 'received' : 'sent',
+        status: (inbound ? 'received' : 'sent') as MessageStatus,
         providerMessageId: item.providerMessageId,
-        replyToId: replied?.id ?? null,
+        replyToId: replyTo ? (stored.get(pairKey(m.channelId, replyTo)) ?? null) : null,
         source: inbound ? 'contact' : 'channel',
         createdAt: item.at,
         sentAt: inbound ? null : item.at,
-      })
-      .onConflictDoNothing()
-      .returning();
-    if (!row) return; // A duplicate: already stored.
+      };
+    });
+    // A concurrent transaction may have stored one meanwhile: that one is not written again.
+    const rows = await tx.insert(messages).values(values).onConflictDoNothing().returning();
+    const written = new Map(rows.map((r) => [r.id, r]));
+    const created = fresh.flatMap((m, i) => (written.has(m.id) ? [{ ...m, row: written.get(m.id)!, sender: senders[i]! }] : []));
 
-    const at = item.at.toISOString();
-    const newer = sql`(${conversations.lastMessageAt} is null or ${conversations.lastMessageAt} <= ${at}::timestamptz)`;
-    const [updated] = await tx
-      .update(conversations)
-      .set({
-        lastMessageAt: sql`greatest(${conversations.lastMessageAt}, ${at}::timestamptz)`,
-        lastMessagePreview: sql`case when ${newer} then ${previewOf(row)} else ${conversations.lastMessagePreview} end`,
-        lastMessageDirection: sql`case when ${newer} then ${item.direction} else ${conversations.lastMessageDirection} end`,
-        ...(inbound
-          ? {
-              inboundSeq: sql`${conversations.inboundSeq} + 1`,
-              lastInboundAt: sql`greatest(${conversations.lastInboundAt}, ${at}::timestamptz)`,
-              // A contact who writes again reopens the conversation.
-              status: 'active' as const,
-            }
-          : {}),
-      })
-      .where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, conversation.id)))
-      .returning();
-    if (media.length) await deps.fetchMediaLater(tx, row);
+    // Each conversation once: its newest message (the later one on a tie), the inbound count.
+    type Touch = { at: Date; preview: string; direction: string; inbound: number; lastInboundAt: Date | null };
+    const touched = new Map<string, Touch>();
+    for (const { row } of created) {
+      const t = touched.get(row.conversationId) ?? { at: row.createdAt, preview: previewOf(row), direction: row.direction, inbound: 0, lastInboundAt: null };
+      if (row.createdAt >= t.at) Object.assign(t, { at: row.createdAt, preview: previewOf(row), direction: row.direction });
+      if (row.direction === 'inbound') {
+        t.inbound++;
+        if (!t.lastInboundAt || row.createdAt > t.lastInboundAt) t.lastInboundAt = row.createdAt;
+      }
+      touched.set(row.conversationId, t);
+    }
+    const list = [...touched];
+    const col = <T>(f: (t: Touch, id: string) => T) => sql.param(list.map(([id, t]) => f(t, id)));
+    if (list.length) {
+      await tx.execute(sql`
+        update ${conversations} as c set
+          last_message_at = greatest(c.last_message_at, v.at),
+          last_message_preview = case when c.last_message_at is null or c.last_message_at <= v.at then v.preview else c.last_message_preview end,
+          last_message_direction = case when c.last_message_at is null or c.last_message_at <= v.at then v.direction else c.last_message_direction end,
+          inbound_seq = c.inbound_seq + v.inbound,
+          last_inbound_at = case when v.inbound > 0 then greatest(c.last_inbound_at, v.last_inbound_at) else c.last_inbound_at end,
+          -- A contact who writes again reopens the conversation.
+          status = case when v.inbound > 0 then 'active' else c.status end,
+          updated_at = now()
+          from unnest(${col((_, id) => id)}::uuid[], ${col((t) => t.at.toISOString())}::text[]::timestamptz[], ${col((t) => t.preview)}::text[],
+                      ${col((t) => t.direction)}::text[], ${col((t) => t.inbound)}::int[], ${col((t) => t.lastInboundAt?.toISOString() ?? null)}::text[]::timestamptz[])
+            as v(id, at, preview, direction, inbound, last_inbound_at)
+         where c.tenant_id = ${tenantId} and c.id = v.id`);
+    }
 
-    if (inbound) {
-      await events.emit(tx, 'messages.reply-received', { tenantId, contactId: sender.contactId, channel: item.service, at: item.at, channelId, messageId: row.id, inReplyTo: replied?.id ?? null });
-      const keyword = matchOptOut(item.text, await optOutKeywordsInTx(tx, tenantId));
-      if (keyword) {
+    for (const { row } of created) if (row.media.length) await deps.fetchMediaLater(tx, row);
+    const replies = created.filter((c) => c.row.direction === 'inbound');
+    if (replies.length) {
+      await events.emit(tx, 'messages.replies-received', {
+        tenantId,
+        replies: replies.map(({ row, item }) => ({ contactId: row.contactId, channel: item.service, at: item.at, channelId: row.channelId, messageId: row.id, inReplyTo: row.replyToId })),
+      });
+      const keywords = await optOutKeywordsInTx(tx, tenantId);
+      for (const { row, item, sender } of replies) {
+        const keyword = matchOptOut(item.text, keywords);
+        if (!keyword) continue;
         await recordOptOut(tx, {
           tenantId,
-          contactId: sender.contactId,
+          contactId: row.contactId,
           channel: CONSENT_CHANNEL[item.service],
           country: sender.country || 'US',
           phone: sender.phoneE164,
           text: item.text ?? keyword,
-          source: `inbound:${channelId}`,
+          source: `inbound:${row.channelId}`,
           at: item.at,
         });
-        logger.info({ tenantId, contactId: sender.contactId, keyword }, 'opt-out received');
+        logger.info({ tenantId, contactId: row.contactId, keyword }, 'opt-out received');
       }
     }
-    realtime.publishAfterCommit(tx, tenantId, 'message.created', presentMessage(row));
-    realtime.conversationChanged(tx, tenantId, updated!.id);
+    for (const { row } of created) realtime.publishAfterCommit(tx, tenantId, 'message.created', presentMessage(row));
+    for (const id of touched.keys()) realtime.conversationChanged(tx, tenantId, id);
   }
 
-  async function onStatus(tx: Tx, options: { tenantId: string; channelId: string; item: InboundStatusItem }) {
-    const { tenantId, channelId, item } = options;
-    const byProvider = eq(messages.providerMessageId, item.providerMessageId);
-    const [message] = await tx
+  /** The conversation of each (channel, contact) pair, created on first contact: one read, one insert for the new ones. */
+  async function conversationsFor(tx: Tx, tenantId: string, pairs: [string, string][]) {
+    const out = new Map<string, string>();
+    const read = async (wanted: [string, string][]) => {
+      const rows = await tx
+        .select({ id: conversations.id, channelId: conversations.channelId, contactId: conversations.contactId })
+        .from(conversations)
+        .where(
+          and(
+            eq(conversations.tenantId, tenantId),
+            sql`(${conversations.channelId}, ${conversations.contactId}) in (select * from unnest(${sql.param(wanted.map((p) => p[0]))}::uuid[], ${sql.param(wanted.map((p) => p[1]))}::uuid[]))`,
+          ),
+        );
+      for (const r of rows) out.set(pairKey(r.channelId, r.contactId), r.id);
+    };
+    await read(pairs);
+    const missing = pairs.filter(([ch, co]) => !out.has(pairKey(ch, co)));
+    if (missing.length) {
+      const created = await tx
+        .insert(conversations)
+        .values(missing.map(([channelId, contactId]) => ({ tenantId, channelId, contactId })))
+        .onConflictDoNothing()
+        .returning({ id: conversations.id, channelId: conversations.channelId, contactId: conversations.contactId });
+      for (const r of created) out.set(pairKey(r.channelId, r.contactId), r.id);
+      // Created by a concurrent transaction meanwhile.
+      const lost = missing.filter(([ch, co]) => !out.has(pairKey(ch, co)));
+      if (lost.length) await read(lost);
+    }
+    return out;
+  }
+
+  async function onStatuses(tx: Tx, tenantId: string, statuses: At<InboundStatusItem>[]) {
+    if (!statuses.length) return;
+    statuses.sort((a, b) => a.seq - b.seq);
+    const channelIds = uniq(statuses.map((s) => s.channelId));
+    const providerIds = uniq(statuses.map((s) => s.item.providerMessageId));
+    const refs = uniq(statuses.flatMap((s) => (ourId(s.item.clientRef) ? [ourId(s.item.clientRef)!] : [])));
+    const found = await tx
       .select()
       .from(messages)
-      .where(and(eq(messages.tenantId, tenantId), eq(messages.channelId, channelId), ourId(item.clientRef) ? sql`(${byProvider} or ${messages.id} = ${ourId(item.clientRef)}::uuid)` : byProvider))
+      .where(
+        and(
+          eq(messages.tenantId, tenantId),
+          sql`${messages.channelId} = any(${sql.param(channelIds)}::uuid[])`,
+          sql`(${messages.providerMessageId} = any(${sql.param(providerIds)}::text[]) or ${messages.id} = any(${sql.param(refs)}::uuid[]))`,
+        ),
+      )
+      .orderBy(messages.id)
       .for('update');
-    if (!message) {
+    const byProvider = new Map(found.filter((m) => m.providerMessageId).map((m) => [pairKey(m.channelId, m.providerMessageId!), m]));
+    const byId = new Map(found.map((m) => [m.id, m]));
+
+    const keep: At<InboundStatusItem>[] = [];
+    const slow = new Map<string, At<InboundStatusItem>[]>();
+    const fast = new Map<string, At<InboundStatusItem>[]>();
+    for (const s of statuses) {
+      const ref = ourId(s.item.clientRef);
+      const message = byProvider.get(pairKey(s.channelId, s.item.providerMessageId)) ?? (ref ? byId.get(ref) : undefined);
+      if (!message || message.channelId !== s.channelId) keep.push(s);
+      // A send that does not know its provider id yet (ambiguous, in flight): one by one, rare.
+      else if (!message.providerMessageId || slow.has(message.id)) slow.set(message.id, [...(slow.get(message.id) ?? []), s]);
+      else fast.set(message.id, [...(fast.get(message.id) ?? []), s]);
+    }
+
+    if (keep.length) {
       // The webhook beat the commit of the send (or the message was sent outside LeadMaster): keep it.
       await tx
         .insert(pendingStatuses)
-        .values({ tenantId, channelId, providerMessageId: item.providerMessageId, status: item.status, at: item.at, error: item.error })
+        .values(keep.map(({ channelId, item }) => ({ tenantId, channelId, providerMessageId: item.providerMessageId, status: item.status, at: item.at, error: item.error })))
         .onConflictDoNothing();
-      return;
     }
-    let current = message;
-    if (!message.providerMessageId) {
-      // An ambiguous or in-flight send, recognised by our own id: it did reach the provider.
-      [current] = await tx
-        .update(messages)
-        .set({ providerMessageId: item.providerMessageId, ...(message.status === 'ambiguous' || message.status === 'sending' ? { status: 'sent' as MessageStatus, sentAt: item.at, leaseUntil: null } : {}) })
-        .where(and(eq(messages.tenantId, tenantId), eq(messages.id, message.id)))
-        .returning() as [MessageRow];
-      current = await applyPendingStatuses(tx, deps, current);
-    }
-    const updated = await applyStatus(tx, deps, current, item);
-    if (updated || current !== message) {
-      const row = updated ?? current;
-      realtime.publishAfterCommit(tx, tenantId, 'message.status_updated', { id: row.id, conversationId: row.conversationId, status: row.status, error: row.errorCode ? { code: row.errorCode, message: row.errorMessage } : null, deliveredAt: row.deliveredAt?.toISOString() ?? null, readAt: row.readAt?.toISOString() ?? null });
-    }
-  }
 
-  async function handle(tx: Tx, event: { tenantId: string; channelId: string; items: unknown[] }) {
-    for (const item of event.items as InboundItem[]) {
-      switch (item.kind) {
-        case 'message':
-          await onMessage(tx, { tenantId: event.tenantId, channelId: event.channelId, item });
-          break;
-        case 'status':
-          await onStatus(tx, { tenantId: event.tenantId, channelId: event.channelId, item });
-          break;
-        case 'typing': {
-          const typing = item;
-          realtime.publishAfterCommit(tx, event.tenantId, 'typing', { channelId: event.channelId, from: typing.from, on: typing.on });
-          break;
+    // Every status of a message applied in order in memory, then one statement for all of them.
+    const changed: { before: MessageRow; after: MessageRow; moves: { status: StatusUpdate['status']; wasDelivered: boolean; row: MessageRow }[] }[] = [];
+    for (const [id, list] of fast) {
+      const before = byId.get(id)!;
+      let after = before;
+      const moves: (typeof changed)[number]['moves'] = [];
+      for (const { item } of list) {
+        const { set, advances, wasDelivered } = statusChange(after, item);
+        if (Object.keys(set).length === 0) continue;
+        after = { ...after, ...set } as MessageRow;
+        if (advances) moves.push({ status: item.status, wasDelivered, row: after });
+      }
+      if (after !== before) changed.push({ before, after, moves });
+    }
+    if (changed.length) {
+      const col = <T>(f: (m: MessageRow) => T) => sql.param(changed.map((c) => f(c.after)));
+      const iso = (d: Date | null) => d?.toISOString() ?? null;
+      await tx.execute(sql`
+        update ${messages} as m set status = v.status, status_at = v.status_at, sent_at = v.sent_at, delivered_at = v.delivered_at,
+               read_at = v.read_at, failed_at = v.failed_at, error_code = v.error_code, error_message = v.error_message,
+               lease_until = v.lease_until, service = v.service
+          from unnest(${col((m) => m.id)}::uuid[], ${col((m) => m.status)}::text[], ${col((m) => iso(m.statusAt))}::text[]::timestamptz[],
+                      ${col((m) => iso(m.sentAt))}::text[]::timestamptz[], ${col((m) => iso(m.deliveredAt))}::text[]::timestamptz[], ${col((m) => iso(m.readAt))}::text[]::timestamptz[],
+                      ${col((m) => iso(m.failedAt))}::text[]::timestamptz[], ${col((m) => m.errorCode)}::text[], ${col((m) => m.errorMessage)}::text[],
+                      ${col((m) => iso(m.leaseUntil))}::text[]::timestamptz[], ${col((m) => m.service)}::text[])
+            as v(id, status, status_at, sent_at, delivered_at, read_at, failed_at, error_code, error_message, lease_until, service)
+         where m.tenant_id = ${tenantId} and m.id = v.id`);
+      for (const { moves } of changed) for (const move of moves) await announceStatus(tx, deps, move.row, move.status, move.wasDelivered);
+      for (const { after, moves } of changed) if (moves.length) publishStatus(tx, tenantId, after);
+    }
+
+    for (const [id, list] of slow) {
+      let current = byId.get(id)!;
+      for (const { item } of list) {
+        const before = current;
+        if (!current.providerMessageId) {
+          // An ambiguous or in-flight send, recognised by our own id: it did reach the provider.
+          [current] = (await tx
+            .update(messages)
+            .set({ providerMessageId: item.providerMessageId, ...(current.status === 'ambiguous' || current.status === 'sending' ? { status: 'sent' as MessageStatus, sentAt: item.at, leaseUntil: null } : {}) })
+            .where(and(eq(messages.tenantId, tenantId), eq(messages.id, current.id)))
+            .returning()) as [MessageRow];
+          current = await applyPendingStatuses(tx, deps, current);
         }
-        case 'errors':
-          logger.warn({ tenantId: event.tenantId, channelId: event.channelId, errors: item.errors }, 'provider reported errors');
-          break;
-        default:
-          break; // Account updates belong to the channels module.
+        const updated = await applyStatus(tx, deps, current, item);
+        if (updated) current = updated;
+        if (updated || current !== before) publishStatus(tx, tenantId, current);
       }
     }
   }
 
-  events.on('channels.inbound', handle);
+  const publishStatus = (tx: Tx, tenantId: string, row: MessageRow) =>
+    realtime.publishAfterCommit(tx, tenantId, 'message.status_updated', {
+      id: row.id,
+      conversationId: row.conversationId,
+      status: row.status,
+      error: row.errorCode ? { code: row.errorCode, message: row.errorMessage } : null,
+      deliveredAt: row.deliveredAt?.toISOString() ?? null,
+      readAt: row.readAt?.toISOString() ?? null,
+    });
+
+  async function handle(tx: Tx, batch: { tenantId: string; events: InboundEvent[] }) {
+    const { tenantId } = batch;
+    const messageItems: At<InboundMessageItem>[] = [];
+    const statusItems: At<InboundStatusItem>[] = [];
+    let seq = 0;
+    for (const event of batch.events) {
+      for (const item of event.items as InboundItem[]) {
+        seq++;
+        switch (item.kind) {
+          case 'message':
+            messageItems.push({ channelId: event.channelId, item, seq });
+            break;
+          case 'status':
+            statusItems.push({ channelId: event.channelId, item, seq });
+            break;
+          case 'typing':
+            realtime.publishAfterCommit(tx, tenantId, 'typing', { channelId: event.channelId, from: item.from, on: item.on });
+            break;
+          case 'errors':
+            logger.warn({ tenantId, channelId: event.channelId, errors: item.errors }, 'provider reported errors');
+            break;
+          default:
+            break; // Account updates belong to the channels module.
+        }
+      }
+    }
+    // Messages first: a status finds a message stored by the same batch.
+    await onMessages(tx, tenantId, messageItems, statusItems);
+    await onStatuses(tx, tenantId, statusItems);
+  }
+
+  events.on('channels.inbound-batch', handle);
   return { handle };
 }

@@ -1,7 +1,11 @@
 import type { ModuleDeps } from '../../platform/deps';
 import type { HttpServer } from '../../platform/http/server';
 import type { ChannelAdapter } from '../channels';
+import { sql } from 'drizzle-orm';
 import { createRealtime } from './realtime';
+import { selectConversations } from './messaging.repository';
+import { presentConversation } from './messaging.present';
+import { conversations as conversationsTable } from './messaging.tables';
 import { createInboundHandler } from './inbound';
 import { createOutbound } from './outbound';
 import { createMediaFetcher } from './media';
@@ -20,7 +24,14 @@ export { matchOptOut, DEFAULT_OPT_OUT_KEYWORDS } from './opt-out';
  */
 export function messagingModule(deps: ModuleDeps & { adapterFor(tenantId: string, channelId: string): Promise<ChannelAdapter> }) {
   let conversations: ReturnType<typeof createConversationsService> | null = null;
-  const realtime = createRealtime({ ...deps, loadConversation: (tenantId, id) => conversations!.load(tenantId, id) });
+  const realtime = createRealtime({
+    ...deps,
+    // The conversations a committed transaction changed, as the tenant sees them (no user's unread), in one query.
+    loadConversations: (tenantId, ids) =>
+      deps.database.withTenant(tenantId, async (tx) =>
+        (await selectConversations(tx, tenantId, sql`${conversationsTable.id} = any(${sql.param(ids)}::uuid[])`)).map((row) => presentConversation(row.c, row.contact, row.channelKind)),
+      ),
+  });
   const outbound = createOutbound({ ...deps, realtime });
   const media = createMediaFetcher(deps);
   createInboundHandler({ ...deps, realtime, fetchMediaLater: media.fetchLater });

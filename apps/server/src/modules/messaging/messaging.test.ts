@@ -200,12 +200,16 @@ describe('statuses of sent messages', () => {
     const message = await sentMessage(user.tenantId, channel.id, null, 'ambiguous');
     const emit = (clientRef: string, providerMessageId: string) =>
       t.db.withTenant(user.tenantId, (tx) =>
-        t.runtime.deps.events.emit(tx, 'channels.inbound', {
+        t.runtime.deps.events.emit(tx, 'channels.inbound-batch', {
           tenantId: user.tenantId,
-          channelId: channel.id,
-          kind: 'bluebubbles',
-          eventId: clientRef,
-          items: [{ kind: 'status', providerMessageId, clientRef, status: 'delivered', recipient: null, at: new Date('2026-01-01T00:02:00Z'), error: null }],
+          events: [
+            {
+              channelId: channel.id,
+              kind: 'bluebubbles',
+              eventId: clientRef,
+              items: [{ kind: 'status', providerMessageId, clientRef, status: 'delivered', recipient: null, at: new Date('2026-01-01T00:02:00Z'), error: null }],
+            },
+          ],
         }),
       );
     await emit('temp-guid-from-another-client', 'p:0/other');

@@ -9,6 +9,7 @@ export { getScoringSettings, DEFAULT_THRESHOLD } from './scoring.service';
 export function scoringModule(deps: ModuleDeps) {
   const scoring = createScoringService(deps);
   deps.jobs.define(scoring.rescoreJob);
+  deps.jobs.define(scoring.rescoreSignalledJob);
   return {
     scoring,
     routes: async (app: HttpServer) => {

@@ -2,6 +2,8 @@ import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { ModuleDeps } from '../../platform/deps';
 import type { Tx } from '../../platform/db/database';
+import { afterCommit } from '../../platform/db/after-commit';
+import { memoInTx } from '../../platform/db/tx-memo';
 import type { NewContactScoring } from '../../platform/events/domain-events';
 import { defineJob } from '../../platform/jobs/queue';
 import { loadScoringRows, writeScores, type ScoreUpdate } from '../contacts';
@@ -101,25 +103,89 @@ export function createScoringService(deps: ModuleDeps) {
     for (const c of contacts) c.scores = { ...computeScores(newContactInput(c), potentialRules), at };
   });
 
-  /** Delivery history is a contactability input: count it, then re-score that contact. */
-  async function signal(
-    tx: Tx,
-    e: { tenantId: string; contactId: string },
-    counter: 'delivered' | 'failed' | 'replies',
-    extra: { lastFailureCode?: string; lastReplyAt?: Date } = {},
-  ) {
-    await tx
-      .insert(contactSignals)
-      .values({ tenantId: e.tenantId, contactId: e.contactId, [counter]: 1, ...extra })
-      .onConflictDoUpdate({
-        target: [contactSignals.tenantId, contactSignals.contactId],
-        set: { [counter]: sql`${contactSignals[counter]} + 1`, ...extra },
-      });
-    await events.emit(tx, 'contacts.changed', { tenantId: e.tenantId, contactIds: [e.contactId] });
+  /**
+   * Delivery history is a contactability input: count it in the caller's transaction and mark the
+   * contact for a rescore, which a background job of the tenant does shortly after (coalesced: a
+   * burst of replies or statuses costs one rescore per contact, not one per message; decision 0019).
+   */
+  async function signal(tx: Tx, tenantId: string, counts: { contactId: string; delivered?: number; failed?: number; replies?: number; lastFailureCode?: string | null; lastReplyAt?: Date | null }[]) {
+    if (counts.length === 0) return;
+    // One row per contact (a statement may not touch a row twice): counters summed, the latest reply kept.
+    const merged = new Map<string, { contactId: string; delivered: number; failed: number; replies: number; lastFailureCode: string | null; lastReplyAt: Date | null }>();
+    for (const c of counts) {
+      const m = merged.get(c.contactId) ?? { contactId: c.contactId, delivered: 0, failed: 0, replies: 0, lastFailureCode: null, lastReplyAt: null };
+      m.delivered += c.delivered ?? 0;
+      m.failed += c.failed ?? 0;
+      m.replies += c.replies ?? 0;
+      if (c.lastFailureCode) m.lastFailureCode = c.lastFailureCode;
+      if (c.lastReplyAt && (!m.lastReplyAt || c.lastReplyAt > m.lastReplyAt)) m.lastReplyAt = c.lastReplyAt;
+      merged.set(c.contactId, m);
+    }
+    const rows = [...merged.values()];
+    const col = <T>(f: (r: (typeof rows)[number]) => T) => sql.param(rows.map(f));
+    await tx.execute(sql`
+      insert into ${contactSignals} as s (tenant_id, contact_id, delivered, failed, replies, last_failure_code, last_reply_at, rescore_pending)
+      select ${tenantId}, v.contact_id, v.delivered, v.failed, v.replies, v.last_failure_code, v.last_reply_at, true
+        from unnest(${col((r) => r.contactId)}::uuid[], ${col((r) => r.delivered)}::int[], ${col((r) => r.failed)}::int[], ${col((r) => r.replies)}::int[],
+                    ${col((r) => r.lastFailureCode)}::text[], ${col((r) => r.lastReplyAt?.toISOString() ?? null)}::text[]::timestamptz[])
+          as v(contact_id, delivered, failed, replies, last_failure_code, last_reply_at)
+      on conflict (tenant_id, contact_id) do update set
+        delivered = s.delivered + excluded.delivered,
+        failed = s.failed + excluded.failed,
+        replies = s.replies + excluded.replies,
+        last_failure_code = coalesce(excluded.last_failure_code, s.last_failure_code),
+        last_reply_at = greatest(s.last_reply_at, excluded.last_reply_at),
+        rescore_pending = true,
+        updated_at = now()`);
+    // One background rescore per transaction is enough: it takes every contact marked by then.
+    await memoInTx(tx, `rescore-signalled:${tenantId}`, async () => {
+      await deps.jobs.enqueue(rescoreSignalledJob, {}, { tenantId, tx, singletonKey: tenantId });
+      afterCommit(tx, () => deps.jobs.wake(rescoreSignalledJob));
+    });
   }
-  events.on('messages.delivered', (tx, e) => signal(tx, e, 'delivered'));
-  events.on('messages.delivery-failed', (tx, e) => signal(tx, e, 'failed', { lastFailureCode: e.code }));
-  events.on('messages.reply-received', (tx, e) => signal(tx, e, 'replies', { lastReplyAt: e.at }));
+  events.on('messages.delivered', (tx, e) => signal(tx, e.tenantId, [{ contactId: e.contactId, delivered: 1 }]));
+  events.on('messages.delivery-failed', (tx, e) => signal(tx, e.tenantId, [{ contactId: e.contactId, failed: 1, lastFailureCode: e.code }]));
+  events.on('messages.replies-received', (tx, e) => signal(tx, e.tenantId, e.replies.map((r) => ({ contactId: r.contactId, replies: 1, lastReplyAt: r.at }))));
+
+  /**
+   * Rescores the contacts whose signals changed since their last score, a page per transaction:
+   * each page is claimed (the flag cleared, rows locked so a new signal for them waits and marks
+   * them again after this commits), recomputed and written. Returns how many were rescored.
+   */
+  async function rescoreSignalled(tenantId: string, options: { signal?: AbortSignal } = {}) {
+    let done = 0;
+    for (;;) {
+      if (options.signal?.aborted) break;
+      const n = await database.withTenant(tenantId, async (tx) => {
+        const claimed = await tx.execute<{ contact_id: string }>(sql`
+          update ${contactSignals} set rescore_pending = false
+           where tenant_id = ${tenantId} and contact_id in (
+                   select contact_id from ${contactSignals}
+                    where tenant_id = ${tenantId} and rescore_pending
+                    order by contact_id limit ${PAGE} for update skip locked)
+          returning contact_id`);
+        if (claimed.length === 0) return 0;
+        const { potentialRules } = await getScoringSettings(tx, tenantId);
+        const rows = await loadScoringRows(tx, { tenantId, contactIds: claimed.map((c) => c.contact_id) });
+        await rescoreContacts(tx, { tenantId, rows, rules: potentialRules, at: clock.now() });
+        return claimed.length;
+      });
+      done += n;
+      if (n < PAGE) break;
+    }
+    return done;
+  }
+
+  const rescoreSignalledJob = defineJob({
+    name: 'scoring.rescore-signalled',
+    payload: z.object({}).loose(),
+    policy: 'stately',
+    retryLimit: 5,
+    retryDelaySeconds: 2,
+    async run(_payload, ctx) {
+      return { rescored: await rescoreSignalled(ctx.tenantId!, { signal: ctx.signal }) };
+    },
+  });
 
   /**
    * Re-scores every contact of a tenant, page by page. The next page is read (on another
@@ -164,5 +230,5 @@ export function createScoringService(deps: ModuleDeps) {
     },
   });
 
-  return { rescoreAll, rescoreJob };
+  return { rescoreAll, rescoreJob, rescoreSignalled, rescoreSignalledJob };
 }

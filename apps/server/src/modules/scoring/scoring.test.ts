@@ -52,7 +52,15 @@ describe('scores', () => {
     let now = await score();
     expect(now.reachability.whatsapp).toBe('yes');
     expect(now.scores.contactability).toBe(65);
-    await emit('messages.reply-received', { channel: 'whatsapp', at: new Date(), channelId: '00000000-0000-4000-8000-000000000009', messageId: '00000000-0000-4000-8000-00000000000a', inReplyTo: null });
+    await t.db.withTenant(user.tenantId, (tx) =>
+      t.runtime.deps.events.emit(tx, 'messages.replies-received', {
+        tenantId: user.tenantId,
+        replies: [{ contactId: c.id, channel: 'whatsapp', at: new Date(), channelId: '00000000-0000-4000-8000-000000000009', messageId: '00000000-0000-4000-8000-00000000000a', inReplyTo: null }],
+      }),
+    );
+    // Counted at once, rescored by the tenant's background step (the job a working process runs at once).
+    expect((await score()).scores.contactability).toBe(65);
+    expect(await t.runtime.modules.scoring.scoring.rescoreSignalled(user.tenantId)).toBe(1);
     expect((await score()).scores.contactability).toBe(80);
     await emit('messages.delivery-failed', { channel: 'whatsapp', code: '131026' });
     await emit('contacts.number-checked', { channel: 'whatsapp', reachable: false, source: 'cloud_api:131026' });

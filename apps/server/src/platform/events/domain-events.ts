@@ -36,6 +36,12 @@ export type DomainEventMap = {
    */
   'channels.inbound': { tenantId: string; channelId: string; kind: string; eventId: string; items: unknown[] };
   /**
+   * The same for a whole batch of stored webhooks at once (a drain's batch, after each one's
+   * `channels.inbound`), in the order they were received: for the modules that write set-based
+   * (messaging turns a batch into contacts, conversations and messages in a few statements).
+   */
+  'channels.inbound-batch': { tenantId: string; events: { eventId: string; channelId: string; kind: string; items: unknown[] }[] };
+  /**
    * A message LeadMaster sent moved on (sent, delivered, read, failed, ambiguous): what the
    * campaign ledger follows. `code` is the provider's error code for a failure.
    */
@@ -47,12 +53,11 @@ export type DomainEventMap = {
    * what a campaign sending on it shows.
    */
   'channels.breaker-changed': { tenantId: string; channelId: string; state: 'open' | 'closed' | 'half_open'; retryAt: Date | null; error: string | null };
-  /** The contact wrote back. */
   /**
-   * The contact wrote back: on which channel account, the message id, and (when the provider said
-   * which message it answers) the id of our message it replies to.
+   * Contacts wrote back (the inbound messages of a batch): for each reply, on which channel account,
+   * the message id, and (when the provider said which message it answers) the id of our message it replies to.
    */
-  'messages.reply-received': { tenantId: string; contactId: string; channel: string; at: Date; channelId: string; messageId: string; inReplyTo: string | null };
+  'messages.replies-received': { tenantId: string; replies: { contactId: string; channel: string; at: Date; channelId: string; messageId: string; inReplyTo: string | null }[] };
 };
 
 /** A contact about to be created, as scoring reads it, with the slot its scores go in. */
