@@ -189,6 +189,10 @@ export const CampaignPlan = z.object({
   eta: z.string().nullable(),
   /** Eligible recipients per channel account per day, from the pacing and the daily cap. */
   days: z.array(z.object({ date: z.string(), count: z.number().int() })),
+  /** The cap each number follows per day: the campaign's own, or a lower WhatsApp messaging limit. */
+  dailyCap: z.number().int().nullable().optional(),
+  /** Each number's WhatsApp messaging limit (unique recipients per 24 h; null per day = none known or unlimited). */
+  limits: z.array(z.object({ channelId: z.string(), tier: z.string().nullable(), perDay: z.number().int().nullable() })).optional(),
 });
 
 export const RecipientStatus = z.enum(['pending', 'queued', 'sent', 'delivered', 'read', 'replied', 'failed', 'ambiguous', 'skipped']);

@@ -16,6 +16,7 @@ import { neutraliseFormula } from '../contacts';
 import { sendGuardsOf } from '../channels';
 import { nextOpening } from './send-window';
 import { slotPlan, type Engine } from './engine';
+import { effectiveDailyCap, messagingLimitOf } from './limits';
 
 type CampaignRow = typeof campaigns.$inferSelect;
 const PLAN_BATCH = 1000;
@@ -227,7 +228,8 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
       };
     });
     const start = campaign.launchedAt ?? (campaign.scheduleAt && campaign.scheduleAt > now ? campaign.scheduleAt : now);
-    const slots = slotPlan(campaign, { start, total });
+    // The numbers' WhatsApp messaging limits cap each day as the campaign's own daily cap does (the engine follows the same cap).
+    const slots = slotPlan({ ...campaign, dailyCap: effectiveDailyCap(campaign.dailyCap, [...channels.values()]) }, { start, total });
     const n = campaign.channelIds.length;
     const skippedByReason: Record<string, number> = {};
     const perDay = new Map<string, number>();
@@ -279,6 +281,11 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
       skippedByReason,
       eta: lastDue?.toISOString() ?? null,
       days: [...perDay].sort(([a], [b]) => a.localeCompare(b)).map(([date, count]) => ({ date, count })),
+      dailyCap: slots.dailyCap,
+      limits: campaign.channelIds.map((channelId) => {
+        const channel = channels.get(channelId);
+        return { channelId, ...(channel ? messagingLimitOf(channel) : { tier: null, perDay: null }) };
+      }),
     };
   }
 

@@ -6,11 +6,12 @@ import type { DomainEventMap } from '../../platform/events/domain-events';
 import type { ModuleDeps } from '../../platform/deps';
 import { defineJob } from '../../platform/jobs/queue';
 import { recordAudit, systemActor } from '../audit';
-import { errorAction } from '../channels';
+import { errorAction, STOPPED_TEMPLATE_STATUSES } from '../channels';
 import type { Outbound } from '../messaging';
 import { campaignRecipients, campaigns, type RecipientStatus } from './campaigns.tables';
 import { audienceCondition, channelsByIds, countAudience, countOptedOut, gateData, materializeBatch, tenantSettings, type SlotPlan } from './campaigns.repository';
 import { evaluateGate } from './gate';
+import { effectiveDailyCap } from './limits';
 import { renderTemplate, valuesOf } from './render';
 import { nextOpening, recipientTimeZone } from './send-window';
 import { findTemplate } from './templates.service';
@@ -176,7 +177,8 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
           .from(campaignRecipients)
           .where(and(eq(campaignRecipients.tenantId, tenantId), eq(campaignRecipients.campaignId, campaignId)));
         const total = campaign.pacing.mode === 'spread' ? await countAudience(tx, where) : 0;
-        const slots = slotPlan(campaign, { start: campaign.launchedAt ?? clock.now(), total });
+        // The numbers' WhatsApp messaging limits cap each day like the campaign's own cap does (limits.ts).
+        const slots = slotPlan({ ...campaign, dailyCap: effectiveDailyCap(campaign.dailyCap, await channelsByIds(tx, tenantId, campaign.channelIds)) }, { start: campaign.launchedAt ?? clock.now(), total });
         const batch = await materializeBatch(tx, { tenantId, campaignId, where, afterId: campaign.materializeCursor, offset, limit: MATERIALIZE_BATCH, channelIds: campaign.channelIds, slots });
         written += batch.taken;
         const finished = batch.taken < MATERIALIZE_BATCH;
@@ -226,7 +228,7 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
       const template = await findTemplate(tx, tenantId, campaign.templateId);
       const channels = new Map((await channelsByIds(tx, tenantId, campaign.channelIds)).map((c) => [c.id, c]));
       for (const channel of channels.values()) {
-        const reason = channelPauseReason(channel, template?.whatsappTemplate?.name ?? null);
+        const reason = channelPauseReason(channel, template?.whatsappTemplate ?? null);
         if (reason) {
           await autoPause(tx, { tenantId, campaignId, reason, details: { channelId: channel.id } });
           return { claimed: 0, stopped: true };
@@ -506,12 +508,18 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
 }
 
 /** A channel account's provider state that must stop a campaign: number quality RED/flagged, or its template paused. */
-function channelPauseReason(channel: { status: string; providerState: Record<string, unknown> }, whatsappTemplateName: string | null): string | null {
+function channelPauseReason(channel: { status: string; providerState: Record<string, unknown> }, whatsappTemplate: { name: string; language: string } | null): string | null {
+  const whatsappTemplateName = whatsappTemplate?.name ?? null;
   if (channel.status === 'disabled') return 'channel_disabled';
   const quality = channel.providerState.phone_number_quality_update as { event?: string; current_limit?: string } | undefined;
   if (quality?.event === 'FLAGGED' || channel.providerState.quality_rating === 'RED') return 'quality_red';
   const template = channel.providerState.message_template_status_update as { event?: string; message_template_name?: string } | undefined;
   if (whatsappTemplateName && template?.event === 'PAUSED' && template.message_template_name === whatsappTemplateName) return 'template_paused';
+  // The number's template list, kept current by the status webhooks (channels/template-status.ts).
+  const kept = (channel.providerState.templates as { items?: { name: string; language: string; status: string }[] } | undefined)?.items ?? [];
+  const status = whatsappTemplate ? kept.find((t) => t.name === whatsappTemplate.name && t.language === whatsappTemplate.language)?.status : undefined;
+  if (status === 'PAUSED') return 'template_paused';
+  if (status && STOPPED_TEMPLATE_STATUSES.has(status)) return 'template_disabled';
   return null;
 }
 
