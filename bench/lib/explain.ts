@@ -1,7 +1,6 @@
 import postgres from 'postgres';
 import { sql } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/postgres-js';
-import * as schema from '../../apps/server/src/platform/db/schema';
 import { connectionOptions, type DatabaseTarget, type Tx } from '../../apps/server/src/platform/db/database';
 import { APP_ROLE } from '../../apps/server/src/platform/db/security';
 
@@ -43,7 +42,7 @@ export function statementCapture(target: DatabaseTarget): StatementCapture {
     },
   };
   const client = 'url' in target ? postgres(target.url, options) : postgres(options);
-  const db = drizzle({ client, schema, casing: 'snake_case' });
+  const db = drizzle({ client, casing: 'snake_case' });
   let statementNumber = 0;
   return {
     async capture(tenantId, fn) {

@@ -7,14 +7,13 @@ import { afterCommit } from '../../platform/db/after-commit';
 import { AppError } from '../../platform/errors';
 import { defineJob } from '../../platform/jobs/queue';
 import { channelAccounts, inboundEvents, type ChannelKind } from './channels.tables';
+import { createInboundStore, type CachedChannel } from './inbound-store';
 import { verifyMetaSignature } from './whatsapp-cloud/signature';
 import { MalformedPayload, parseWhatsAppWebhook, toInboundItems } from './whatsapp-cloud/payload';
 import type { InboundItem } from './inbound-items';
 import { blueBubblesEventKey, parseBlueBubblesEvent } from './bluebubbles/payload';
 import { parseSandboxEvent } from './sandbox/sandbox.events';
 import { parseStoredEvent as parseWhatsAppWebEvent } from './whatsapp-web/whatsapp-web.inbound';
-
-type WebhookChannel = { tenant_id: string; kind: ChannelKind; status: string; secrets: string | null; webhook_secret_hash: string | null; settings: Record<string, unknown> };
 
 const KEPT_HEADERS = ['content-type', 'x-hub-signature-256', 'user-agent'];
 /** Events processed per transaction by a drain. */
@@ -33,39 +32,77 @@ const sameText = (a: string, b: string) => {
  * event) and only then acknowledged; a drain job of the tenant processes it from the store, in
  * batches (one waiting drain per tenant, woken at once in this process). A duplicate delivery
  * finds its row already there and is acknowledged without scheduling anything. A payload that cannot be read is
- * kept and dead-lettered, never retried forever and never a crash.
+ * kept and dead-lettered, never retried forever and never a crash. Storing is grouped: concurrent
+ * webhooks of a tenant share one insert and one commit (see `createInboundStore`).
  */
 export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secrets: string | null }): Record<string, string> }) {
   const { database, jobs, events, secrets, logger } = deps;
 
-  async function channelFor(channelId: string, kind: ChannelKind): Promise<WebhookChannel> {
-    const [row] = await database.withoutTenant((tx) => tx.execute<WebhookChannel>(sql`select * from app_channel_for_webhook(${channelId})`));
-    if (!row || row.kind !== kind) throw new AppError('not_found', 'Unknown webhook address');
-    return row;
-  }
-
-  async function store(options: { channel: WebhookChannel; channelId: string; providerEventId: string; rawBody: Buffer; headers: Record<string, string | string[] | undefined> }) {
-    const headers = Object.fromEntries(KEPT_HEADERS.flatMap((h) => (typeof options.headers[h] === 'string' ? [[h, options.headers[h] as string]] : [])));
-    const tenantId = options.channel.tenant_id;
-    return database.withTenant(tenantId, async (tx) => {
-      const [row] = await tx
-        .insert(inboundEvents)
-        .values({ tenantId, channelId: options.channelId, providerEventId: options.providerEventId, body: options.rawBody, headers })
-        .onConflictDoNothing()
-        .returning({ id: inboundEvents.id });
-      if (!row) return { stored: false, duplicate: true };
-      // In the same transaction: the event exists exactly when a drain of its tenant is scheduled
-      // (one waiting drain per tenant at most; a running one picks up what arrives meanwhile).
+  const storage = createInboundStore({
+    database,
+    decrypt: (row) => deps.secretsOf(row),
+    async schedule(tx, tenantId) {
+      // In the transaction that stored the events: they exist exactly when a drain of their tenant
+      // is scheduled (one waiting drain per tenant at most; a running one picks up what arrives meanwhile).
       await jobs.enqueue(drainJob, {}, { tenantId, tx, singletonKey: tenantId });
       afterCommit(tx, () => jobs.wake(drainJob));
-      return { stored: true, duplicate: false };
-    });
+    },
+  });
+
+  async function channelFor(channelId: string, kind: ChannelKind, options: { fresh?: boolean } = {}): Promise<CachedChannel> {
+    const found = await storage.channel(channelId, options);
+    if (!found || found.row.kind !== kind) throw new AppError('not_found', 'Unknown webhook address');
+    return found;
+  }
+
+  const keptHeaders = (headers: Record<string, string | string[] | undefined>) =>
+    Object.fromEntries(KEPT_HEADERS.flatMap((h) => (typeof headers[h] === 'string' ? [[h, headers[h] as string]] : [])));
+
+  /**
+   * Verifies a webhook against its channel, then stores it. The channel comes from a cache: when
+   * the request fails the check, or the store finds the channel changed (a rotated secret, a deleted
+   * account), it is read again from the database and the request checked once more against that.
+   */
+  async function receive(options: {
+    channelId: string;
+    kind: ChannelKind;
+    rawBody: Buffer;
+    headers: Record<string, string | string[] | undefined>;
+    providerEventId: string;
+    verify(channel: CachedChannel): boolean;
+    rejected(): AppError;
+  }) {
+    let channel = await channelFor(options.channelId, options.kind);
+    for (let fresh = false; ; fresh = true) {
+      if (fresh) channel = await channelFor(options.channelId, options.kind, { fresh });
+      if (!options.verify(channel)) {
+        if (fresh) throw options.rejected();
+        continue;
+      }
+      const outcome = await storage.store({
+        tenantId: channel.row.tenant_id,
+        channelId: options.channelId,
+        providerEventId: options.providerEventId,
+        body: options.rawBody,
+        headers: keptHeaders(options.headers),
+        fingerprint: channel.fingerprint,
+      });
+      if (outcome !== 'stale') return { stored: outcome === 'stored', duplicate: outcome === 'duplicate' };
+      // Changed again between the fresh read and the insert: the provider retries later.
+      if (fresh) throw new AppError('not_ready', 'The channel changed while the webhook was stored; retry');
+    }
+  }
+
+  /** An event that needs no verification (LeadMaster read or made it): stored once per provider event id. */
+  async function storeTrusted(options: { tenantId: string; channelId: string; providerEventId: string; rawBody: Buffer }) {
+    const outcome = await storage.store({ tenantId: options.tenantId, channelId: options.channelId, providerEventId: options.providerEventId, body: options.rawBody, headers: {}, fingerprint: null });
+    return { stored: outcome === 'stored', duplicate: outcome !== 'stored' };
   }
 
   /** Meta's subscription handshake: echo `hub.challenge` when the verify token matches. */
   async function whatsappHandshake(options: { channelId: string; mode?: string; token?: string; challenge?: string }) {
-    const channel = await channelFor(options.channelId, 'whatsapp_cloud');
-    const verifyToken = deps.secretsOf(channel).verifyToken ?? '';
+    const channel = await channelFor(options.channelId, 'whatsapp_cloud', { fresh: true });
+    const verifyToken = channel.secrets.verifyToken ?? '';
     if (options.mode !== 'subscribe' || !options.token || !verifyToken || !sameText(options.token, verifyToken)) {
       throw new AppError('forbidden', 'Verification token mismatch');
     }
@@ -73,21 +110,20 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
   }
 
   async function receiveWhatsApp(options: { channelId: string; rawBody: Buffer; headers: Record<string, string | string[] | undefined> }) {
-    const channel = await channelFor(options.channelId, 'whatsapp_cloud');
-    const appSecret = deps.secretsOf(channel).appSecret ?? '';
-    if (!appSecret || !verifyMetaSignature({ rawBody: options.rawBody, header: options.headers['x-hub-signature-256'], appSecret })) {
-      throw new AppError('invalid_signature', 'Invalid X-Hub-Signature-256');
-    }
-    // Meta sends no delivery id and retries the same bytes: the body's hash identifies the delivery.
-    const providerEventId = `sha256:${createHash('sha256').update(options.rawBody).digest('hex')}`;
-    return store({ channel, channelId: options.channelId, providerEventId, rawBody: options.rawBody, headers: options.headers });
+    return receive({
+      ...options,
+      kind: 'whatsapp_cloud',
+      // Meta sends no delivery id and retries the same bytes: the body's hash identifies the delivery.
+      providerEventId: `sha256:${createHash('sha256').update(options.rawBody).digest('hex')}`,
+      verify: (channel) => {
+        const appSecret = channel.secrets.appSecret ?? '';
+        return !!appSecret && verifyMetaSignature({ rawBody: options.rawBody, header: options.headers['x-hub-signature-256'], appSecret });
+      },
+      rejected: () => new AppError('invalid_signature', 'Invalid X-Hub-Signature-256'),
+    });
   }
 
   async function receiveBlueBubbles(options: { channelId: string; secret: string; rawBody: Buffer; headers: Record<string, string | string[] | undefined> }) {
-    const channel = await channelFor(options.channelId, 'bluebubbles');
-    if (!channel.webhook_secret_hash || !secrets.verifyToken(options.secret, channel.webhook_secret_hash)) {
-      throw new AppError('invalid_signature', 'Unknown webhook address');
-    }
     let providerEventId = `sha256:${createHash('sha256').update(options.rawBody).digest('hex')}`;
     try {
       const body = JSON.parse(options.rawBody.toString('utf8')) as { type?: unknown; data?: unknown };
@@ -96,13 +132,18 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
     } catch {
       // Stored as it is; the processor dead-letters it.
     }
-    return store({ channel, channelId: options.channelId, providerEventId, rawBody: options.rawBody, headers: options.headers });
+    return receive({
+      ...options,
+      kind: 'bluebubbles',
+      providerEventId,
+      verify: (channel) => !!channel.row.webhook_secret_hash && secrets.verifyToken(options.secret, channel.row.webhook_secret_hash),
+      rejected: () => new AppError('invalid_signature', 'Unknown webhook address'),
+    });
   }
 
   /** A message read off a WhatsApp Web session: stored like a webhook (once per message id), processed from the store. */
   async function receiveWhatsAppWeb(options: { tenantId: string; channelId: string; providerEventId: string; rawBody: Buffer }) {
-    const channel = { tenant_id: options.tenantId } as WebhookChannel;
-    return store({ channel, channelId: options.channelId, providerEventId: options.providerEventId, rawBody: options.rawBody, headers: {} });
+    return storeTrusted(options);
   }
 
   /**
@@ -110,8 +151,7 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
    * simulated statuses and replies): stored under its provider event id and processed exactly like a webhook.
    */
   async function storeEvent(options: { tenantId: string; channelId: string; providerEventId: string; rawBody: Buffer }) {
-    const channel = { tenant_id: options.tenantId } as WebhookChannel;
-    return store({ channel, channelId: options.channelId, providerEventId: options.providerEventId, rawBody: options.rawBody, headers: {} });
+    return storeTrusted(options);
   }
 
   /** Processes one stored event in its own transaction (what a failed batch falls back to). */

@@ -1,7 +1,5 @@
 import postgres, { type Sql } from 'postgres';
 import { drizzle, PostgresJsSession, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
-import { sql as dsql } from 'drizzle-orm';
-import * as schema from './schema';
 import { APP_ROLE } from './security';
 import { openEmbedded, type OwnerKind } from './embedded/embedded';
 import type { Config } from '../config';
@@ -18,8 +16,11 @@ PostgresJsSession.prototype.prepareQuery = function prepareAlways(this: Postgres
   return prepareQuery.call(this, query, fields, name ?? 'auto', ...rest);
 } as typeof prepareQuery;
 
-export type Schema = typeof schema;
-export type Db = PostgresJsDatabase<Schema>;
+/**
+ * Without the schema: Drizzle would build a relational query builder per table for every
+ * transaction object (a measurable share of a short request's CPU), and nothing uses `db.query`.
+ */
+export type Db = PostgresJsDatabase;
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 /** Where the database is: a PostgreSQL URL, or the Unix socket of an embedded PGlite host. */
@@ -75,6 +76,13 @@ export function createSql(target: DatabaseTarget, options: { max: number; role?:
   return passThroughDatesAndJson('url' in target ? postgres(target.url, opts) : postgres(opts));
 }
 
+const SET_TENANT = `select set_config('app.tenant_id', $1, true)`;
+
+/** The postgres.js connection a Drizzle transaction runs on. */
+export function clientOf(tx: Tx): Sql {
+  return (tx as unknown as { session: { client: Sql } }).session.client;
+}
+
 /** An after-commit callback failed: the commit stands; the failure must still be seen. */
 function reportAfterCommitError(err: unknown) {
   process.emitWarning(`after-commit callback failed: ${(err as Error)?.stack ?? String(err)}`);
@@ -88,7 +96,7 @@ export function createDatabase(options: {
   const { target } = options;
   const embedded = 'socketPath' in target;
   const sql = createSql(target, { max: embedded ? 1 : options.poolSize, role: APP_ROLE });
-  const db = drizzle({ client: sql, schema, casing: 'snake_case' });
+  const db = drizzle({ client: sql, casing: 'snake_case' });
   return {
     kind: embedded ? 'embedded' : 'postgres',
     target,
@@ -99,8 +107,13 @@ export function createDatabase(options: {
         (track) =>
           db.transaction(async (tx) => {
             track(tx);
-            await tx.execute(dsql`select set_config('app.tenant_id', ${tenantId}, true)`);
-            return fn(tx);
+            // Sent now and not awaited: postgres.js pipelines it on the transaction's connection
+            // ahead of `fn`'s first statement (in order), which saves a round trip per transaction.
+            // A failure still rolls the transaction back: it is awaited before the commit.
+            const setting = clientOf(tx).unsafe(SET_TENANT, [tenantId], { prepare: true }).execute();
+            const result = await fn(tx);
+            await setting;
+            return result;
           }),
         reportAfterCommitError,
       ),

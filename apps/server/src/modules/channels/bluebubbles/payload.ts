@@ -58,7 +58,8 @@ const chatAddress = (chatGuid: string) => chatGuid.split(';').at(-1) ?? chatGuid
  */
 export function blueBubblesEventKey(type: unknown, data: unknown, rawBody: Buffer): string {
   const m = (data ?? {}) as { guid?: unknown; dateDelivered?: unknown; dateRead?: unknown; error?: unknown };
-  const guid = typeof m.guid === 'string' && m.guid.length > 0 && m.guid.length <= 200 ? m.guid : null;
+  // A guid PostgreSQL text cannot hold (U+0000) would fail the insert: such an event goes by its bytes' hash.
+  const guid = typeof m.guid === 'string' && m.guid.length > 0 && m.guid.length <= 200 && !m.guid.includes('\u0000') ? m.guid : null;
   if (type === 'new-message' && guid) return `new-message:${guid}`;
   if (type === 'updated-message' && guid) return `updated-message:${guid}:${Number(m.dateDelivered) || 0}:${Number(m.dateRead) || 0}:${Number(m.error) || 0}`;
   return `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
