@@ -7,7 +7,7 @@ import { getTenant } from '../tenants';
 import { userBelongsToTenant } from '../identity';
 import { contacts, fieldDefinitions } from './contacts.tables';
 import { consentByContact, findContact, findContactByPhoneKey, findContacts, isBlacklisted, type ContactRow, type Sort } from './contacts.repository';
-import { normalizePhone } from './phone';
+import { mayBePhoneNumber, normalizePhone } from './phone';
 import { searchTextOf } from './contact-filter';
 import { presentContact } from './contacts.present';
 import { badAttribute, contactNotFound, phoneTaken, unknownAttribute, unknownOwner } from './contacts.errors';
@@ -123,8 +123,8 @@ export function createContactsService(deps: ModuleDeps) {
     return database.withTenant(tenantId, async (tx) => {
       const rows = await findContacts(tx, {
         tenantId,
-        // Only a search reads the country (to parse a typed number): a plain list saves the look-up.
-        country: options.filter.search ? await countryOf(tx, tenantId) : '',
+        // Only a number typed in the search needs the country (to parse it): other requests save the look-up.
+        country: options.filter.search && mayBePhoneNumber(options.filter.search) ? await countryOf(tx, tenantId) : '',
         filter: options.filter,
         sort: options.sort,
         limit: options.limit,

@@ -81,10 +81,14 @@ export function phoneKey(e164: string): string {
   return e164;
 }
 
+/** Whether a search text could be a phone number (only then does a search need the tenant's country). */
+export function mayBePhoneNumber(text: string): boolean {
+  return text.replace(/\D/g, '').length >= 6 && !/[a-z@]/i.test(text);
+}
+
 /** For search: the key a typed number would have, or null when the text is not a phone number. */
 export function phoneSearchKey(text: string, defaultCountry: string): string | null {
-  const digits = text.replace(/\D/g, '');
-  if (digits.length < 6 || /[a-z@]/i.test(text)) return null;
+  if (!mayBePhoneNumber(text)) return null;
   const n = normalizePhone(text, defaultCountry);
   if (n.key) return n.key;
   const parsed = parsePhoneNumberFromString(text, defaultCountry.toUpperCase() as CountryCode);
