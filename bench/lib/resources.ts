@@ -203,7 +203,7 @@ export const classifyContactsStatement: StatementClassifier = (query) => {
   if (/^update "contacts" as c set blacklisted/i.test(q)) return 'mark blacklisted (update contacts)';
   if (/^update "contacts" as c set first_name/i.test(q)) return 'update existing contacts';
   if (/^select "id", "phone_valid"/i.test(q)) return 'load rows to score (select contacts)';
-  if (/^select "tenant_id", "id", "first_name"/i.test(q)) return 'find existing contacts (select contacts by phone or email)';
+  if (/^select "tenant_id", "id", "first_name"/i.test(q) || /^select "id", "phone_key", "email", "import_id"/i.test(q)) return 'find existing contacts (select contacts by phone or email)';
   if (/"consent_states"|"consent_events"/.test(q)) return 'consent (select/insert)';
   if (/"contact_signals"/.test(q)) return 'load message signals';
   if (/"scoring_settings"/.test(q)) return 'load scoring settings';

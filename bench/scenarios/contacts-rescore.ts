@@ -48,8 +48,9 @@ export const contactsRescore: Scenario = {
 \`scoring.rescoreAll\` over a tenant holding the contacts of the \`contacts-import\` file (1,000,000 rows,
 about 946,000 contacts; PGlite: 200,000 rows; \`--quick\`: 20,000 rows) after its potential rules changed, so that every contact's
 score changes: pages of 2,000 contacts, each read with its consent (one statement) and message signals, scored
-in JavaScript and written back in one statement where changed, a transaction per page, the next page read
-while the current one is written. The
+in JavaScript (once per distinct set of inputs) and written back in one statement where changed, a transaction
+per page, the next page read while the current one is written. Contacts pages are filled to half (fillfactor
+50), so a row's new version fits on its page: a HOT update, no new index entry (the last figure). The
 database is the one \`contacts-import\` built earlier in the same run (a copy of it), or, when this scenario
 runs alone, one built the same way first. Target (issue): at least 50,000 contacts/s on PostgreSQL.`,
 
