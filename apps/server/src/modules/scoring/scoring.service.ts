@@ -106,7 +106,7 @@ export function createScoringService(deps: ModuleDeps) {
   /**
    * Delivery history is a contactability input: count it in the caller's transaction and mark the
    * contact for a rescore, which a background job of the tenant does shortly after (coalesced: a
-   * burst of replies or statuses costs one rescore per contact, not one per message; decision 0019).
+   * burst of replies or statuses costs one rescore per contact, not one per message; decision 0020).
    */
   async function signal(tx: Tx, tenantId: string, counts: { contactId: string; delivered?: number; failed?: number; replies?: number; lastFailureCode?: string | null; lastReplyAt?: Date | null }[]) {
     if (counts.length === 0) return;
