@@ -5,6 +5,7 @@ import { contactsImport } from './contacts-import';
 import { contactsRescore } from './contacts-rescore';
 import { contactsSearch } from './contacts-search';
 import { webhookIngestion } from './webhook-ingestion';
+import { campaignEngine } from './campaign-engine';
 import { inbox } from './inbox';
 
 /** Every scenario, in report order. A new one is a file in this folder plus a line here. */

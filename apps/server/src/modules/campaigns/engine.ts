@@ -18,6 +18,8 @@ import { findTemplate } from './templates.service';
 import { computeStats } from './stats';
 
 type CampaignRow = typeof campaigns.$inferSelect;
+/** Where a worker's claims got to in the campaign's pending index (due time, then contact). */
+export type ClaimCursor = { dueAt: string; contactId: string };
 
 const MATERIALIZE_BATCH = 20_000;
 /** Ledger rows a claim takes at once: gated, rendered and queued in one transaction. */
@@ -201,14 +203,14 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
    * (outbound.queueMany) and the ledger by one update. A worker that dies before committing
    * leaves its rows pending for the next claim.
    */
-  async function claimBatch(tenantId: string, campaignId: string, options: { limit?: number } = {}) {
+  async function claimBatch(tenantId: string, campaignId: string, options: { limit?: number; after?: ClaimCursor | null } = {}): Promise<{ claimed: number; queued?: number; stopped: boolean; last?: ClaimCursor }> {
     const now = clock.now();
     return database.withTenant(tenantId, async (tx) => {
       const campaign = await loadCampaign(tx, tenantId, campaignId);
       if (!campaign || campaign.status !== 'running') return { claimed: 0, stopped: true };
       if (await guardRailsDue(tx, campaign)) return { claimed: 0, stopped: true };
       const rows = await tx
-        .select({ contactId: campaignRecipients.contactId, channelId: campaignRecipients.channelId, attempts: campaignRecipients.attempts })
+        .select({ contactId: campaignRecipients.contactId, channelId: campaignRecipients.channelId, attempts: campaignRecipients.attempts, dueAt: sql<string>`${campaignRecipients.dueAt}::text` })
         .from(campaignRecipients)
         .where(
           and(
@@ -216,6 +218,9 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
             eq(campaignRecipients.campaignId, campaignId),
             eq(campaignRecipients.status, 'pending'),
             sql`${campaignRecipients.dueAt} <= ${now.toISOString()}::timestamptz`,
+            // The cursor: past the rows this worker took already, so the index entries of rows
+            // claimed before (dead until vacuum) are not walked again by every claim.
+            options.after ? sql`(${campaignRecipients.dueAt}, ${campaignRecipients.contactId}) > (${options.after.dueAt}::timestamptz, ${options.after.contactId}::uuid)` : undefined,
             // Pause and cancel win over the next claim: the campaign's state is read by the claim itself.
             sql`exists (select 1 from ${campaigns} where ${campaigns.tenantId} = ${tenantId} and ${campaigns.id} = ${campaignId} and ${campaigns.status} = 'running')`,
           ),
@@ -302,7 +307,8 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
                       ${col(([id]) => (attemptsOf.get(id) ?? 0) + 1)}::smallint[]) as v(contact_id, status, skip_reason, due_at, message_id, attempts)
          where r.tenant_id = ${tenantId} and r.campaign_id = ${campaignId} and r.contact_id = v.contact_id and r.status = 'pending'`);
       publishProgress(tx, tenantId, { campaignId, claimed: rows.length, queued });
-      return { claimed: rows.length, queued, stopped: false };
+      const last = rows.at(-1)!;
+      return { claimed: rows.length, queued, stopped: false, last: { dueAt: last.dueAt, contactId: last.contactId } };
     });
   }
 
@@ -347,11 +353,19 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
     if (state !== 'running') return { state, claimed: 0 };
     const materialized = await materialize(tenantId, campaignId);
     let claimed = 0;
+    let after: ClaimCursor | null = null;
     for (;;) {
       if (options.signal?.aborted || Date.now() - started > budget) break;
-      const batch = await claimBatch(tenantId, campaignId);
+      const batch = await claimBatch(tenantId, campaignId, { after });
       claimed += batch.claimed;
-      if (batch.stopped || batch.claimed === 0) break;
+      if (batch.stopped) break;
+      if (batch.claimed === 0) {
+        // Rows behind the cursor (held by another worker a moment ago, or sent back by a send window): one walk from the start.
+        if (!after) break;
+        after = null;
+        continue;
+      }
+      after = batch.last ?? null;
     }
     const next = await database.withTenant(tenantId, async (tx) => {
       const campaign = await loadCampaign(tx, tenantId, campaignId, true);

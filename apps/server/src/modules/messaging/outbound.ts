@@ -31,6 +31,8 @@ const MAX_ATTEMPTS = 6;
 const DRAIN_BATCH = 1000;
 const DRAIN_CONCURRENCY = 32;
 const RESERVE_SECONDS = 2;
+/** A channel's share of a round is claimed and sent in slices of this many seconds of its rate. */
+const SLICE_SECONDS = 0.1;
 /** A drain hands over to a fresh job after this long, so one tenant never holds a worker for ever. */
 const DRAIN_BUDGET_MS = 20_000;
 /** WhatsApp lets a business write free text only within 24 h of the contact's last message. */
@@ -108,7 +110,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
    * in one insert and the conversations' last-message fields in one update, one drain scheduled.
    * Answers per message, in order, its id or why it cannot go (`outside_whatsapp_window`, or
    * `channel_not_found`); nothing is thrown for one message. `announce: false` leaves out the
-   * per-message realtime events (a campaign announces its progress instead: decision 0018).
+   * per-message realtime events (a campaign announces its progress instead: decision 0019).
    */
   async function queueMany(tx: Tx, tenantId: string, list: QueueMessage[], options: { announce?: boolean } = {}): Promise<({ id: string } | { error: 'outside_whatsapp_window' | 'channel_not_found' })[]> {
     if (list.length === 0) return [];
@@ -359,8 +361,9 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
   }
 
   /**
-   * Takes these messages for this attempt, in one statement: those still queued and not being
-   * taken by another drain at this moment (SKIP LOCKED), each with a lease.
+   * Takes these messages for this attempt, in one statement: those still queued and due (a hold
+   * put on their channel meanwhile wins) and not being taken by another drain at this moment
+   * (SKIP LOCKED), each with a lease.
    */
   async function claimMany(tenantId: string, ids: string[]): Promise<MessageRow[]> {
     if (ids.length === 0) return [];
@@ -372,7 +375,8 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
           and(
             eq(messages.tenantId, tenantId),
             sql`${messages.id} in (select id from ${messages} where ${messages.tenantId} = ${tenantId} and ${messages.id} = any(${sql.param(ids)}::uuid[])
-                                   and ${messages.status} = 'queued' for update skip locked)`,
+                                   and ${messages.status} = 'queued' and (${messages.nextAttemptAt} is null or ${messages.nextAttemptAt} <= now())
+                                   for update skip locked)`,
           ),
         )
         .returning(),
@@ -445,7 +449,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
           const [current] = await tx.select().from(messages).where(and(eq(messages.tenantId, tenantId), eq(messages.id, r.id)));
           row = await applyPendingStatuses(tx, deps, current!);
         }
-        // A campaign's messages are announced by its progress, not one by one (decision 0018).
+        // A campaign's messages are announced by its progress, not one by one (decision 0019).
         if (r.source === 'campaign' && !row) continue;
         row ??= (await tx.select().from(messages).where(and(eq(messages.tenantId, tenantId), eq(messages.id, r.id))))[0]!;
         realtime.publishAfterCommit(tx, tenantId, 'message.status_updated', { id: row.id, conversationId: row.conversationId, status: row.status, error: null, deliveredAt: row.deliveredAt?.toISOString() ?? null, readAt: row.readAt?.toISOString() ?? null });
@@ -456,11 +460,31 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
   }
 
   /**
-   * Sends a tenant's due messages, a round at a time: the oldest due ones, each channel's share
-   * reserved from its bucket in one statement (slots spaced at the number's rate across every
-   * worker and process), claimed in one statement (SKIP LOCKED, so two drains never take the same
-   * message), sent with several requests in flight, each at its slot, and the accepted ones
-   * recorded together. Failures are settled one by one (retry, ambiguous, failed).
+   * When this process last sent on each channel account: a send waits for its reserved slot and
+   * also until 1/rate after the previous one here, checked again after every wait, so timers that
+   * fire late together (a busy machine) do not bunch sends into one second.
+   */
+  const lastSendAt = new Map<string, number>();
+  async function paced(slice: { channelId: string; rate: number }, slotAt: number) {
+    if (slice.rate <= 0) return;
+    const spacing = 1000 / slice.rate;
+    for (;;) {
+      const now = Date.now();
+      const earliest = Math.max(slotAt, (lastSendAt.get(slice.channelId) ?? 0) + spacing);
+      if (now >= earliest) break;
+      await new Promise((r) => setTimeout(r, earliest - now));
+    }
+    lastSendAt.set(slice.channelId, Date.now());
+    if (lastSendAt.size > 10_000) lastSendAt.delete(lastSendAt.keys().next().value!);
+  }
+
+  /**
+   * Sends a tenant's due messages, a round of up to DRAIN_BATCH at a time, each channel's share in
+   * slices of SLICE_SECONDS of its rate: a slice claimed in one statement (SKIP LOCKED, so two
+   * drains never take the same message), its slots reserved from the channel's bucket in one
+   * statement (spaced at the number's rate across every worker and process), sent with several
+   * requests in flight each at its slot, and the accepted ones recorded in one statement.
+   * Failures are settled one by one (retry, ambiguous, failed, deferred).
    */
   async function drain(tenantId: string, options: { signal?: AbortSignal; budgetMs?: number } = {}) {
     const started = Date.now();
@@ -491,33 +515,54 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
           .select({ id: messages.id, channelId: messages.channelId })
           .from(messages)
           .where(and(eq(messages.tenantId, tenantId), eq(messages.status, 'queued'), or(isNull(messages.nextAttemptAt), lte(messages.nextAttemptAt, sql`now()`))))
-          .orderBy(asc(messages.createdAt))
+          // In the in-flight index's order (queued rows have no lease: the order they were stored in),
+          // never sorted: with a campaign's backlog queued, a sort by creation time read all of it every round.
+          .orderBy(asc(messages.status), asc(messages.leaseUntil))
           .limit(DRAIN_BATCH),
       );
       if (due.length === 0) break;
-      // Each channel's share of the round, as much as RESERVE_SECONDS of its rate allows.
-      const waitOf = new Map<string, number>();
+      // Each channel's share of the round (as much as RESERVE_SECONDS of its rate), its channels side
+      // by side, each a slice at a time: the slice claimed (those still queued: another drain may have
+      // taken some), then slots reserved for exactly what was claimed, then sent at them. A worker
+      // that dies leaves only its slice `sending` (ambiguous once the lease ends), and slots are never
+      // reserved for messages another drain took.
       const byChannel = new Map<string, string[]>();
-      for (const m of due) byChannel.set(m.channelId, [...(byChannel.get(m.channelId) ?? []), m.id]);
-      for (const [channelId, ids] of byChannel) {
-        const rate = await rateOf(channelId);
-        // A channel that cannot send (listen-only, removed) fails in the send with its reason.
-        if (rate <= 0) {
-          for (const id of ids) waitOf.set(id, 0);
-          continue;
-        }
-        const take = ids.slice(0, Math.max(1, Math.floor(rate * RESERVE_SECONDS)));
-        const waits = await reserveSendSlots(database, { tenantId, channelId, perSecond: rate, count: take.length });
-        take.forEach((id, i) => waitOf.set(id, waits[i]!));
+      for (const m of due) {
+        const list = byChannel.get(m.channelId);
+        if (list) list.push(m.id);
+        else byChannel.set(m.channelId, [m.id]);
       }
+      await Promise.all(
+        [...byChannel].map(async ([channelId, ids]) => {
+          const rate = await rateOf(channelId);
+          // A channel that cannot send (listen-only, removed) fails in the send with its reason.
+          const share = rate > 0 ? ids.slice(0, Math.max(1, Math.floor(rate * RESERVE_SECONDS))) : ids;
+          const size = rate > 0 ? Math.max(1, Math.floor(rate * SLICE_SECONDS)) : share.length;
+          // Two slices under way at once: one is claimed and prepared while the other is sent and recorded.
+          let from = 0;
+          const lane = async () => {
+            while (from < share.length) {
+              const ids = share.slice(from, (from += size));
+              await sendSlice({ channelId, rate, ids });
+            }
+          };
+          await Promise.all([lane(), lane()]);
+        }),
+      );
+    }
+
+    /** Claims these messages (those still queued), reserves their slots, sends each at its slot, and records the outcomes. */
+    async function sendSlice(slice: { channelId: string; rate: number; ids: string[] }) {
+      const claimed = await claimMany(tenantId, slice.ids);
+      if (claimed.length === 0) return;
+      const waits = slice.rate > 0 ? await reserveSendSlots(database, { tenantId, channelId: slice.channelId, perSecond: slice.rate, count: claimed.length }) : claimed.map(() => 0);
       const reservedAt = Date.now();
-      const claimed = (await claimMany(tenantId, [...waitOf.keys()])).sort((a, b) => waitOf.get(a.id)! - waitOf.get(b.id)!);
-      if (claimed.length === 0) continue;
+      const waitOf = new Map(claimed.map((c, i) => [c.id, waits[i]!]));
       let requests: Map<string, OutboundSend | Error>;
       try {
         requests = await buildSends(tenantId, claimed);
       } catch (err) {
-        // Nothing was sent: give the round back to the queue (as one send would).
+        // Nothing was sent: give the slice back to the queue (as one send would).
         for (const c of claimed) await settle(tenantId, c, (tx, current) => update(tx, current.id, tenantId, { status: 'queued', leaseUntil: null }));
         throw err;
       }
@@ -537,8 +582,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
             failures.push({ claimed: message, err, setup: true });
             continue;
           }
-          const wait = reservedAt + waitOf.get(message.id)! * 1000 - Date.now();
-          if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+          await paced(slice, reservedAt + waitOf.get(message.id)! * 1000);
           try {
             const receipt = await adapter.send(request);
             accepted.push({ claimed: message, providerMessageId: receipt.providerMessageId, service: receipt.service });
