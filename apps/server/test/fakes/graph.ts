@@ -17,7 +17,9 @@ export type GraphRequest = { at: number; /** The HTTP status answered; undefined
 type Scripted =
   | { kind: 'error'; status: number; error?: { code: number; message: string; error_subcode?: number; error_data?: { details: string } }; headers?: Record<string, string> }
   | { kind: 'hang' }
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  /** Answers normally, but only after `ms` (a slow provider: the caller may give up or lose its lease meanwhile). */
+  | { kind: 'delay'; ms: number };
 
 export async function startFakeGraph(options: { accessToken: string; phoneNumberId: string; businessAccountId: string; version?: string }) {
   const version = options.version ?? 'v23.0';
@@ -70,6 +72,7 @@ export async function startFakeGraph(options: { accessToken: string; phoneNumber
     const failing = faulty && Date.now() < faulty.until ? faulty.faults[faulty.next++ % faulty.faults.length] : undefined;
     const next = url.pathname.startsWith('/media-download/') ? undefined : (script.shift() ?? failing);
     if (next?.kind === 'hang') return void hung.push(res);
+    if (next?.kind === 'delay') await new Promise((r) => setTimeout(r, next.ms));
     if (next?.kind === 'reset') return void req.socket.destroy();
     if (next?.kind === 'error') {
       if (!next.error) {
