@@ -175,7 +175,8 @@ describe('CSV export', () => {
   it('exports the current filter with formula injection neutralised', async () => {
     const { client } = await buildSignedInUser(t);
     await client.post('/api/v1/contacts', { firstName: '=HYPERLINK("http://evil")', lastName: '+1', company: '@SUM(A1)', tags: ['x'] });
-    await client.post('/api/v1/contacts', { firstName: '-cmd', tags: ['x'] });
+    const cmd = await client.post('/api/v1/contacts', { firstName: '-cmd', tags: ['x'] });
+    await client.post(`/api/v1/contacts/${cmd.body.id}/consent`, { channel: 'whatsapp', status: 'opted_in', source: 'form' });
     await client.post('/api/v1/contacts', { firstName: 'Plain', tags: ['y'] });
     const res = await client.get('/api/v1/contacts/export?tag=x');
     expect(res.status).toBe(200);
@@ -187,6 +188,9 @@ describe('CSV export', () => {
     expect(text).toContain("'-cmd");
     expect(text).not.toContain('Plain');
     expect(text.trim().split(/\r\n/)).toHaveLength(3);
+    // Each row carries its contact's consent (read in the page's statement).
+    expect(text.split(/\r\n/).find((line) => line.includes("'-cmd"))).toContain(',opted_in,');
+    expect(text.split(/\r\n/).find((line) => line.includes('HYPERLINK'))).not.toContain('opted_in');
     const audit = await client.get('/api/v1/audit?action=contacts.exported');
     expect(audit.body.items[0].details.rows).toBe(2);
   });
