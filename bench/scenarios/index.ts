@@ -9,4 +9,4 @@ import { campaignEngine } from './campaign-engine';
 import { inbox } from './inbox';
 
 /** Every scenario, in report order. A new one is a file in this folder plus a line here. */
-export const SCENARIOS: Scenario[] = [httpOverhead, eventLoopStall, contactsImport, contactsRescore, contactsSearch, webhookIngestion, inbox];
+export const SCENARIOS: Scenario[] = [httpOverhead, eventLoopStall, contactsImport, contactsRescore, contactsSearch, webhookIngestion, inbox, campaignEngine];
