@@ -13,6 +13,7 @@ import { ChannelsPage } from '../features/channels/ChannelsPage';
 import { ChannelPage } from '../features/channels/ChannelPage';
 import { BlacklistPage } from '../features/contacts/blacklist/BlacklistPage';
 import { ContactFieldsPage } from '../features/contacts/ContactFieldsPage';
+import { InboxSettingsPage } from '../features/inbox/InboxSettingsPage';
 import { ContactPage } from '../features/contacts/ContactPage';
 import { ContactsLayout } from '../features/contacts/ContactsLayout';
 import { ContactsListPage } from '../features/contacts/ContactsListPage';
@@ -81,6 +82,7 @@ export const router = createBrowserRouter([
               { path: 'api-keys', element: <RequirePermission permission="api_keys.manage"><ApiKeysPage /></RequirePermission> },
               { path: 'scoring', element: <RequirePermission permission="scoring.manage"><ScoringPage /></RequirePermission> },
               { path: 'contact-fields', element: <RequirePermission permission="settings.manage"><ContactFieldsPage /></RequirePermission> },
+              { path: 'inbox', element: <RequirePermission permission="inbox.read"><InboxSettingsPage /></RequirePermission> },
               { path: 'audit', element: <RequirePermission permission="audit.read"><AuditPage /></RequirePermission> },
               { path: 'security', element: <SecurityPage /> },
             ],

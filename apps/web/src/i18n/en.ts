@@ -233,6 +233,7 @@ export const en = {
       apiKeys: 'API keys',
       scoring: 'Scoring',
       contactFields: 'Contact fields',
+      inbox: 'Inbox',
       audit: 'Audit log',
       security: 'My account',
     },

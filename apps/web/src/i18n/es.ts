@@ -234,6 +234,7 @@ export const es: Dictionary = {
       apiKeys: 'Claves de API',
       scoring: 'Puntajes',
       contactFields: 'Campos de contacto',
+      inbox: 'Bandeja de entrada',
       audit: 'Registro de auditoría',
       security: 'Mi cuenta',
     },

@@ -14,6 +14,7 @@ type SettingsNavItem = {
     | 'settings.nav.apiKeys'
     | 'settings.nav.scoring'
     | 'settings.nav.contactFields'
+    | 'settings.nav.inbox'
     | 'settings.nav.audit'
     | 'settings.nav.security';
   permission: Permission | null;
@@ -27,6 +28,7 @@ const SETTINGS_NAV: SettingsNavItem[] = [
   { to: '/settings/api-keys', labelKey: 'settings.nav.apiKeys', permission: 'api_keys.manage' },
   { to: '/settings/scoring', labelKey: 'settings.nav.scoring', permission: 'scoring.manage' },
   { to: '/settings/contact-fields', labelKey: 'settings.nav.contactFields', permission: 'settings.manage' },
+  { to: '/settings/inbox', labelKey: 'settings.nav.inbox', permission: 'inbox.read' },
   { to: '/settings/audit', labelKey: 'settings.nav.audit', permission: 'audit.read' },
   { to: '/settings/security', labelKey: 'settings.nav.security', permission: null },
 ];
