@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Database, Tx } from '../../platform/db/database';
-import { clientOf } from '../../platform/db/database';
+import type { Sql } from 'postgres';
+import { SET_TENANT, type Database } from '../../platform/db/database';
 import { newId } from '../../platform/db/columns';
 import { createGroupCommit } from '../../platform/db/group-commit';
 import type { ChannelKind } from './channels.tables';
@@ -75,8 +75,10 @@ select ok.ord, ins.provider_event_id is not null as stored
 export function createInboundStore(deps: {
   database: Database;
   decrypt(row: { secrets: string | null }): Record<string, string>;
-  /** Schedules the tenant's processing in the transaction that stored new events. */
-  schedule(tx: Tx, tenantId: string): Promise<void>;
+  /** Schedules the tenant's processing on `connection`, inside the transaction that stores the events. */
+  schedule(connection: Sql, tenantId: string): Promise<unknown>;
+  /** After that transaction committed (wakes this process's drain worker). */
+  committed(tenantId: string): void;
 }) {
   const { database } = deps;
   const channels = new Map<string, { value: Promise<CachedChannel | null>; expires: number }>();
@@ -127,26 +129,46 @@ export function createInboundStore(deps: {
       }
       return index;
     });
-    const outcomes = await database.withTenant(tenantId, async (tx) => {
-      const rows = await clientOf(tx).unsafe<{ ord: number; stored: boolean }[]>(
-        INSERT_BATCH,
-        [
-          tenantId,
-          unique.map((_, i) => i),
-          unique.map(() => newId()),
-          unique.map((u) => u.channelId),
-          unique.map((u) => u.providerEventId),
-          unique.map((u) => u.body.toString('hex')),
-          unique.map((u) => JSON.stringify(u.headers)),
-          unique.map((u) => u.fingerprint),
-        ] as never[],
-        { prepare: true },
-      );
-      const result: StoreOutcome[] = unique.map(() => 'stale');
-      for (const row of rows) result[row.ord] = row.stored ? 'stored' : 'duplicate';
-      if (result.includes('stored')) await deps.schedule(tx, tenantId);
-      return result;
-    });
+    const params = [
+      tenantId,
+      unique.map((_, i) => i),
+      unique.map(() => newId()),
+      unique.map((u) => u.channelId),
+      unique.map((u) => u.providerEventId),
+      unique.map((u) => u.body.toString('hex')),
+      unique.map((u) => JSON.stringify(u.headers)),
+      unique.map((u) => u.fingerprint),
+    ];
+    // One transaction in two round trips: BEGIN, the tenant, the insert and the drain's scheduling
+    // are sent together (postgres.js pipelines them on the reserved connection, in order), then
+    // COMMIT once all of them succeeded. The drain is scheduled whatever the insert finds (a batch
+    // of duplicates only schedules a drain that finds nothing: rare, and harmless).
+    const connection = await database.sql.reserve();
+    let open = false;
+    let rows: { ord: number; stored: boolean }[];
+    try {
+      open = true;
+      const statements = [
+        connection.unsafe('begin').execute(),
+        connection.unsafe(SET_TENANT, [tenantId], { prepare: true }).execute(),
+        connection.unsafe<{ ord: number; stored: boolean }[]>(INSERT_BATCH, params as never[], { prepare: true }).execute(),
+      ] as const;
+      const scheduled = deps.schedule(connection, tenantId);
+      const settled = await Promise.allSettled([...statements, scheduled]);
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+      rows = [...(await statements[2])];
+      await connection.unsafe('commit');
+      open = false;
+    } catch (err) {
+      if (open) await connection.unsafe('rollback').catch(() => undefined);
+      throw err;
+    } finally {
+      connection.release();
+    }
+    deps.committed(tenantId);
+    const outcomes: StoreOutcome[] = unique.map(() => 'stale');
+    for (const row of rows) outcomes[row.ord] = row.stored ? 'stored' : 'duplicate';
     return items.map((_, i) => {
       const leader = leaderOf[i]!;
       const outcome = outcomes[leader]!;

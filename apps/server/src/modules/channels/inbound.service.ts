@@ -3,7 +3,6 @@ import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { ModuleDeps } from '../../platform/deps';
 import type { Tx } from '../../platform/db/database';
-import { afterCommit } from '../../platform/db/after-commit';
 import { AppError } from '../../platform/errors';
 import { defineJob } from '../../platform/jobs/queue';
 import { channelAccounts, inboundEvents, type ChannelKind } from './channels.tables';
@@ -41,12 +40,10 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
   const storage = createInboundStore({
     database,
     decrypt: (row) => deps.secretsOf(row),
-    async schedule(tx, tenantId) {
-      // In the transaction that stored the events: they exist exactly when a drain of their tenant
-      // is scheduled (one waiting drain per tenant at most; a running one picks up what arrives meanwhile).
-      await jobs.enqueue(drainJob, {}, { tenantId, tx, singletonKey: tenantId });
-      afterCommit(tx, () => jobs.wake(drainJob));
-    },
+    // In the transaction that stores the events: they exist exactly when a drain of their tenant
+    // is scheduled (one waiting drain per tenant at most; a running one picks up what arrives meanwhile).
+    schedule: (connection, tenantId) => jobs.enqueue(drainJob, {}, { tenantId, connection, singletonKey: tenantId }),
+    committed: () => jobs.wake(drainJob),
   });
 
   async function channelFor(channelId: string, kind: ChannelKind, options: { fresh?: boolean } = {}): Promise<CachedChannel> {

@@ -76,7 +76,8 @@ export function createSql(target: DatabaseTarget, options: { max: number; role?:
   return passThroughDatesAndJson('url' in target ? postgres(target.url, opts) : postgres(opts));
 }
 
-const SET_TENANT = `select set_config('app.tenant_id', $1, true)`;
+/** Sets the tenant of the current transaction (row-level security reads `app.tenant_id`). */
+export const SET_TENANT = `select set_config('app.tenant_id', $1, true)`;
 
 /** The postgres.js connection a Drizzle transaction runs on. */
 export function clientOf(tx: Tx): Sql {

@@ -81,10 +81,14 @@ export function sqlExecutor(sql: Sql): SqlExecutor {
 
 /** Runs pg-boss statements inside a Drizzle transaction, so a job is enqueued only if it commits. */
 function txExecutor(tx: Tx): SqlExecutor {
+  return connectionExecutor((tx as unknown as { session: { client: Sql } }).session.client);
+}
+
+/** Runs pg-boss statements on a connection that is inside a transaction. */
+function connectionExecutor(connection: Sql): SqlExecutor {
   return {
     async executeSql(text, values) {
-      const session = (tx as unknown as { session: { client: Sql } }).session;
-      const rows = await session.client.unsafe(text, pgParams(values ?? []) as never[], { prepare: true });
+      const rows = await connection.unsafe(text, pgParams(values ?? []) as never[], { prepare: true });
       return { rows: [...rows], rowCount: rows.count ?? rows.length };
     },
   };
@@ -206,6 +210,8 @@ export class JobQueue {
     options: {
       tenantId: string | null;
       tx?: Tx;
+      /** A connection inside a transaction the caller runs itself (instead of `tx`): the job exists only if it commits. */
+      connection?: Sql;
       task?: { kind?: string; createdBy?: string | null };
       startAfterSeconds?: number;
       singletonKey?: string;
@@ -227,7 +233,7 @@ export class JobQueue {
     }
     const envelope: Envelope = { tenantId: options.tenantId, taskId, payload: parsed };
     const jobId = await boss.send(definition.name, envelope, {
-      ...(options.tx ? { db: txExecutor(options.tx) } : {}),
+      ...(options.tx ? { db: txExecutor(options.tx) } : options.connection ? { db: connectionExecutor(options.connection) } : {}),
       ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
       ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
     });
