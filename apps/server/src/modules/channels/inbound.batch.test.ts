@@ -211,3 +211,26 @@ describe('a batch of inbound webhooks', () => {
     expect(queries).toBeLessThan(100);
   });
 });
+
+describe('a reply in a working process', () => {
+  let w: TestApp;
+  beforeAll(async () => {
+    w = await startTestApp({ work: true });
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  it('raises the contact score a moment later, through the background rescore', async () => {
+    const { client, user } = await buildSignedInUser(w);
+    const channel = await cloudChannel(client);
+    const contact = (await client.post('/api/v1/contacts', { firstName: 'Eve', phone: '+54 9 11 4444 9999' })).body;
+    const raw = Buffer.from(text('wamid.live.score', '5491144449999', 'hola'));
+    await w.db.withTenant(user.tenantId, (tx) => tx.insert(inboundEvents).values({ tenantId: user.tenantId, channelId: channel.id, providerEventId: 'live-score', body: raw, headers: {} }));
+    // Nobody calls the rescore here: the workers run it, as after a webhook.
+    await w.runtime.modules.channels.inbound.drain(user.tenantId);
+    await expect
+      .poll(async () => (await client.get(`/api/v1/contacts/${contact.id}`)).body.scores.contactability, { timeout: 20_000, interval: 250 })
+      .toBeGreaterThan(contact.scores.contactability);
+  });
+});

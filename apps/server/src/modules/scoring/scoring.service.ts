@@ -2,7 +2,6 @@ import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { ModuleDeps } from '../../platform/deps';
 import type { Tx } from '../../platform/db/database';
-import { afterCommit } from '../../platform/db/after-commit';
 import { memoInTx } from '../../platform/db/tx-memo';
 import type { NewContactScoring } from '../../platform/events/domain-events';
 import { defineJob } from '../../platform/jobs/queue';
@@ -14,6 +13,8 @@ type ScoringRow = Awaited<ReturnType<typeof loadScoringRows>>[number];
 
 export const DEFAULT_THRESHOLD = 70;
 const PAGE = 2000;
+/** How long signals gather before their contacts are rescored (one rescore per contact for a burst). */
+const RESCORE_DELAY_SECONDS = 2;
 
 export async function getScoringSettings(tx: Tx, tenantId: string) {
   const [row] = await tx.select().from(scoringSettings).where(eq(scoringSettings.tenantId, tenantId));
@@ -137,11 +138,10 @@ export function createScoringService(deps: ModuleDeps) {
         last_reply_at = greatest(s.last_reply_at, excluded.last_reply_at),
         rescore_pending = true,
         updated_at = now()`);
-    // One background rescore per transaction is enough: it takes every contact marked by then.
-    await memoInTx(tx, `rescore-signalled:${tenantId}`, async () => {
-      await deps.jobs.enqueue(rescoreSignalledJob, {}, { tenantId, tx, singletonKey: tenantId });
-      afterCommit(tx, () => deps.jobs.wake(rescoreSignalledJob));
-    });
+    // One background rescore per transaction is enough: it takes every contact marked by then. It
+    // starts a moment later (one waiting job per tenant: the signals of that moment share it) and
+    // so stays out of the way of a burst of webhooks being processed.
+    await memoInTx(tx, `rescore-signalled:${tenantId}`, () => deps.jobs.enqueue(rescoreSignalledJob, {}, { tenantId, tx, singletonKey: tenantId, startAfterSeconds: RESCORE_DELAY_SECONDS }));
   }
   events.on('messages.delivered', (tx, e) => signal(tx, e.tenantId, [{ contactId: e.contactId, delivered: 1 }]));
   events.on('messages.delivery-failed', (tx, e) => signal(tx, e.tenantId, [{ contactId: e.contactId, failed: 1, lastFailureCode: e.code }]));

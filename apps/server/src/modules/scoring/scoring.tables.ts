@@ -18,7 +18,7 @@ export const contactSignals = pgTable(
     lastReplyAt: tstz(),
     /**
      * A signal arrived since the contact was last scored: the background rescore (coalesced per
-     * tenant, decision 0020) recomputes it and clears this.
+     * tenant, a couple of seconds later, decision 0020) recomputes it and clears this.
      */
     rescorePending: boolean().notNull().default(false),
     updatedAt: updatedAt(),
