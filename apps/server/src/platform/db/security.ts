@@ -92,12 +92,18 @@ GRANT EXECUTE ON FUNCTION app_schema_version() TO ${APP_ROLE};
 
 -- Authenticating a request: one statement instead of a transaction. The caller names the tenant and
 -- the row (both from the credential) and still checks the secret against the returned hash.
+-- PL/pgSQL, not SQL: a SQL function with SET search_path is never inlined and plans its query again
+-- on every call (most of the database's work for a short authenticated request); PL/pgSQL keeps
+-- the plan for the session.
 CREATE OR REPLACE FUNCTION app_session_principal(p_tenant uuid, p_session uuid)
   RETURNS TABLE (secret_hash text, stage text, last_seen_at timestamptz, expires_at timestamptz, revoked_at timestamptz,
                  user_id uuid, email text, user_status text, totp_enabled boolean,
                  builtin text, permissions text[], tenant_status text, require_two_factor boolean)
-  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+  LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp
   AS $fn$
+  #variable_conflict use_column
+  BEGIN
+    RETURN QUERY
     SELECT s.secret_hash, s.stage, s.last_seen_at, s.expires_at, s.revoked_at,
            u.id, u.email, u.status, u.totp_enabled_at IS NOT NULL,
            r.builtin, r.permissions, t.status, t.require_two_factor
@@ -105,21 +111,26 @@ CREATE OR REPLACE FUNCTION app_session_principal(p_tenant uuid, p_session uuid)
       JOIN users u ON u.tenant_id = s.tenant_id AND u.id = s.user_id
       JOIN roles r ON r.tenant_id = u.tenant_id AND r.id = u.role_id
       JOIN tenants t ON t.id = s.tenant_id
-     WHERE s.tenant_id = p_tenant AND s.id = p_session
+     WHERE s.tenant_id = p_tenant AND s.id = p_session;
+  END
   $fn$;
 
 CREATE OR REPLACE FUNCTION app_api_key_principal(p_tenant uuid, p_key uuid)
   RETURNS TABLE (secret_hash text, name text, key_permissions text[], last_used_at timestamptz, revoked_at timestamptz,
                  user_id uuid, user_status text, builtin text, permissions text[], tenant_status text)
-  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+  LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp
   AS $fn$
+  #variable_conflict use_column
+  BEGIN
+    RETURN QUERY
     SELECT k.secret_hash, k.name, k.permissions, k.last_used_at, k.revoked_at,
            u.id, u.status, r.builtin, r.permissions, t.status
       FROM api_keys k
       JOIN users u ON u.tenant_id = k.tenant_id AND u.id = k.created_by
       JOIN roles r ON r.tenant_id = u.tenant_id AND r.id = u.role_id
       JOIN tenants t ON t.id = k.tenant_id
-     WHERE k.tenant_id = p_tenant AND k.id = p_key
+     WHERE k.tenant_id = p_tenant AND k.id = p_key;
+  END
   $fn$;
 
 -- Statistics after a bulk load (a large import): only the table's owner may ANALYZE it, and PGlite
@@ -134,8 +145,14 @@ GRANT EXECUTE ON FUNCTION app_analyze_contacts() TO ${APP_ROLE};
 -- A webhook names its channel account by id only: find the tenant and what verifies the request.
 CREATE OR REPLACE FUNCTION app_channel_for_webhook(p_channel uuid)
   RETURNS TABLE (tenant_id uuid, kind text, status text, secrets text, webhook_secret_hash text, settings jsonb)
-  LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public, pg_temp
-  AS $fn$ SELECT c.tenant_id, c.kind, c.status, c.secrets, c.webhook_secret_hash, c.settings FROM channel_accounts c WHERE c.id = p_channel $fn$;
+  LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp
+  AS $fn$
+  #variable_conflict use_column
+  BEGIN
+    RETURN QUERY
+    SELECT c.tenant_id, c.kind, c.status, c.secrets, c.webhook_secret_hash, c.settings FROM channel_accounts c WHERE c.id = p_channel;
+  END
+  $fn$;
 
 -- For background work that visits every tenant in turn (each visit runs under that tenant).
 CREATE OR REPLACE FUNCTION app_tenant_ids() RETURNS TABLE (id uuid)
