@@ -63,7 +63,15 @@ export async function startRowMappingPool(options: RowMapperOptions & { threads?
       if (failure) return Promise.reject(failure);
       const id = nextId++;
       return new Promise<RowResult[]>((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
+        const withRecords = (results: RowResult[]) => {
+          // Each candidate's cells are the record sent: the thread does not copy them back.
+          for (let i = 0; i < results.length; i++) {
+            const result = results[i]!;
+            if (result.ok === true) result.candidate.data = items[i]!.record;
+          }
+          resolve(results);
+        };
+        waiting.set(id, { resolve: withRecords, reject });
         workers[id % workers.length]!.postMessage({ id, items } satisfies MapRequest);
       });
     },

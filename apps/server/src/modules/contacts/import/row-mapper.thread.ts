@@ -6,7 +6,14 @@ import type { MapRequest, MapReply } from './row-mapper-pool';
 const port = parentPort;
 if (!port) throw new Error('row-mapper must run in a worker thread');
 const map = rowMapper(workerData as RowMapperOptions);
+const NO_DATA: string[] = [];
 port.on('message', (request: MapRequest) => {
-  port.postMessage({ id: request.id, results: request.items.map((item) => map(item.record, item.rowNumber)) } satisfies MapReply);
+  const results = request.items.map((item) => {
+    const result = map(item.record, item.rowNumber);
+    // The calling thread still holds the record: it is not copied back (the pool puts it back).
+    if (result.ok === true) result.candidate.data = NO_DATA;
+    return result;
+  });
+  port.postMessage({ id: request.id, results } satisfies MapReply);
 });
 port.postMessage({ id: 0, results: [] } satisfies MapReply);
