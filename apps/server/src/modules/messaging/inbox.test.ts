@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { startTestApp, type TestApp, type TestClient } from '../../../test/harness';
 import { FakeClock } from '../../../test/clock';
 import { buildSignedInUser } from '../../../test/factories';
 import type { BusEvent } from '../../platform/events/bus';
+import type { Tx } from '../../platform/db/database';
 import { channelAccounts, inboundEvents } from '../channels/channels.tables';
 import { signMetaBody } from '../channels/whatsapp-cloud/signature';
 import { blacklist, consentStates } from '../contacts/contacts.tables';
@@ -121,6 +122,25 @@ describe('search folds accents', () => {
     expect(await search('ACCIÓ')).toEqual(['Jorge', 'Marta']);
     expect(await search('informat')).toEqual(['Eva']);
     expect(await search('accionista')).toEqual([]);
+  });
+
+  it('matches message words only in the tenant of the transaction (the search function runs as the platform role)', async () => {
+    const a = await buildSignedInUser(t);
+    const b = await buildSignedInUser(t);
+    const channelA = await cloudChannel(a.client);
+    const channelB = await cloudChannel(b.client);
+    await inbound({ tenantId: a.user.tenantId, channelId: channelA.id, from: '5491144470001', text: 'palabraunica de A', id: 'wamid.iso.a' });
+    await inbound({ tenantId: b.user.tenantId, channelId: channelB.id, from: '5491144470002', text: 'palabraunica de B', id: 'wamid.iso.b' });
+    const matches = (tenantId: string | null) =>
+      (tenantId ? (f: (tx: Tx) => Promise<{ conversation_id: string }[]>) => t.db.withTenant(tenantId, f) : (f: (tx: Tx) => Promise<{ conversation_id: string }[]>) => t.db.withoutTenant(f))((tx) =>
+        tx.execute<{ conversation_id: string }>(sql`select conversation_id from app_inbox_message_matches(to_tsquery('public.leadmaster_text'::regconfig, 'palabraunica:*'))`),
+      );
+    const conversationOf = async (tenantId: string) =>
+      (await t.db.withTenant(tenantId, (tx) => tx.select({ id: conversations.id }).from(conversations).where(eq(conversations.tenantId, tenantId))))[0]!.id;
+    expect((await matches(a.user.tenantId)).map((r) => r.conversation_id)).toEqual([await conversationOf(a.user.tenantId)]);
+    expect((await matches(b.user.tenantId)).map((r) => r.conversation_id)).toEqual([await conversationOf(b.user.tenantId)]);
+    // No tenant in the transaction: nothing, however the function is called.
+    expect(await matches(null)).toEqual([]);
   });
 });
 

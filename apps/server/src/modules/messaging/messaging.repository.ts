@@ -2,7 +2,7 @@ import { and, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../../platform/db/database';
 import { channelAccounts } from '../channels/channels.tables';
 import { contacts } from '../contacts/contacts.tables';
-import { conversationReads, conversations, messages } from './messaging.tables';
+import { conversationReads, conversations } from './messaging.tables';
 
 /** What a conversation list orders by: its last message, or its creation while it has none. */
 export const conversationActivity = sql`coalesce(${conversations.lastMessageAt}, ${conversations.createdAt})`;
@@ -104,8 +104,8 @@ export const TEXT_SEARCH_CONFIG = sql.raw(`'public.leadmaster_text'::regconfig`)
 /**
  * Inbox search: the contact's name (trigram index on contacts.search_text, accents folded), its
  * number in any format (the phone key), or words of any message of the conversation (full-text
- * index, accents folded). Each part is a subquery on its own index, so the list keeps walking its
- * keyset index and checks each conversation against the (hashed) matches.
+ * index, accents folded, for the session's tenant only). Each part is a subquery on its own index,
+ * so the list keeps walking its keyset index and checks each conversation against the (hashed) matches.
  */
 export function conversationSearch(options: { tenantId: string; phoneKey: string | null; digits: string; words: string[]; textQuery: string | null }): SQL {
   const contactMatches: SQL[] = [];
@@ -116,9 +116,9 @@ export function conversationSearch(options: { tenantId: string; phoneKey: string
     conditions.push(sql`${conversations.contactId} in (select ${contacts.id} from ${contacts} where ${contacts.tenantId} = ${options.tenantId} and (${or(...contactMatches)}))`);
   }
   if (options.textQuery) {
-    conditions.push(sql`${conversations.id} in (
-      select ${messages.conversationId} from ${messages}
-      where ${messages.tenantId} = ${options.tenantId} and to_tsvector(${TEXT_SEARCH_CONFIG}, ${messages.body}) @@ to_tsquery(${TEXT_SEARCH_CONFIG}, ${options.textQuery}))`);
+    // Through app_inbox_message_matches (migration 0015): under the app role's row-level security the
+    // full-text index could not serve `@@`, and every message of the tenant was read instead.
+    conditions.push(sql`${conversations.id} in (select conversation_id from app_inbox_message_matches(to_tsquery(${TEXT_SEARCH_CONFIG}, ${options.textQuery})))`);
   }
   return conditions.length ? or(...conditions)! : sql`false`;
 }
