@@ -75,16 +75,39 @@ export function createSendGuards(deps: Pick<ModuleDeps, 'database' | 'events' | 
     return view;
   };
 
+  const refreshing = new Map<string, Promise<ReturnType<typeof remember>>>();
+  function read(c: Channel) {
+    const k = key(c);
+    let pending = refreshing.get(k);
+    if (!pending) {
+      pending = database
+        .withTenant(c.tenantId, (tx) =>
+          tx
+            .select({ breakerState: channelSendGuards.breakerState, failures: channelSendGuards.failures, retryAt: channelSendGuards.retryAt })
+            .from(channelSendGuards)
+            .where(and(eq(channelSendGuards.tenantId, c.tenantId), eq(channelSendGuards.channelId, c.channelId))),
+        )
+        .then(([row]) => remember(c, row))
+        .finally(() => refreshing.delete(k));
+      refreshing.set(k, pending);
+    }
+    return pending;
+  }
+
+  /**
+   * This process's view of the channel's row. A closed breaker's view a little past VIEW_MS is
+   * still answered at once while a fresh one is read in the background: a send is never held up by
+   * the read (holding up one send of an evenly paced stream lets the next catch up with it).
+   */
   async function viewOf(c: Channel, fresh = false) {
     const cached = views.get(key(c));
-    if (!fresh && cached && Date.now() - cached.at < VIEW_MS) return cached;
-    const [row] = await database.withTenant(c.tenantId, (tx) =>
-      tx
-        .select({ breakerState: channelSendGuards.breakerState, failures: channelSendGuards.failures, retryAt: channelSendGuards.retryAt })
-        .from(channelSendGuards)
-        .where(and(eq(channelSendGuards.tenantId, c.tenantId), eq(channelSendGuards.channelId, c.channelId))),
-    );
-    return remember(c, row);
+    const age = cached ? Date.now() - cached.at : Infinity;
+    if (!fresh && cached && age < VIEW_MS) return cached;
+    if (!fresh && cached && cached.state === 'closed' && age < VIEW_MS * 8) {
+      void read(c).catch((err) => logger.error({ err, channelId: c.channelId }, 'reading a channel breaker failed'));
+      return cached;
+    }
+    return read(c);
   }
 
   const transition = (tx: Tx, c: Channel, state: BreakerState, details: { retryAt: Date | null; error: string | null }) =>

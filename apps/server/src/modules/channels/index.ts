@@ -12,7 +12,7 @@ import { followTemplateStatus } from './template-status';
 
 export { WHATSAPP_ERROR_ACTIONS, errorAction, STATUS_RANK, type WaInbound } from './whatsapp-cloud/payload';
 export type { InboundItem, InboundMessageItem, InboundStatusItem, InboundSender } from './inbound-items';
-export { sendRateOf } from './send-rate';
+export { sendRateOf, pacingRateOf } from './send-rate';
 export { takeSendToken } from './send-token';
 export { sendGuardsOf, isProviderFault, dailyCapOf, BREAKER_THRESHOLD, type SendGuardView } from './breaker';
 export { inboundWebhooks, templateStatusUpdates, STOPPED_TEMPLATE_STATUSES, type TemplateStatusUpdate } from './template-status';

@@ -7,7 +7,7 @@ import type { ModuleDeps } from '../../platform/deps';
 import { AppError } from '../../platform/errors';
 import { defineJob } from '../../platform/jobs/queue';
 import { readBlob } from '../../platform/storage/blobs';
-import { ChannelSendError, reserveSendSlots, sendRateOf, type ChannelAdapter, type OutboundSend } from '../channels';
+import { ChannelSendError, pacingRateOf, reserveSendSlots, type ChannelAdapter, type OutboundSend } from '../channels';
 import { conversations, messages, pendingStatuses, type StoredMedia } from './messaging.tables';
 import { applyPendingStatuses, conversationFor, reportFailure } from './inbound';
 import { identitiesOf } from './identity';
@@ -493,7 +493,8 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     const rateOf = async (channelId: string) => {
       if (!rates.has(channelId)) {
         const channel = await database.withTenant(tenantId, (tx) => channelSendSettings(tx, tenantId, channelId));
-        rates.set(channelId, channel ? sendRateOf(channel.kind, channel.settings) : 0);
+        // Spaced a little under the configured rate, so the provider never counts more in a second (send-rate.ts).
+        rates.set(channelId, channel ? pacingRateOf(channel.kind, channel.settings) : 0);
       }
       return rates.get(channelId)!;
     };
