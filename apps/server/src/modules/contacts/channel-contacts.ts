@@ -10,6 +10,9 @@ import { normalizePhone } from './phone';
 
 export type ContactForSender = { contactId: string; created: boolean; phoneE164: string | null; country: string };
 
+/** The tenant's country (the default for numbers written without one), read once per transaction. */
+export const tenantCountryInTx = (tx: Tx, tenantId: string) => memoInTx(tx, `tenant-country:${tenantId}`, async () => (await getTenant(tx, tenantId)).country);
+
 export type SenderLookup = { phone: string | null; email?: string | null; name?: string | null; source: string };
 
 /**
@@ -29,7 +32,7 @@ export async function findOrCreateContactsForSenders(
 ): Promise<ContactForSender[]> {
   const { tenantId } = options;
   if (options.senders.length === 0) return [];
-  const country = await memoInTx(tx, `tenant-country:${tenantId}`, async () => (await getTenant(tx, tenantId)).country);
+  const country = await tenantCountryInTx(tx, tenantId);
   const wanted = options.senders.map((s) => {
     const phone = s.phone ? normalizePhone(s.phone, country) : null;
     const key = phone?.key && phone.valid ? phone.key : null;
@@ -124,21 +127,26 @@ export async function findOrCreateContactsForSenders(
     }));
     // Scoring (a module above this one) fills in the scores, so each new row is written once.
     await events.emit(tx, 'contacts.creating', { tenantId, contacts: subjects });
-    const values = rows.map((r, i) => {
-      const scores = subjects[i]!.scores;
-      return {
-        tenantId,
-        ...r,
-        ...(scores
-          ? { scoreContactability: scores.contactability, scoreDigitalMaturity: scores.digitalMaturity, scorePotential: scores.potential, scoreDetails: scores.details as never, scoredAt: scores.at }
-          : {}),
-      };
-    });
-    const returned = await tx
-      .insert(contacts)
-      .values(values)
-      .onConflictDoNothing({ target: [contacts.tenantId, contacts.phoneKey], where: sql`${contacts.phoneKey} is not null` })
-      .returning({ id: contacts.id });
+    // One array per column (a statement whose text is the same for every batch: prepared once).
+    const arr = <T>(f: (r: (typeof rows)[number], i: number) => T) => sql.param(rows.map(f));
+    const score = (f: (s: NonNullable<NewContactScoring['scores']>) => number) => arr((_, i) => (subjects[i]!.scores ? f(subjects[i]!.scores!) : 0));
+    const details = arr((_, i) => (subjects[i]!.scores ? JSON.stringify(subjects[i]!.scores!.details) : null));
+    const scoredAt = arr((_, i) => subjects[i]!.scores?.at.toISOString() ?? null);
+    // Booleans travel as text: postgres.js would type an array of booleans as a single boolean.
+    const returned = await tx.execute<{ id: string }>(sql`
+      insert into ${contacts} (tenant_id, id, first_name, last_name, email, phone_raw, phone_e164, phone_key, phone_valid, phone_type, phone_country,
+                               source, search_text, blacklisted, score_contactability, score_digital_maturity, score_potential, score_details, scored_at)
+      select ${tenantId}, v.id, v.first_name, v.last_name, v.email, v.phone_raw, v.phone_e164, v.phone_key, v.phone_valid::boolean, v.phone_type, v.phone_country,
+             v.source, v.search_text, v.blacklisted::boolean, v.contactability, v.digital, v.potential, v.details, v.scored_at
+        from unnest(${arr((r) => r.id)}::uuid[], ${arr((r) => r.firstName)}::text[], ${arr((r) => r.lastName)}::text[], ${arr((r) => r.email)}::text[],
+                    ${arr((r) => r.phoneRaw)}::text[], ${arr((r) => r.phoneE164)}::text[], ${arr((r) => r.phoneKey)}::text[], ${arr((r) => (r.phoneValid ? 't' : 'f'))}::text[],
+                    ${arr((r) => r.phoneType)}::text[], ${arr((r) => r.phoneCountry)}::text[], ${arr((r) => r.source)}::text[], ${arr((r) => r.searchText)}::text[],
+                    ${arr((r) => (r.blacklisted ? 't' : 'f'))}::text[], ${score((x) => x.contactability)}::smallint[], ${score((x) => x.digitalMaturity)}::smallint[],
+                    ${score((x) => x.potential)}::smallint[], ${details}::jsonb[], ${scoredAt}::text[]::timestamptz[])
+          as v(id, first_name, last_name, email, phone_raw, phone_e164, phone_key, phone_valid, phone_type, phone_country, source, search_text, blacklisted,
+               contactability, digital, potential, details, scored_at)
+      on conflict (tenant_id, phone_key) where phone_key is not null do nothing
+      returning id`);
     for (const r of returned) inserted.add(r.id);
     // Another transaction created some of these numbers first: theirs are the contacts.
     const lost = inserts.filter((c) => !inserted.has(c.id));

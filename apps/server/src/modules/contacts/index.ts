@@ -18,7 +18,7 @@ export { normalizePhone, phoneKey, phoneSearchKey, type NormalizedPhone } from '
 export { normalizeSearch } from './contact-filter';
 export { filterConditions } from './contact-filter';
 export { recordConsent, addToBlacklist, recordOptOut } from './consent.service';
-export { findOrCreateContactsForSenders, type ContactForSender, type SenderLookup } from './channel-contacts';
+export { findOrCreateContactsForSenders, tenantCountryInTx, type ContactForSender, type SenderLookup } from './channel-contacts';
 export { neutraliseFormula } from './import/import.service';
 export type { ScoreDetails, ScoreComponent } from './contacts.tables';
 

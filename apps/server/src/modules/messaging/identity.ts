@@ -97,15 +97,13 @@ export async function resolveSenders(tx: Tx, events: DomainEvents, options: { te
   for (const repoint of [true, false]) {
     const rows = writes.filter((w) => w.repoint === repoint);
     if (!rows.length) continue;
-    await tx
-      .insert(contactIdentities)
-      .values(rows.map((w) => ({ tenantId, kind: w.identity.kind, value: w.identity.value, contactId: w.contactId })))
-      .onConflictDoUpdate({
-        target: [contactIdentities.tenantId, contactIdentities.kind, contactIdentities.value],
-        set: { contactId: sql`excluded.contact_id` },
-        // Only a number re-points an identity; an identity alone never moves one.
-        setWhere: repoint ? sql`true` : sql`false`,
-      });
+    // Only a number re-points an identity; an identity alone never moves one.
+    await tx.execute(sql`
+      insert into ${contactIdentities} as i (tenant_id, kind, value, contact_id)
+      select ${tenantId}, v.kind, v.value, v.contact_id
+        from unnest(${sql.param(rows.map((w) => w.identity.kind))}::text[], ${sql.param(rows.map((w) => w.identity.value))}::text[], ${sql.param(rows.map((w) => w.contactId))}::uuid[])
+          as v(kind, value, contact_id)
+      on conflict (tenant_id, kind, value) do update set contact_id = excluded.contact_id where ${repoint ? sql`true` : sql`false`}`);
   }
   return resolved;
 }

@@ -3,7 +3,7 @@ import type { Tx } from '../../platform/db/database';
 import { memoInTx } from '../../platform/db/tx-memo';
 import { newId } from '../../platform/db/columns';
 import type { ModuleDeps } from '../../platform/deps';
-import { recordOptOut } from '../contacts';
+import { recordOptOut, tenantCountryInTx } from '../contacts';
 import { errorAction, STATUS_RANK, type InboundItem, type InboundMessageItem, type InboundStatusItem } from '../channels';
 import { conversations, messages, messagingSettings, pendingStatuses, type MessageStatus } from './messaging.tables';
 import { resolveSenders } from './identity';
@@ -162,6 +162,9 @@ export function createInboundHandler(deps: ModuleDeps & { realtime: Realtime; fe
       } else incoming.push(m);
     }
     if (!incoming.length) return;
+    // Read with the first statement below (one round trip): what the batch needs later anyway.
+    void tenantCountryInTx(tx, tenantId).catch(() => undefined);
+    void optOutKeywordsInTx(tx, tenantId).catch(() => undefined);
 
     // Duplicates (already stored, or earlier in this batch) and the messages replied to, in one read.
     const replyOf = (item: InboundMessageItem) => item.replyTo ?? item.reaction?.providerMessageId ?? null;
@@ -194,7 +197,7 @@ export function createInboundHandler(deps: ModuleDeps & { realtime: Realtime; fe
     const senders = await resolveSenders(tx, events, { tenantId, senders: fresh.map((m) => ({ sender: m.item.from, source: `channel:${m.item.service}` })) });
     const conversationIds = await conversationsFor(tx, tenantId, uniq(fresh.map((m, i) => pairKey(m.channelId, senders[i]!.contactId))).map((k) => k.split('\u0000') as [string, string]));
 
-    const values = fresh.map((m, i) => {
+    const values: MessageRow[] = fresh.map((m, i) => {
       const { item } = m;
       const inbound = item.direction === 'inbound';
       const body =
@@ -205,6 +208,7 @@ export function createInboundHandler(deps: ModuleDeps & { realtime: Realtime; fe
             : (item.text ?? '');
       const media = item.media ? [{ blobId: null, providerMediaId: item.media.providerMediaId, mimeType: item.media.mimeType, fileName: item.media.fileName, caption: item.media.caption, voice: item.media.voice }] : [];
       const replyTo = replyOf(item);
+      // The whole row as stored (the columns not written here take their defaults).
       return {
         tenantId,
         id: m.id,
@@ -216,18 +220,43 @@ export function createInboundHandler(deps: ModuleDeps & { realtime: Realtime; fe
         type: item.type,
         body,
         media,
-        status: (inbound ? 'received' : 'sent') as MessageStatus,
+        template: null,
+        status: inbound ? 'received' : 'sent',
         providerMessageId: item.providerMessageId,
         replyToId: replyTo ? (stored.get(pairKey(m.channelId, replyTo)) ?? null) : null,
         source: inbound ? 'contact' : 'channel',
+        createdBy: null,
+        errorCode: null,
+        errorMessage: null,
+        attempts: 0,
+        leaseUntil: null,
+        nextAttemptAt: null,
         createdAt: item.at,
         sentAt: inbound ? null : item.at,
+        deliveredAt: null,
+        readAt: null,
+        failedAt: null,
+        statusAt: null,
       };
     });
+    // One array per column: the statement's text is the same for every batch (prepared once).
     // A concurrent transaction may have stored one meanwhile: that one is not written again.
-    const rows = await tx.insert(messages).values(values).onConflictDoNothing().returning();
-    const written = new Map(rows.map((r) => [r.id, r]));
-    const created = fresh.flatMap((m, i) => (written.has(m.id) ? [{ ...m, row: written.get(m.id)!, sender: senders[i]! }] : []));
+    const mcol = <T>(f: (r: MessageRow) => T) => sql.param(values.map(f));
+    const inserted = await tx.execute<{ id: string }>(sql`
+      insert into ${messages} (tenant_id, id, conversation_id, contact_id, channel_id, direction, service, type, body, media, status,
+                               provider_message_id, reply_to_id, source, created_at, sent_at)
+      select ${tenantId}, v.id, v.conversation_id, v.contact_id, v.channel_id, v.direction, v.service, v.type, v.body, v.media, v.status,
+             v.provider_message_id, v.reply_to_id, v.source, v.created_at, v.sent_at
+        from unnest(${mcol((r) => r.id)}::uuid[], ${mcol((r) => r.conversationId)}::uuid[], ${mcol((r) => r.contactId)}::uuid[], ${mcol((r) => r.channelId)}::uuid[],
+                    ${mcol((r) => r.direction)}::text[], ${mcol((r) => r.service)}::text[], ${mcol((r) => r.type)}::text[], ${mcol((r) => r.body)}::text[],
+                    ${mcol((r) => JSON.stringify(r.media))}::jsonb[], ${mcol((r) => r.status)}::text[], ${mcol((r) => r.providerMessageId)}::text[],
+                    ${mcol((r) => r.replyToId)}::uuid[], ${mcol((r) => r.source)}::text[], ${mcol((r) => r.createdAt.toISOString())}::text[]::timestamptz[],
+                    ${mcol((r) => r.sentAt?.toISOString() ?? null)}::text[]::timestamptz[])
+          as v(id, conversation_id, contact_id, channel_id, direction, service, type, body, media, status, provider_message_id, reply_to_id, source, created_at, sent_at)
+      on conflict do nothing
+      returning id`);
+    const written = new Set(inserted.map((r) => r.id));
+    const created = fresh.flatMap((m, i) => (written.has(m.id) ? [{ ...m, row: values[i]!, sender: senders[i]! }] : []));
 
     // Each conversation once: its newest message (the later one on a tie), the inbound count.
     type Touch = { at: Date; preview: string; direction: string; inbound: number; lastInboundAt: Date | null };
@@ -243,8 +272,10 @@ export function createInboundHandler(deps: ModuleDeps & { realtime: Realtime; fe
     }
     const list = [...touched];
     const col = <T>(f: (t: Touch, id: string) => T) => sql.param(list.map(([id, t]) => f(t, id)));
-    if (list.length) {
-      await tx.execute(sql`
+    // Sent now, awaited below: the statements that follow go out behind it (pipelined), not after its answer.
+    // (A Drizzle query runs each time it is awaited: it is awaited once, inside this promise.)
+    const conversationsUpdated = list.length
+      ? (async () => void (await tx.execute(sql`
         update ${conversations} as c set
           last_message_at = greatest(c.last_message_at, v.at),
           last_message_preview = case when c.last_message_at is null or c.last_message_at <= v.at then v.preview else c.last_message_preview end,
@@ -257,8 +288,9 @@ export function createInboundHandler(deps: ModuleDeps & { realtime: Realtime; fe
           from unnest(${col((_, id) => id)}::uuid[], ${col((t) => t.at.toISOString())}::text[]::timestamptz[], ${col((t) => t.preview)}::text[],
                       ${col((t) => t.direction)}::text[], ${col((t) => t.inbound)}::int[], ${col((t) => t.lastInboundAt?.toISOString() ?? null)}::text[]::timestamptz[])
             as v(id, at, preview, direction, inbound, last_inbound_at)
-         where c.tenant_id = ${tenantId} and c.id = v.id`);
-    }
+         where c.tenant_id = ${tenantId} and c.id = v.id`)))()
+      : Promise.resolve();
+    conversationsUpdated.catch(() => undefined);
 
     for (const { row } of created) if (row.media.length) await deps.fetchMediaLater(tx, row);
     const replies = created.filter((c) => c.row.direction === 'inbound');
@@ -284,6 +316,7 @@ export function createInboundHandler(deps: ModuleDeps & { realtime: Realtime; fe
         logger.info({ tenantId, contactId: row.contactId, keyword }, 'opt-out received');
       }
     }
+    await conversationsUpdated;
     for (const { row } of created) realtime.publishAfterCommit(tx, tenantId, 'message.created', presentMessage(row));
     for (const id of touched.keys()) realtime.conversationChanged(tx, tenantId, id);
   }
@@ -306,12 +339,14 @@ export function createInboundHandler(deps: ModuleDeps & { realtime: Realtime; fe
     await read(pairs);
     const missing = pairs.filter(([ch, co]) => !out.has(pairKey(ch, co)));
     if (missing.length) {
-      const created = await tx
-        .insert(conversations)
-        .values(missing.map(([channelId, contactId]) => ({ tenantId, channelId, contactId })))
-        .onConflictDoNothing()
-        .returning({ id: conversations.id, channelId: conversations.channelId, contactId: conversations.contactId });
-      for (const r of created) out.set(pairKey(r.channelId, r.contactId), r.id);
+      const created = await tx.execute<{ id: string; channel_id: string; contact_id: string }>(sql`
+        insert into ${conversations} (tenant_id, id, channel_id, contact_id)
+        select ${tenantId}, v.id, v.channel_id, v.contact_id
+          from unnest(${sql.param(missing.map(() => newId()))}::uuid[], ${sql.param(missing.map((p) => p[0]))}::uuid[], ${sql.param(missing.map((p) => p[1]))}::uuid[])
+            as v(id, channel_id, contact_id)
+        on conflict do nothing
+        returning id, channel_id, contact_id`);
+      for (const r of created) out.set(pairKey(r.channel_id, r.contact_id), r.id);
       // Created by a concurrent transaction meanwhile.
       const lost = missing.filter(([ch, co]) => !out.has(pairKey(ch, co)));
       if (lost.length) await read(lost);
