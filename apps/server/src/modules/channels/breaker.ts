@@ -55,7 +55,7 @@ type Admission = { ok: true; probe: boolean } | { ok: false; until: Date; reason
 
 /**
  * The circuit breaker and daily cap of every channel account, kept in `channel_send_guards` so
- * that all workers of all processes share them (decision 0018). Each process keeps a view of a
+ * that all workers of all processes share them (decision 0021). Each process keeps a view of a
  * channel's row at most VIEW_MS old for the common case (closed, nothing to do); every change of
  * state (opening, taking the one probe, closing) is a compare-and-set on the row itself.
  *

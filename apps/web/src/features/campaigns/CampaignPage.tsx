@@ -43,7 +43,7 @@ export function CampaignPage() {
 /** The known auto-pause reasons in plain words; another code is shown as it is. */
 export function usePausedReasonText() {
   const { t } = useTranslation();
-  const known = ['failure_rate', 'opt_out_rate', 'quality_red', 'template_paused', 'provider_error_131048', 'provider_error_132015', 'provider_error_132016'] as const;
+  const known = ['failure_rate', 'opt_out_rate', 'quality_red', 'template_paused', 'template_disabled', 'channel_disabled', 'provider_error_131048', 'provider_error_132015', 'provider_error_132016'] as const;
   return (reason: string) => {
     const hit = known.find((k) => k === reason);
     return hit ? t(`campaignsUi.pausedReason.${hit}`) : t('campaignsUi.pausedReason.other', { reason });
@@ -65,7 +65,11 @@ function CampaignView({ campaign }: { campaign: Campaign }) {
 
   useRealtimeEvent('campaign.alert', (data) => {
     const alert = data as { campaignId?: string; reason?: string };
-    if (alert?.campaignId === campaign.id && alert.reason) toast.error(t('campaignsUi.page.autoPaused'), pausedText(alert.reason));
+    if (alert?.campaignId !== campaign.id || !alert.reason) return;
+    // A number's circuit breaker: its sends wait (the campaign goes on); not a pause.
+    if (alert.reason === 'channel_breaker_open') toast.error(t('campaignsUi.page.breakerOpened'), t('campaignsUi.page.breakerOpenedBody'));
+    else if (alert.reason === 'channel_breaker_closed') toast.success(t('campaignsUi.page.breakerClosed'));
+    else toast.error(t('campaignsUi.page.autoPaused'), pausedText(alert.reason));
   });
 
   const act = async (action: Confirmable) => {
@@ -145,6 +149,7 @@ function CampaignView({ campaign }: { campaign: Campaign }) {
             <span data-testid="paused-reason">{pausedText(campaign.pausedReason)}</span>. {t('campaignsUi.page.autoPausedBody')}
           </Alert>
         ) : null}
+        <HeldSends campaign={campaign} />
         {draft ? <PlanCard campaign={campaign} canLaunch={canLaunch} /> : <ProgressCard campaign={campaign} />}
         <div className="grid gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
           <div className="min-w-0">
@@ -165,6 +170,27 @@ function CampaignView({ campaign }: { campaign: Campaign }) {
         onConfirm={() => (confirming ? act(confirming) : undefined)}
       />
     </Page>
+  );
+}
+
+/** The numbers whose circuit breaker holds this campaign's sends (the provider kept failing), and when they try again. */
+function HeldSends({ campaign }: { campaign: Campaign }) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const channels = useChannels();
+  if (campaign.status !== 'running' && campaign.status !== 'paused') return null;
+  const held = (campaign.channelHealth ?? []).filter((h) => h.breaker !== 'closed');
+  return (
+    <>
+      {held.map((h) => (
+        <Alert key={h.channelId} tone="warning" title={t('campaignsUi.page.breakerTitle', { channel: channels.data?.find((c) => c.id === h.channelId)?.name ?? '…' })}>
+          <span data-testid="breaker-alert" data-breaker={h.breaker}>
+            {h.breaker === 'open' && h.retryAt ? t('campaignsUi.page.breakerBody', { at: fmt.dateTime(h.retryAt) }) : t('campaignsUi.page.breakerProbing')}
+          </span>
+          {h.lastError ? <span className="mt-1 block break-words text-muted">{h.lastError}</span> : null}
+        </Alert>
+      ))}
+    </>
   );
 }
 

@@ -13,6 +13,7 @@ import { LoadingBlock } from '../../ui/Spinner';
 import { useToast } from '../../ui/Toast';
 import { campaignKey, campaignsApi, CAMPAIGNS_KEY, type Campaign } from './campaigns.api';
 import { SkipReasons } from './SkipReasons';
+import { useChannels } from '../channels/channels.api';
 
 /** Before launch: who passes the gate and who is skipped by reason, the ETA and the split over days; then Launch. */
 export function PlanCard({ campaign, canLaunch }: { campaign: Campaign; canLaunch: boolean }) {
@@ -21,6 +22,7 @@ export function PlanCard({ campaign, canLaunch }: { campaign: Campaign; canLaunc
   const toast = useToast();
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState(false);
+  const channels = useChannels();
   const plan = useQuery({
     queryKey: [...campaignKey(campaign.id), 'plan', campaign.updatedAt],
     queryFn: () => campaignsApi.plan(campaign.id),
@@ -81,6 +83,14 @@ export function PlanCard({ campaign, canLaunch }: { campaign: Campaign; canLaunc
             {plan.data.days.length > 1 ? (
               <div>
                 <h3 className="mb-2 text-[13px] font-medium">{t('campaignsUi.plan.days')}</h3>
+                {(plan.data.limits ?? [])
+                  .filter((l) => l.perDay !== null && l.perDay === plan.data.dailyCap)
+                  .slice(0, 1)
+                  .map((l) => (
+                    <p key={l.channelId} className="mb-2 text-[13px] text-muted" data-testid="plan-limit">
+                      {t('campaignsUi.plan.limit', { channel: channels.data?.find((c) => c.id === l.channelId)?.name ?? '…', count: l.perDay! })}
+                    </p>
+                  ))}
                 <ul className="space-y-1.5">
                   {plan.data.days.map((d) => (
                     <li key={d.date} className="grid grid-cols-[6rem_1fr_4rem] items-center gap-3 text-[13px]">

@@ -1,0 +1,74 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DESKTOP, launchBrowser, newContext, waitSignedIn } from './browser';
+import { apiPost, OWNER } from './flows';
+import { startServer, type RunningServer } from './server';
+
+/**
+ * A campaign whose number's provider keeps failing (a Sandbox answering 130429 to every send): the
+ * number's circuit breaker opens, the campaign page says its sends are on hold and that nothing is
+ * lost; once the provider answers again the hold goes away and the campaign completes.
+ */
+let server: RunningServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+  const response = await fetch(`${server.url}/api/v1/setup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: server.url },
+    body: JSON.stringify({
+      tenant: { name: 'Acme Sales', slug: 'acme', timezone: 'America/Argentina/Buenos_Aires', country: 'AR', locale: 'en' },
+      owner: { ...OWNER, username: 'olga' },
+    }),
+  });
+  expect(response.status).toBe(201);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe('a campaign through a failing provider, in the browser', () => {
+  it('shows the number’s sends on hold while its breaker is open, and completes after the provider recovers', async () => {
+    const { page, context } = await newContext(browser, { baseURL: server.url, viewport: DESKTOP, theme: 'dark' });
+    await page.goto('/');
+    await page.getByLabel(/Email or username/).fill('olga');
+    await page.getByLabel(/^Password$/).fill(OWNER.password);
+    await page.getByRole('button', { name: /^Sign in$/ }).click();
+    await waitSignedIn(page);
+
+    const channel = await apiPost<{ id: string }>(page, '/api/v1/channels', { kind: 'sandbox', name: 'Flaky sandbox', config: { deliveredAfterMs: 300, readAfterMs: 900, failRate: 1, failCodes: ['130429'] } });
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const contact = await apiPost<{ id: string }>(page, '/api/v1/contacts', { firstName: `Ana ${i}`, company: 'Acme', phone: `+54911444455${String(10 + i)}` });
+      await apiPost(page, `/api/v1/contacts/${contact.id}/consent`, { channel: 'any', status: 'opted_in', source: 'form' });
+      ids.push(contact.id);
+    }
+    const template = await apiPost<{ id: string }>(page, '/api/v1/templates', { name: 'Hola', body: 'Hola {{firstName}}' });
+    const campaign = await apiPost<{ id: string }>(page, '/api/v1/campaigns', {
+      name: 'Proveedor inestable',
+      templateId: template.id,
+      channelIds: [channel.id],
+      audience: { contactIds: ids },
+      minScore: 0,
+      pacing: { mode: 'fixed', delaySeconds: 0 },
+      guardRails: { firstN: 100, maxFailureRate: 1, maxOptOutRate: 1 },
+    });
+    await apiPost(page, `/api/v1/campaigns/${campaign.id}/launch`, {});
+    await page.goto(`/campaigns/${campaign.id}`);
+
+    const hold = page.getByTestId('breaker-alert');
+    await hold.waitFor({ timeout: 60_000 });
+    await page.getByText('Sending on Flaky sandbox is on hold').waitFor();
+    expect(await hold.textContent()).toMatch(/nothing is lost/i);
+    await page.locator('[data-testid="campaign-status"][data-status="running"]').waitFor();
+
+    // The provider answers again: the probe goes through, the hold goes away, every message is sent.
+    const patched = await page.request.patch(`/api/v1/channels/${channel.id}`, { data: { settings: { failRate: 0 } }, headers: { origin: server.url } });
+    expect(patched.ok(), await patched.text()).toBe(true);
+    await page.locator('[data-testid="campaign-status"][data-status="completed"]').waitFor({ timeout: 120_000 });
+    await hold.waitFor({ state: 'detached', timeout: 30_000 });
+    await context.close();
+  }, 240_000);
+});
