@@ -31,6 +31,7 @@ const SCREENS: { path: string; name: string; ready: (page: Page) => Promise<unkn
   { path: '/settings/users', name: 'users', ready: (p) => p.getByRole('table').waitFor() },
   { path: '/settings/roles', name: 'roles', ready: (p) => p.getByText('Lector').waitFor() },
   { path: '/settings/api-keys', name: 'api-keys', ready: (p) => p.getByRole('table').waitFor() },
+  { path: '/settings/inbox', name: 'inbox-settings', ready: (p) => p.getByTestId('label-row').first().waitFor() },
   { path: '/settings/audit', name: 'audit', ready: (p) => p.getByRole('table').waitFor() },
   { path: '/settings/security', name: 'security', ready: (p) => p.getByText('Verificación en dos pasos').first().waitFor() },
 ];
