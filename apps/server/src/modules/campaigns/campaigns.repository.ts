@@ -70,12 +70,13 @@ export type SlotPlan = {
 /**
  * Writes the next batch of the audience into the ledger with one insert … select: the n-th
  * recipient (in contact id order) goes to channel n mod k and gets its due time from its place in
- * that channel's queue (pacing, per-number rate, daily cap). Returns the last contact id taken.
+ * that channel's queue (pacing, per-number rate, daily cap). Returns the last contact id taken, how
+ * many contacts were taken and how many ledger rows written (fewer when a phone line was already in).
  */
 export async function materializeBatch(
   tx: Tx,
   options: { tenantId: string; campaignId: string; where: SQL; afterId: string | null; offset: number; limit: number; channelIds: string[]; slots: SlotPlan },
-): Promise<{ lastId: string | null; taken: number }> {
+): Promise<{ lastId: string | null; taken: number; inserted: number }> {
   const { tenantId, campaignId, channelIds, slots } = options;
   const n = channelIds.length;
   const position = sql`(batch.rn + ${options.offset}::int - 1)`;
@@ -98,10 +99,11 @@ export async function materializeBatch(
              'pending', (${channelArray})[(${position} % ${n}::int) + 1], ${due}
       from batch
       on conflict do nothing
+      returning 1
     )
-    select (select id::text from batch order by id desc limit 1) as last_id, (select count(*)::int from batch) as taken`);
-  const row = (rows as unknown as { last_id: string | null; taken: number }[])[0];
-  return { lastId: row?.last_id ?? null, taken: Number(row?.taken ?? 0) };
+    select (select id::text from batch order by id desc limit 1) as last_id, (select count(*)::int from batch) as taken, (select count(*)::int from ins) as inserted`);
+  const row = (rows as unknown as { last_id: string | null; taken: number; inserted: number }[])[0];
+  return { lastId: row?.last_id ?? null, taken: Number(row?.taken ?? 0), inserted: Number(row?.inserted ?? 0) };
 }
 
 /** What the gate reads about each contact (except the per-channel conversation window). */

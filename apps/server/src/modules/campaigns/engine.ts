@@ -168,21 +168,28 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
   /** Writes the audience into the ledger a batch per transaction, resuming after the last contact written. */
   async function materialize(tenantId: string, campaignId: string) {
     let written = 0;
+    // The ledger's size and the audience's, counted once (a resumed materialisation counts again)
+    // and then carried from batch to batch: counting them per batch read the ledger over and over.
+    let offset: number | null = null;
+    let total: number | null = null;
     for (;;) {
       const done = await database.withTenant(tenantId, async (tx) => {
         const campaign = await loadCampaign(tx, tenantId, campaignId, true);
         if (!campaign || campaign.materializedAt) return true;
         const { country } = await tenantSettings(tx, tenantId);
         const where = await audienceCondition(tx, { tenantId, audience: campaign.audience, country });
-        const [{ n: offset } = { n: 0 }] = await tx
-          .select({ n: sql<number>`count(*)::int` })
-          .from(campaignRecipients)
-          .where(and(eq(campaignRecipients.tenantId, tenantId), eq(campaignRecipients.campaignId, campaignId)));
-        const total = campaign.pacing.mode === 'spread' ? await countAudience(tx, where) : 0;
+        offset ??= (
+          await tx
+            .select({ n: sql<number>`count(*)::int` })
+            .from(campaignRecipients)
+            .where(and(eq(campaignRecipients.tenantId, tenantId), eq(campaignRecipients.campaignId, campaignId)))
+        )[0]?.n ?? 0;
+        total ??= campaign.pacing.mode === 'spread' ? await countAudience(tx, where) : 0;
         // The numbers' WhatsApp messaging limits cap each day like the campaign's own cap does (limits.ts).
         const slots = slotPlan({ ...campaign, dailyCap: effectiveDailyCap(campaign.dailyCap, await channelsByIds(tx, tenantId, campaign.channelIds)) }, { start: campaign.launchedAt ?? clock.now(), total });
         const batch = await materializeBatch(tx, { tenantId, campaignId, where, afterId: campaign.materializeCursor, offset, limit: MATERIALIZE_BATCH, channelIds: campaign.channelIds, slots });
         written += batch.taken;
+        offset += batch.inserted;
         const finished = batch.taken < MATERIALIZE_BATCH;
         await tx
           .update(campaigns)

@@ -33,6 +33,8 @@ const DRAIN_CONCURRENCY = 32;
 const RESERVE_SECONDS = 2;
 /** A channel's share of a round is claimed and sent in slices of this many seconds of its rate. */
 const SLICE_SECONDS = 0.1;
+/** Above this many messages per second a channel's sends are not held to a one-second window in the process. */
+const MAX_WINDOW_RATE = 10_000;
 /** A drain hands over to a fresh job after this long, so one tenant never holds a worker for ever. */
 const DRAIN_BUDGET_MS = 20_000;
 /** WhatsApp lets a business write free text only within 24 h of the contact's last message. */
@@ -460,22 +462,32 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
   }
 
   /**
-   * When this process last sent on each channel account: a send waits for its reserved slot and
-   * also until 1/rate after the previous one here, checked again after every wait, so timers that
-   * fire late together (a busy machine) do not bunch sends into one second.
+   * This process's last sends on each channel account, one per unit of its rate (a ring): a send
+   * waits for its reserved slot and then, checked again after every wait, until the send `rate`
+   * sends before it is a second old, so timers that fire late together on a busy machine never put
+   * more than the rate into one second. (Rates above MAX_WINDOW_RATE are not windowed: a Sandbox or
+   * a benchmark's instant provider.)
    */
-  const lastSendAt = new Map<string, number>();
+  const recentSends = new Map<string, { times: number[]; next: number }>();
   async function paced(slice: { channelId: string; rate: number }, slotAt: number) {
     if (slice.rate <= 0) return;
-    const spacing = 1000 / slice.rate;
-    for (;;) {
-      const now = Date.now();
-      const earliest = Math.max(slotAt, (lastSendAt.get(slice.channelId) ?? 0) + spacing);
-      if (now >= earliest) break;
-      await new Promise((r) => setTimeout(r, earliest - now));
+    let wait = slotAt - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (slice.rate > MAX_WINDOW_RATE) return;
+    const size = Math.max(1, Math.floor(slice.rate));
+    let ring = recentSends.get(slice.channelId);
+    if (!ring || ring.times.length !== size) {
+      ring = { times: new Array<number>(size).fill(0), next: 0 };
+      recentSends.set(slice.channelId, ring);
+      if (recentSends.size > 10_000) recentSends.delete(recentSends.keys().next().value!);
     }
-    lastSendAt.set(slice.channelId, Date.now());
-    if (lastSendAt.size > 10_000) lastSendAt.delete(lastSendAt.keys().next().value!);
+    for (;;) {
+      wait = ring.times[ring.next]! + 1000 - Date.now();
+      if (wait <= 0) break;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+    ring.times[ring.next] = Date.now();
+    ring.next = (ring.next + 1) % size;
   }
 
   /**
