@@ -4,7 +4,9 @@ import type { createInboundService } from './inbound.service';
 
 /**
  * Provider webhooks. Bodies are kept as raw bytes (signatures are over the exact bytes), requests
- * carry no cookies (no CSRF check), and the answer comes only after the event is stored.
+ * carry no cookies (no CSRF check), and the answer comes only after the event is stored. Their
+ * requests are not logged at info level (two lines per webhook at thousands a second; the stored
+ * events are the record): failures still are.
  */
 export function webhookRoutes(deps: { inbound: ReturnType<typeof createInboundService> }) {
   const { inbound } = deps;
@@ -32,7 +34,7 @@ export function webhookRoutes(deps: { inbound: ReturnType<typeof createInboundSe
 
     app.post(
       '/webhooks/whatsapp/:channelId',
-      { config: { csrf: false }, bodyLimit: 3 * 1024 * 1024, schema: { hide: true, params: z.object({ channelId: z.uuid() }) } },
+      { config: { csrf: false }, logLevel: 'warn', bodyLimit: 3 * 1024 * 1024, schema: { hide: true, params: z.object({ channelId: z.uuid() }) } },
       async (request, reply) => {
         const result = await inbound.receiveWhatsApp({ channelId: request.params.channelId, rawBody: raw(request.body), headers: request.headers });
         return reply.status(200).send({ ok: true, duplicate: result.duplicate });
@@ -41,7 +43,7 @@ export function webhookRoutes(deps: { inbound: ReturnType<typeof createInboundSe
 
     app.post(
       '/webhooks/bluebubbles/:channelId/:secret',
-      { config: { csrf: false }, bodyLimit: 3 * 1024 * 1024, schema: { hide: true, params: z.object({ channelId: z.uuid(), secret: z.string().min(16).max(100) }) } },
+      { config: { csrf: false }, logLevel: 'warn', bodyLimit: 3 * 1024 * 1024, schema: { hide: true, params: z.object({ channelId: z.uuid(), secret: z.string().min(16).max(100) }) } },
       async (request, reply) => {
         const result = await inbound.receiveBlueBubbles({ channelId: request.params.channelId, secret: request.params.secret, rawBody: raw(request.body), headers: request.headers });
         return reply.status(200).send({ ok: true, duplicate: result.duplicate });
