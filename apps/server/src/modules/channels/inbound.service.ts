@@ -20,6 +20,9 @@ const KEPT_HEADERS = ['content-type', 'x-hub-signature-256', 'user-agent'];
  * set-based, about 25 statements per batch whatever its size, so a backlog drains in big batches.
  */
 const DRAIN_BATCH = 500;
+/** How long a drain job keeps looking for new events after the last ones, and how often. */
+const DRAIN_LINGER_MS = 1000;
+const LINGER_POLL_MS = 25;
 /** Processing attempts before an event is dead-lettered. */
 const MAX_ATTEMPTS = 5;
 
@@ -248,10 +251,12 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
    * is retried one event per transaction so one bad event holds up nobody else. Failed events are
    * retried with backoff (2, 4, 8, 16 s) and dead-lettered at the fifth failure.
    */
-  async function drain(tenantId: string, options: { budgetMs?: number; signal?: AbortSignal } = {}) {
+  async function drain(tenantId: string, options: { budgetMs?: number; signal?: AbortSignal; lingerMs?: number } = {}) {
     const started = Date.now();
     const budget = options.budgetMs ?? 20_000;
+    const linger = options.lingerMs ?? 0;
     let processed = 0;
+    let lastWork = Date.now();
     for (;;) {
       if (options.signal?.aborted) break;
       let claimed: string[] = [];
@@ -284,7 +289,14 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
           }
         }
       }
-      if (claimed.length === 0) break;
+      if (claimed.length === 0) {
+        // While webhooks keep coming, wait for the next ones here rather than hand over to a new job
+        // (a job's turnaround, when its wake-up is missed, is a poll of up to half a second).
+        if (Date.now() - lastWork >= linger || Date.now() - started > budget) break;
+        await new Promise((resolve) => setTimeout(resolve, LINGER_POLL_MS));
+        continue;
+      }
+      lastWork = Date.now();
       processed += claimed.length;
       if (Date.now() - started > budget) break;
     }
@@ -308,7 +320,7 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
     retryLimit: 5,
     retryDelaySeconds: 2,
     async run(_payload, ctx) {
-      return drain(ctx.tenantId!, { signal: ctx.signal });
+      return drain(ctx.tenantId!, { signal: ctx.signal, lingerMs: DRAIN_LINGER_MS });
     },
   });
 
