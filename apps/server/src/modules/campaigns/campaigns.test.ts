@@ -221,6 +221,36 @@ describe('campaigns', () => {
     expect(after).toMatchObject({ status: 'skipped', skipReason: 'opted_out', messageId: null });
   });
 
+  it('two workers claiming one campaign at once queue each recipient once, and a claim after the last finds nothing', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const channelId = await sandbox(client);
+    const templateId = await template(client);
+    const people = await Promise.all(Array.from({ length: 10 }, () => person(client)));
+    await setScore(user.tenantId, people.map((p) => p.id), 90);
+    const id = (await client.post('/api/v1/campaigns', { name: 'Dos workers', templateId, channelIds: [channelId], audience: { contactIds: people.map((p) => p.id) }, pacing: { mode: 'fixed', delaySeconds: 0 } })).body.id as string;
+    await client.post(`/api/v1/campaigns/${id}/launch`);
+    expect(await engine().materialize(user.tenantId, id)).toBe(10);
+    // Each worker walks from its own cursor, 3 rows a claim (FOR UPDATE SKIP LOCKED: on PostgreSQL they really overlap).
+    const worker = async () => {
+      let claimed = 0;
+      let after: { dueAt: string; contactId: string } | null = null;
+      for (;;) {
+        const batch = await engine().claimBatch(user.tenantId, id, { limit: 3, after });
+        claimed += batch.claimed;
+        if (batch.claimed === 0 && !after) return claimed;
+        after = batch.claimed ? (batch.last ?? null) : null;
+      }
+    };
+    const [a, b] = await Promise.all([worker(), worker()]);
+    expect(a + b).toBe(10);
+    const rows = await ledger(user.tenantId, id);
+    expect(rows.map((r) => r.status)).toEqual(rows.map(() => 'queued'));
+    expect(new Set(rows.map((r) => r.messageId)).size).toBe(10);
+    const [queued] = await t.db.withTenant(user.tenantId, (tx) => tx.execute<{ n: number }>(sql`select count(*)::int as n from messages where tenant_id = ${user.tenantId} and source = 'campaign'`));
+    expect(queued!.n).toBe(10);
+    expect((await engine().claimBatch(user.tenantId, id)).claimed).toBe(0);
+  });
+
   it('claims nothing while paused, refuses invalid transitions, and goes on after resume', async () => {
     const { client, user } = await buildSignedInUser(t);
     const channelId = await sandbox(client);
