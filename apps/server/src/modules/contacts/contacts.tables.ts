@@ -73,8 +73,11 @@ export const contacts = pgTable(
     primaryKey({ columns: [t.tenantId, t.id] }),
     uniqueIndex('contacts_tenant_phone_key_key').on(t.tenantId, t.phoneKey).where(sql`${t.phoneKey} is not null`),
     index('contacts_tenant_email_idx').on(t.tenantId, t.email),
-    index('contacts_tenant_search_trgm_idx').using('gin', t.tenantId, sql`${t.searchText} gin_trgm_ops`),
-    index('contacts_tenant_phone_trgm_idx').using('gin', t.tenantId, sql`${t.phoneKey} gin_trgm_ops`),
+    // Trigrams only, no tenant_id: in a GIN the tenant is one key whose posting list holds every
+    // contact of the tenant, read and intersected by each search (240 ms for an e-mail search in a
+    // tenant of 946,000). The tenant is checked on the few rows the trigrams find.
+    index('contacts_search_trgm_idx').using('gin', sql`${t.searchText} gin_trgm_ops`),
+    index('contacts_phone_trgm_idx').using('gin', sql`${t.phoneKey} gin_trgm_ops`),
     index('contacts_tenant_tags_idx').using('gin', t.tenantId, t.tags),
     index('contacts_tenant_owner_idx').on(t.tenantId, t.ownerId, t.id),
     index('contacts_tenant_contactability_idx').on(t.tenantId, sql`${t.scoreContactability} desc`, sql`${t.id} desc`),
