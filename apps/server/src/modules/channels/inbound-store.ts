@@ -158,8 +158,10 @@ export function createInboundStore(deps: {
       const failed = settled.find((r) => r.status === 'rejected');
       if (failed) throw (failed as PromiseRejectedResult).reason;
       rows = [...(await statements[2])];
-      await connection.unsafe('commit');
+      const committed = await connection.unsafe('commit');
       open = false;
+      // PostgreSQL answers COMMIT of a failed transaction with ROLLBACK, not an error: never acknowledge that.
+      if (committed.command !== 'COMMIT') throw new Error(`the batch's transaction ended with ${committed.command}`);
     } catch (err) {
       if (open) await connection.unsafe('rollback').catch(() => undefined);
       throw err;
