@@ -19,10 +19,15 @@ import type { Realtime } from './realtime';
 export type ListCursor = [boolean, string, string];
 const CONSENT_CHANNEL_OF_KIND: Record<string, 'whatsapp' | 'any'> = { whatsapp_cloud: 'whatsapp', whatsapp_web: 'whatsapp' };
 
-/** Words of a search as a prefix tsquery (the leadmaster_text config folds accents, no stemming: any language); null if none. */
-function textQuery(search: string): string | null {
+/**
+ * Words of a search as a tsquery (the leadmaster_text config folds accents, no stemming: any
+ * language); null if none. The last word is a prefix (the one being typed), the others whole words:
+ * a prefix makes the index gather every word that starts with it over all tenants before it can
+ * narrow down, so "pedido:* & 4000123:*" took 650 ms at 10 million messages, "pedido & 4000123:*" 2 ms.
+ */
+export function textQuery(search: string): string | null {
   const words = search.toLowerCase().match(/[\p{L}\p{N}]+/gu)?.slice(0, 8) ?? [];
-  return words.length ? words.map((w) => `${w}:*`).join(' & ') : null;
+  return words.length ? words.map((w, i) => (i === words.length - 1 ? `${w}:*` : w)).join(' & ') : null;
 }
 
 /**

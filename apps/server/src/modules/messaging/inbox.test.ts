@@ -122,6 +122,9 @@ describe('search folds accents', () => {
     expect(await search('ACCIÓ')).toEqual(['Jorge', 'Marta']);
     expect(await search('informat')).toEqual(['Eva']);
     expect(await search('accionista')).toEqual([]);
+    // Words before the last are whole words, the last one may be a beginning.
+    expect(await search('accion del me')).toEqual(['Jorge']);
+    expect(await search('acci del')).toEqual([]);
   });
 
   it('matches message words only in the tenant of the transaction (the search function runs as the platform role)', async () => {
