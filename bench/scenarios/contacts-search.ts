@@ -190,8 +190,10 @@ after enough executions for PostgreSQL to settle on a custom or generic plan): t
       );
       const list = statements.find((st) => /from "contacts"/.test(st.query));
       if (!list) throw new Error(`${query.label}: no query on contacts was captured`);
+      // A search sets plan_cache_mode = force_custom_plan in its transaction: every execution is planned for its parameters.
+      const customOnly = statements.some((st) => /plan_cache_mode = force_custom_plan/.test(st.query));
       // As the server runs it after a few requests (the plan cache's choice), and the first execution's custom plan.
-      const plan = await capture.explain(tenantA, list);
+      const plan = await capture.explain(tenantA, list, customOnly ? { executionsFirst: 0 } : {});
       const firstPlan = await capture.explain(tenantA, list, { executionsFirst: 0 });
       const summary = summarizePlan(plan);
       const first = summarizePlan(firstPlan);
@@ -203,7 +205,9 @@ after enough executions for PostgreSQL to settle on a custom or generic plan): t
           `-- ${query.label}: GET /api/v1/contacts?${decodeURIComponent(query.query)}`,
           list.query.trim(),
           `-- parameters: ${JSON.stringify(list.parameters)}`,
-          '-- plan used from the 7th execution on (EXPLAIN ANALYZE EXECUTE after six executions):',
+          customOnly
+            ? '-- plan of every execution (the product plans searches for their parameters: plan_cache_mode = force_custom_plan):'
+            : '-- plan used from the 7th execution on (EXPLAIN ANALYZE EXECUTE after six executions):',
           plan,
           ...(differs ? ['-- plan of the first execution (custom plan):', firstPlan] : ['-- the first execution uses the same plan']),
         ].join('\n'),
