@@ -149,6 +149,8 @@ async function explainMessageMatches(env: Record<string, string>, tenantId: stri
     return await owner.begin(async (tx) => {
       await tx`select set_config('app.tenant_id', ${tenantId}, true)`;
       await tx.unsafe('set local role leadmaster_platform');
+      // As the function runs (its own setting, migration 0017).
+      await tx.unsafe(`set local work_mem = '32MB'`);
       const rows = await tx.unsafe<{ 'QUERY PLAN': string }[]>(
         `explain (analyze, buffers) select distinct m.conversation_id from messages m where m.tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid and to_tsvector('public.leadmaster_text'::regconfig, m.body) @@ to_tsquery('public.leadmaster_text'::regconfig, '${textQuery.replace(/'/g, "''")}')`,
       );
