@@ -51,7 +51,8 @@ describe('Sandbox channel', () => {
     expect(read).toMatchObject({ providerMessageId: `sandbox.${messageId}`, clientRef: messageId });
     expect(delivered!.kind === 'status' && read!.kind === 'status' && delivered!.at < read!.at).toBe(true);
     expect(reply).toMatchObject({ kind: 'message', direction: 'inbound', from: { phone: '+5491144445555' }, text: '¡Gracias! Me interesa 🙌', replyTo: `sandbox.${messageId}`, service: 'sandbox' });
-    const stored = await rows(user.tenantId, channelId);
+    // The items are heard inside the processing transaction: the rows read as processed once it commits.
+    const stored = await waitFor(() => rows(user.tenantId, channelId), (r) => r.length === 3 && r.every((e) => e.status === 'processed'));
     expect(stored.map((r) => r.providerEventId).sort()).toEqual([`reply:sandbox.${messageId}`, `status:sandbox.${messageId}:delivered`, `status:sandbox.${messageId}:read`]);
     expect(stored.every((r) => r.status === 'processed')).toBe(true);
 
@@ -86,7 +87,7 @@ describe('Sandbox channel', () => {
     expect(res.status, res.text).toBe(202);
     const items = await waitFor(() => itemsOf(channelId), (i) => i.length >= 1);
     expect(items).toEqual([expect.objectContaining({ kind: 'message', providerMessageId: res.body.providerMessageId, from: { phone: '+5491155556666', name: null }, text: 'Quiero info' })]);
-    expect((await rows(user.tenantId, channelId))[0]).toMatchObject({ status: 'processed' });
+    expect((await waitFor(() => rows(user.tenantId, channelId), (r) => r[0]?.status === 'processed'))[0]).toMatchObject({ status: 'processed' });
     expect((await client.post(`/api/v1/channels/${channelId}/sandbox/inbound`, { from: 'nope', text: 'x' })).status).toBe(400);
     expect((await client.post(`/api/v1/channels/${channelId}/test`)).body).toMatchObject({ ok: true, info: { sandbox: true } });
   });
