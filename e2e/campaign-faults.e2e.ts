@@ -63,6 +63,11 @@ describe('a campaign through a failing provider, in the browser', () => {
     await page.getByText('Sending on Flaky sandbox is on hold').waitFor();
     expect(await hold.textContent()).toMatch(/nothing is lost/i);
     await page.locator('[data-testid="campaign-status"][data-status="running"]').waitFor();
+    // The number's own page says it is on hold too.
+    await page.goto(`/channels/${channel.id}`);
+    await page.locator('[data-testid="channel-breaker"]:not([data-breaker="closed"])').waitFor();
+    await page.goto(`/campaigns/${campaign.id}`);
+    await hold.waitFor();
 
     // The provider answers again: the probe goes through, the hold goes away, every message is sent.
     const patched = await page.request.patch(`/api/v1/channels/${channel.id}`, { data: { settings: { failRate: 0 } }, headers: { origin: server.url } });

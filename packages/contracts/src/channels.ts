@@ -60,6 +60,21 @@ export const Channel = z.object({
   settings: z.record(z.string(), z.unknown()),
   providerState: z.record(z.string(), z.unknown()),
   createdAt: z.string(),
+  /**
+   * How its sending stands (one channel's page only): its circuit breaker (`open` holds its sends
+   * until `retryAt` after repeated provider faults), the day's sends against a line's daily cap,
+   * and a WhatsApp number's messaging limit (unique people per 24 h; null per day = none known or unlimited).
+   */
+  sending: z
+    .object({
+      breaker: z.enum(['closed', 'open', 'half_open']),
+      retryAt: z.string().nullable(),
+      lastError: z.string().nullable(),
+      sentToday: z.number().int(),
+      dailyCap: z.number().int().nullable(),
+      messagingLimit: z.object({ tier: z.string().nullable(), perDay: z.number().int().nullable() }),
+    })
+    .optional(),
 });
 export type Channel = z.infer<typeof Channel>;
 

@@ -91,6 +91,7 @@ describe('messaging limit', () => {
     await audience(user.tenantId, 300);
     await webhook(user.tenantId, channelId, 'phone_number_quality_update', { display_phone_number: '15550100199', event: 'DOWNGRADE', current_limit: 'TIER_250' });
     const campaignId = await draft(client, channelId);
+    expect((await client.get(`/api/v1/channels/${channelId}`)).body.sending.messagingLimit).toEqual({ tier: 'TIER_250', perDay: 250 });
 
     const plan = (await client.post(`/api/v1/campaigns/${campaignId}/plan`)).body;
     expect(plan).toMatchObject({ eligible: 300, dailyCap: 250, limits: [{ channelId, tier: 'TIER_250', perDay: 250 }] });

@@ -108,6 +108,8 @@ describe('channel circuit breaker', () => {
     expect(opened!.failures).toBeGreaterThanOrEqual(BREAKER_THRESHOLD);
     expect(opened!.retryAt!.getTime() - Date.now()).toBeLessThanOrEqual(BREAKER_COOLDOWN_SECONDS * 1.2 * 1000);
     expect(first.outcomes.deferred ?? 0).toBeGreaterThan(0);
+    // The channel's page says so.
+    expect((await client.get(`/api/v1/channels/${channelId}`)).body.sending).toMatchObject({ breaker: 'open', retryAt: opened!.retryAt!.toISOString(), messagingLimit: { tier: null, perDay: null }, dailyCap: null });
     // Once open, nothing more reaches the provider: the faults that opened it, and the requests already in flight (let them land).
     for (let before = -1; before !== sendsTo(phones).length; ) {
       before = sendsTo(phones).length;
@@ -200,6 +202,7 @@ describe('channel circuit breaker', () => {
       await t.runtime.modules.messaging.outbound.drain(user.tenantId, { budgetMs: 5_000 });
       expect((await load(user.tenantId, ids)).filter((r) => r.status === 'sent')).toHaveLength(5);
       expect(await guardOf(user.tenantId, channelId)).toMatchObject({ dayCount: 2 });
+      expect((await client.get(`/api/v1/channels/${channelId}`)).body.sending).toMatchObject({ breaker: 'closed', sentToday: 2, dailyCap: 3 });
     } finally {
       await bb.close();
     }

@@ -9,7 +9,8 @@ import { actorOf, recordAudit } from '../audit';
 import { channelAccounts, inboundEvents, type ChannelKind } from './channels.tables';
 import { ChannelSendError, type ChannelAdapter } from './adapters/adapter';
 import { createAdapterRegistry } from './channels.adapters';
-import { createSendGuards } from './breaker';
+import { createSendGuards, dailyCapOf, sendGuardsOf } from './breaker';
+import { messagingLimitOf } from './messaging-limit';
 import { createWhatsAppCloudAdapter, type WhatsAppCloudSettings } from './whatsapp-cloud/whatsapp-cloud.adapter';
 
 type ChannelRow = typeof channelAccounts.$inferSelect;
@@ -119,8 +120,24 @@ export function createChannelsService(deps: ModuleDeps) {
     return rows.map((r) => present(r, options.origin));
   }
 
-  const get = async (options: { principal: Principal; channelId: string; origin: string }) =>
-    present(await load(options.principal.tenantId, options.channelId), options.origin);
+  /** One channel, with how its sending stands: its circuit breaker, the day's count against a line's cap, WhatsApp's messaging limit. */
+  async function get(options: { principal: Principal; channelId: string; origin: string }): Promise<Channel> {
+    const { tenantId } = options.principal;
+    const row = await load(tenantId, options.channelId);
+    const guard = (await database.withTenant(tenantId, (tx) => sendGuardsOf(tx, tenantId, [row.id]))).get(row.id);
+    const dayOver = !guard?.dayStartedAt || guard.dayStartedAt.getTime() <= Date.now() - 86_400_000;
+    return {
+      ...present(row, options.origin),
+      sending: {
+        breaker: guard?.state ?? 'closed',
+        retryAt: guard && guard.state !== 'closed' ? (guard.retryAt?.toISOString() ?? null) : null,
+        lastError: guard && guard.state !== 'closed' ? guard.lastError : null,
+        sentToday: dayOver ? 0 : (guard?.dayCount ?? 0),
+        dailyCap: dailyCapOf(row.kind, row.settings),
+        messagingLimit: messagingLimitOf(row),
+      },
+    };
+  }
 
   async function update(options: {
     principal: Principal;
@@ -149,7 +166,9 @@ export function createChannelsService(deps: ModuleDeps) {
       await recordAudit(tx, { tenantId, actor: actorOf(options.principal), action: 'channel.updated', target: { type: 'channel', id: options.channelId }, details: changes });
       return tx.update(channelAccounts).set(changes).where(and(eq(channelAccounts.tenantId, tenantId), eq(channelAccounts.id, options.channelId))).returning();
     });
-    return present(row!, options.origin);
+    // The channel as its page shows it (with how its sending stands), as get answers.
+    if (!row) throw channelNotFound();
+    return get(options);
   }
 
   async function remove(options: { principal: Principal; channelId: string }) {

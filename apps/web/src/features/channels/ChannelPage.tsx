@@ -84,11 +84,45 @@ export function ChannelPage() {
             </CardBody>
           </Card>
         ) : null}
+        {c.kind !== 'whatsapp_web' && c.sending ? <SendingCard channel={c} sending={c.sending} /> : null}
         {c.kind === 'whatsapp_cloud' && manage ? <ThroughputCard channel={c} /> : null}
         {c.kind === 'whatsapp_cloud' ? <TemplatesCard channelId={c.id} canSync={manage} /> : null}
         {manage ? <ManageCard channel={c} /> : null}
       </div>
     </Page>
+  );
+}
+
+/** How this account's sending stands: its circuit breaker, a WhatsApp number's messaging limit, a line's daily cap. */
+function SendingCard({ channel, sending }: { channel: Channel; sending: NonNullable<Channel['sending']> }) {
+  const { t } = useTranslation();
+  const fmt = useFormat();
+  const limit = sending.messagingLimit;
+  return (
+    <Card>
+      <CardHeader title={t('channels.sending.title')} description={t('channels.sending.description')} />
+      <CardBody className="space-y-2 text-[13px]">
+        <p className="flex flex-wrap items-start gap-2" data-testid="channel-breaker" data-breaker={sending.breaker}>
+          <Badge tone={sending.breaker === 'closed' ? 'success' : 'warning'} dot>
+            {t(`channels.sending.state.${sending.breaker}`)}
+          </Badge>
+          <span className="min-w-0 flex-1">
+            {sending.breaker === 'closed' ? t('channels.sending.normal') : sending.breaker === 'open' && sending.retryAt ? t('channels.sending.open', { at: fmt.dateTime(sending.retryAt) }) : t('channels.sending.probing')}
+          </span>
+        </p>
+        {sending.lastError ? <p className="break-words text-muted">{t('channels.sending.lastError', { error: sending.lastError })}</p> : null}
+        {channel.kind === 'whatsapp_cloud' ? (
+          <p data-testid="channel-messaging-limit">
+            {limit.perDay !== null
+              ? t('channels.sending.limit', { count: fmt.number(limit.perDay) as never, tier: limit.tier ?? '' })
+              : limit.tier
+                ? t('channels.sending.unlimited')
+                : t('channels.sending.limitUnknown')}
+          </p>
+        ) : null}
+        {sending.dailyCap !== null ? <p>{t('channels.sending.dailyCap', { sent: fmt.number(sending.sentToday), cap: fmt.number(sending.dailyCap) })}</p> : null}
+      </CardBody>
+    </Card>
   );
 }
 
