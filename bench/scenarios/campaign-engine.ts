@@ -55,14 +55,20 @@ const classifyEngineStatement: StatementClassifier = (query) => {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const principalOf = (tenantId: string) => ({ tenantId, userId: null }) as never;
 
-/** `count` contacts who pass the gate (valid Argentine mobiles, opted in, score 90), written by SQL in chunks. */
+/**
+ * `count` contacts who pass the gate (valid Argentine mobiles, opted in, score 90), written by SQL in
+ * chunks, with ids that grow with the row as the product's time-ordered (v7) ids do: contacts
+ * imported together sit together in the table, as they do in the product (random v4 ids made every
+ * batch of 1,000 recipients read 1,000 scattered pages).
+ */
 async function seedAudience(owner: postgres.Sql, options: { tenantId: string; count: number; prefix: number }) {
   const chunk = 100_000;
   for (let from = 0; from < options.count; from += chunk) {
     const to = Math.min(options.count, from + chunk) - 1;
     await owner`
       insert into contacts (tenant_id, id, first_name, company, phone_raw, phone_e164, phone_key, phone_valid, phone_country, score_contactability, search_text)
-      select ${options.tenantId}::uuid, gen_random_uuid(), 'Ana ' || g, 'Acme', n, n, substr(n, 2), true, 'AR', 90, 'ana ' || g || ' acme'
+      select ${options.tenantId}::uuid, (lpad(to_hex(${options.prefix}::int), 8, '0') || '-0000-7000-8000-' || lpad(to_hex(g), 12, '0'))::uuid,
+             'Ana ' || g, 'Acme', n, n, substr(n, 2), true, 'AR', 90, 'ana ' || g || ' acme'
         from generate_series(${from}::int, ${to}::int) g, lateral (select '+54911' || (${options.prefix}::int * 1000000 + g)::text as n) p`;
   }
   await owner`insert into consent_events (tenant_id, id, contact_id, channel, status, source)

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNotNull, ne, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, ne, sql, type AnyColumn, type SQL } from 'drizzle-orm';
 import { ContactFilter } from '@leadmaster/contracts';
 import type { Tx } from '../../platform/db/database';
 import { filterConditions } from '../contacts';
@@ -106,6 +106,9 @@ export async function materializeBatch(
   return { lastId: row?.last_id ?? null, taken: Number(row?.taken ?? 0), inserted: Number(row?.inserted ?? 0) };
 }
 
+/** `column = any($ids)`: one array parameter for a batch's thousand ids, not a thousand parameters. */
+const anyId = (column: SQL | AnyColumn, ids: string[]) => sql`${column} = any(${sql.param(ids)}::uuid[])`;
+
 /** What the gate reads about each contact (except the per-channel conversation window). */
 export async function gateData(tx: Tx, options: { tenantId: string; campaignId: string; contactIds: string[]; channelIds: string[]; frequencyCapDays: number | null; now: Date }) {
   const { tenantId, contactIds } = options;
@@ -128,16 +131,16 @@ export async function gateData(tx: Tx, options: { tenantId: string; campaignId: 
       contactability: contacts.scoreContactability,
     })
     .from(contacts)
-    .where(and(eq(contacts.tenantId, tenantId), inArray(contacts.id, contactIds)));
+    .where(and(eq(contacts.tenantId, tenantId), anyId(contacts.id, contactIds)));
   const consent = await tx
     .select({ contactId: consentStates.contactId, channel: consentStates.channel, status: consentStates.status, at: consentStates.updatedAt })
     .from(consentStates)
-    .where(and(eq(consentStates.tenantId, tenantId), inArray(consentStates.contactId, contactIds)));
+    .where(and(eq(consentStates.tenantId, tenantId), anyId(consentStates.contactId, contactIds)));
   const windows = options.channelIds.length
     ? await tx
         .select({ contactId: conversations.contactId, channelId: conversations.channelId, lastInboundAt: conversations.lastInboundAt })
         .from(conversations)
-        .where(and(eq(conversations.tenantId, tenantId), inArray(conversations.contactId, contactIds), inArray(conversations.channelId, options.channelIds)))
+        .where(and(eq(conversations.tenantId, tenantId), anyId(conversations.contactId, contactIds), inArray(conversations.channelId, options.channelIds)))
     : [];
   const recent = options.frequencyCapDays
     ? await tx
@@ -146,7 +149,7 @@ export async function gateData(tx: Tx, options: { tenantId: string; campaignId: 
         .where(
           and(
             eq(campaignRecipients.tenantId, tenantId),
-            inArray(campaignRecipients.contactId, contactIds),
+            anyId(campaignRecipients.contactId, contactIds),
             ne(campaignRecipients.campaignId, options.campaignId),
             isNotNull(campaignRecipients.queuedAt),
             sql`${campaignRecipients.queuedAt} > ${new Date(options.now.getTime() - options.frequencyCapDays * 86_400_000).toISOString()}::timestamptz`,

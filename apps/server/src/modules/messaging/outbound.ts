@@ -122,14 +122,17 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     for (const m of list) if (kinds.has(m.channelId)) pairs.set(`${m.channelId}:${m.contactId}`, { channelId: m.channelId, contactId: m.contactId });
     const pairList = [...pairs.values()];
     const found = new Map<string, { id: string; lastInboundAt: Date | null }>();
+    // One read per channel account (a batch has one or a few), on the (tenant, channel, contact) key:
+    // a join with the pairs let the planner hash the tenant's whole conversations table.
     const lookUp = async (wanted: { channelId: string; contactId: string }[]) => {
-      if (wanted.length === 0) return;
-      const rows = await tx.execute<{ id: string; channel_id: string; contact_id: string; last_inbound_at: string | null }>(sql`
-        select c.id, c.channel_id, c.contact_id, c.last_inbound_at::text from ${conversations} c
-          join unnest(${sql.param(wanted.map((p) => p.channelId))}::uuid[], ${sql.param(wanted.map((p) => p.contactId))}::uuid[]) as v(channel_id, contact_id)
-            on c.channel_id = v.channel_id and c.contact_id = v.contact_id
-         where c.tenant_id = ${tenantId}`);
-      for (const r of rows) found.set(`${r.channel_id}:${r.contact_id}`, { id: r.id, lastInboundAt: r.last_inbound_at ? new Date(r.last_inbound_at) : null });
+      const byChannel = new Map<string, string[]>();
+      for (const p of wanted) byChannel.set(p.channelId, [...(byChannel.get(p.channelId) ?? []), p.contactId]);
+      for (const [channelId, contactIds] of byChannel) {
+        const rows = await tx.execute<{ id: string; channel_id: string; contact_id: string; last_inbound_at: string | null }>(sql`
+          select c.id, c.channel_id, c.contact_id, c.last_inbound_at::text from ${conversations} c
+           where c.tenant_id = ${tenantId} and c.channel_id = ${channelId}::uuid and c.contact_id = any(${sql.param(contactIds)}::uuid[])`);
+        for (const r of rows) found.set(`${r.channel_id}:${r.contact_id}`, { id: r.id, lastInboundAt: r.last_inbound_at ? new Date(r.last_inbound_at) : null });
+      }
     };
     await lookUp(pairList);
     const missing = pairList.filter((p) => !found.has(`${p.channelId}:${p.contactId}`));
