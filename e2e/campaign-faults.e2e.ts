@@ -76,4 +76,31 @@ describe('a campaign through a failing provider, in the browser', () => {
     await hold.waitFor({ state: 'detached', timeout: 30_000 });
     await context.close();
   }, 240_000);
+
+  it('edits a BlueBubbles line’s pace and daily cap on its page', async () => {
+    const { page, context } = await newContext(browser, { baseURL: server.url, viewport: DESKTOP, theme: 'light' });
+    await page.goto('/');
+    await page.getByLabel(/Email or username/).fill('olga');
+    await page.getByLabel(/^Password$/).fill(OWNER.password);
+    await page.getByRole('button', { name: /^Sign in$/ }).click();
+    await waitSignedIn(page);
+    const line = await apiPost<{ id: string }>(page, '/api/v1/channels', { kind: 'bluebubbles', name: 'iMessage oficina', config: { serverUrl: 'https://mac.example.test:1234', password: 'not-a-real-password' } });
+    await page.goto(`/channels/${line.id}`);
+    await page.getByText('Line limits').waitFor();
+    expect(await page.getByLabel('Messages per second').inputValue()).toBe('1');
+    expect(await page.getByLabel('Messages per day').inputValue()).toBe('300');
+    await page.getByText('Sent today: 0 of 300').waitFor();
+    await page.getByLabel('Messages per second').fill('9');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('A number from 0.05 to 5').waitFor();
+    await page.getByLabel('Messages per second').fill('0.5');
+    await page.getByLabel('Messages per day').fill('50');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Line limits saved.').waitFor();
+    await page.reload();
+    expect(await page.getByLabel('Messages per second').inputValue()).toBe('0.5');
+    expect(await page.getByLabel('Messages per day').inputValue()).toBe('50');
+    await page.getByText('Sent today: 0 of 50').waitFor();
+    await context.close();
+  }, 120_000);
 });

@@ -91,6 +91,16 @@ export const channelsEn = {
       limitUnknown: 'WhatsApp has not reported this number’s messaging limit yet.',
       dailyCap: 'Sent today: {{sent}} of {{cap}} (this line’s daily cap). Past it, messages wait for the next day.',
     },
+    lineLimits: {
+      title: 'Line limits',
+      description: 'Apple flags lines that send too much: keep this line slow and capped per day.',
+      perSecond: 'Messages per second',
+      perSecondHint: '1 by default; from 0.05 (one every 20 s) to 5.',
+      perSecondRange: 'A number from 0.05 to 5',
+      dailyCap: 'Messages per day',
+      dailyCapHint: '300 by default. Past it, messages wait for the next day.',
+      saved: 'Line limits saved.',
+    },
     throughput: {
       title: 'Sending speed',
       description: 'How many messages per second campaigns may send through this number.',

@@ -95,6 +95,16 @@ export const channelsEs: Strings<typeof channelsEn> = {
       limitUnknown: 'WhatsApp todavía no informó el límite de mensajería de este número.',
       dailyCap: 'Enviados hoy: {{sent}} de {{cap}} (el tope diario de esta línea). Pasado el tope, los mensajes esperan al día siguiente.',
     },
+    lineLimits: {
+      title: 'Límites de la línea',
+      description: 'Apple marca las líneas que envían demasiado: mantén esta línea lenta y con tope diario.',
+      perSecond: 'Mensajes por segundo',
+      perSecondHint: '1 por defecto; de 0,05 (uno cada 20 s) a 5.',
+      perSecondRange: 'Un número de 0,05 a 5',
+      dailyCap: 'Mensajes por día',
+      dailyCapHint: '300 por defecto. Pasado el tope, los mensajes esperan al día siguiente.',
+      saved: 'Límites de la línea guardados.',
+    },
     throughput: {
       title: 'Velocidad de envío',
       description: 'Cuántos mensajes por segundo pueden enviar las campañas por este número.',

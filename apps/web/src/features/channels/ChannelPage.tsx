@@ -13,6 +13,8 @@ import { Card, CardBody, CardFooter, CardHeader } from '../../ui/Card';
 import { ConfirmDialog } from '../../ui/Dialog';
 import { EmptyState } from '../../ui/EmptyState';
 import { ErrorAlert } from '../../ui/ErrorAlert';
+import { Field } from '../../ui/Field';
+import { Input } from '../../ui/Input';
 import { Page } from '../../ui/Page';
 import { LoadingBlock } from '../../ui/Spinner';
 import { Table, TBody, TD, TH, THead, TR } from '../../ui/Table';
@@ -86,6 +88,7 @@ export function ChannelPage() {
         ) : null}
         {c.kind !== 'whatsapp_web' && c.sending ? <SendingCard channel={c} sending={c.sending} /> : null}
         {c.kind === 'whatsapp_cloud' && manage ? <ThroughputCard channel={c} /> : null}
+        {c.kind === 'bluebubbles' && manage ? <LineLimitsCard channel={c} /> : null}
         {c.kind === 'whatsapp_cloud' ? <TemplatesCard channelId={c.id} canSync={manage} /> : null}
         {manage ? <ManageCard channel={c} /> : null}
       </div>
@@ -122,6 +125,58 @@ function SendingCard({ channel, sending }: { channel: Channel; sending: NonNulla
         ) : null}
         {sending.dailyCap !== null ? <p>{t('channels.sending.dailyCap', { sent: fmt.number(sending.sentToday), cap: fmt.number(sending.dailyCap) })}</p> : null}
       </CardBody>
+    </Card>
+  );
+}
+
+/** A BlueBubbles line's pace and daily cap (conservative by default), editable. */
+function LineLimitsCard({ channel }: { channel: Channel }) {
+  const { t } = useTranslation();
+  const toast = useToast();
+  const queryClient = useQueryClient();
+  const current = { perSecond: String(channel.settings.perLinePerSecond ?? 1), dailyCap: String(channel.settings.dailyCap ?? 300) };
+  const [values, setValues] = useState(current);
+  const [errors, setErrors] = useState<{ perSecond?: string; dailyCap?: string }>({});
+  const [busy, setBusy] = useState(false);
+  useEffect(() => setValues({ perSecond: String(channel.settings.perLinePerSecond ?? 1), dailyCap: String(channel.settings.dailyCap ?? 300) }), [channel.settings.perLinePerSecond, channel.settings.dailyCap]);
+  const save = async () => {
+    const perSecond = Number(values.perSecond.replace(',', '.'));
+    const dailyCap = Number(values.dailyCap);
+    const found = {
+      ...(!(perSecond >= 0.05 && perSecond <= 5) ? { perSecond: t('channels.lineLimits.perSecondRange') } : {}),
+      ...(!Number.isInteger(dailyCap) || dailyCap < 1 || dailyCap > 100_000 ? { dailyCap: t('channels.form.range', { min: 1, max: 100_000 }) } : {}),
+    };
+    setErrors(found);
+    if (Object.keys(found).length) return;
+    setBusy(true);
+    try {
+      const updated = await channelsApi.update(channel.id, { settings: { perLinePerSecond: perSecond, dailyCap } });
+      queryClient.setQueryData(channelKey(channel.id), updated);
+      toast.success(t('channels.lineLimits.saved'));
+    } catch (e) {
+      const form = toFormErrors(e, t, { 'body.settings.perLinePerSecond': 'perSecond', 'body.settings.dailyCap': 'dailyCap' });
+      setErrors({ perSecond: form.fields.perSecond, dailyCap: form.fields.dailyCap });
+      if (form.message) toast.error(form.message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Card>
+      <CardHeader title={t('channels.lineLimits.title')} description={t('channels.lineLimits.description')} />
+      <CardBody className="grid gap-4 sm:grid-cols-2">
+        <Field label={t('channels.lineLimits.perSecond')} hint={t('channels.lineLimits.perSecondHint')} error={errors.perSecond}>
+          {(p) => <Input {...p} name="perLinePerSecond" inputMode="decimal" className="max-w-40" value={values.perSecond} onChange={(e) => setValues((v) => ({ ...v, perSecond: e.target.value }))} />}
+        </Field>
+        <Field label={t('channels.lineLimits.dailyCap')} hint={t('channels.lineLimits.dailyCapHint')} error={errors.dailyCap}>
+          {(p) => <Input {...p} name="dailyCap" type="number" min={1} max={100_000} className="max-w-40" value={values.dailyCap} onChange={(e) => setValues((v) => ({ ...v, dailyCap: e.target.value }))} />}
+        </Field>
+      </CardBody>
+      <CardFooter>
+        <Button loading={busy} loadingText={t('common.saving')} onClick={() => void save()}>
+          {t('common.save')}
+        </Button>
+      </CardFooter>
     </Card>
   );
 }
