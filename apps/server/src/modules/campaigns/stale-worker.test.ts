@@ -14,8 +14,8 @@ import { campaignRecipients } from './campaigns.tables';
 /**
  * A stale worker commits nothing (issue #5), at both levels of a campaign's sending:
  * - the ledger: a claim holds its rows (FOR UPDATE SKIP LOCKED) for the life of its transaction,
- *   which is the lease. Another claimer skips them meanwhile; when the first worker's session is
- *   cut (the lease is over), the rows are claimed again, and the first worker's writes — messages
+ *   which is the lease. Another claimer skips them meanwhile; when the first worker's transaction
+ *   is cut (the lease is over), the rows are claimed again, and the first worker's writes — messages
  *   and ledger — never appear. Proven on PostgreSQL with real sessions.
  * - the message: a send whose lease ran out and was taken over (the sweeper marked it ambiguous)
  *   gets its provider's late answer, and its fenced update changes nothing; the takeover stands.
@@ -89,7 +89,7 @@ const ledger = (tenantId: string, campaignId: string) =>
 const campaignMessages = (tenantId: string) => t.db.withTenant(tenantId, (tx) => tx.select().from(messages).where(and(eq(messages.tenantId, tenantId), eq(messages.source, 'campaign'))));
 
 describe.skipIf(!onPostgres)('a stale claimer of the ledger (PostgreSQL sessions)', () => {
-  it('commits nothing once its session is cut: another claimer takes its rows and its outcome stands', async () => {
+  it('commits nothing once its claim transaction is cut: another claimer takes its rows and its outcome stands', async () => {
     const { client, user } = await buildSignedInUser(t);
     const channelId = await cloudChannel(client, user.tenantId, {});
     const campaignId = await runningCampaign(client, user.tenantId, channelId, 20, 1);
@@ -118,8 +118,9 @@ describe.skipIf(!onPostgres)('a stale claimer of the ledger (PostgreSQL sessions
       // While A holds them, another claimer gets none of its rows.
       expect(await engine.claimBatch(user.tenantId, campaignId)).toMatchObject({ claimed: 0 });
 
-      // A's lease ends (its session is cut, as a dead worker's would be); B takes the rows over.
-      await owner`select pg_terminate_backend(${pid!})`;
+      // A's lease ends: its claim transaction is cut (its statement cancelled, as a statement timeout
+      // would; a killed worker's session ending is the reliability test's case). B takes the rows over.
+      await owner`select pg_cancel_backend(${pid!})`;
       await hold`rollback`;
       hold.release();
       const outcomeA = await a;
