@@ -409,7 +409,7 @@ Then the product runs as its own process (\`leadmaster start\`) on the same data
 signed in as the owner listens while signed WhatsApp webhooks (one of the seeded contacts writing, a new
 \`wamid\` each) are posted at rising rates, 10 s each: the time from posting a webhook to its
 \`message.created\` on the socket (target **p95 < ${LIVE_TARGET_MS} ms** at 1,000 webhooks/s). The ladder stops at the first
-rate whose events do not all arrive within 20 s. Last, ${CLIENTS.toLocaleString('en-US')} WebSocket clients connect to the one
+rate whose events do not all arrive within 20 s, whose p95 exceeds 2 s or that the sender cannot post. Last, ${CLIENTS.toLocaleString('en-US')} WebSocket clients connect to the one
 process: its RSS (target **< ${RSS_TARGET_MB} MB**) and how long one event takes to reach all of them.`,
 
   async forDatabase(ctx, database) {
