@@ -149,6 +149,8 @@ export const CampaignStats = z.object({
   ambiguous: z.number().int(),
   skipped: z.number().int(),
   skippedByReason: z.record(z.string(), z.number().int()),
+  /** When the last recipient still waiting is due (pacing, daily caps, messaging limits); null when nobody waits. */
+  eta: z.string().nullable().optional(),
 });
 export type CampaignStats = z.infer<typeof CampaignStats>;
 

@@ -137,6 +137,7 @@ export const campaignsEn = {
       cancelled: 'Campaign cancelled',
       progress: 'Progress',
       progressLabel: '{{done}} of {{total}} handled',
+      liveEta: 'Estimated finish: {{at}}',
       eta: 'Started {{at}}',
       scheduledFor: 'Starts {{at}}',
       completedAt: 'Finished {{at}}',

@@ -141,6 +141,7 @@ export const campaignsEs: Strings<typeof campaignsEn> = {
       cancelled: 'Campaña cancelada',
       progress: 'Avance',
       progressLabel: '{{done}} de {{total}} procesados',
+      liveEta: 'Fin estimado: {{at}}',
       eta: 'Empezó el {{at}}',
       scheduledFor: 'Empieza el {{at}}',
       completedAt: 'Terminó el {{at}}',

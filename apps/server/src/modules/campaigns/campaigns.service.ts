@@ -66,7 +66,11 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
       const g = guards.get(channelId);
       return { channelId, breaker: g?.state ?? 'closed', retryAt: g?.state !== 'closed' ? (g?.retryAt?.toISOString() ?? null) : null, lastError: g?.state !== 'closed' ? (g?.lastError ?? null) : null };
     });
-    return presentCampaign(row, await computeStats(tx, row.tenantId, row.id), channelHealth);
+    const stats = await computeStats(tx, row.tenantId, row.id);
+    // Sends held by an open breaker go no sooner than it lets them.
+    const heldUntil = channelHealth.map((h) => h.retryAt).filter((at): at is string => at !== null).sort().at(-1);
+    if (heldUntil && stats.pending + stats.queued > 0 && (!stats.eta || stats.eta < heldUntil)) stats.eta = heldUntil;
+    return presentCampaign(row, stats, channelHealth);
   }
 
   /** The template, channels and segment a campaign names must be this tenant's. */

@@ -167,6 +167,8 @@ describe('a campaign through a provider that fails for a while', () => {
         sawOpen = true;
         expect(campaign.channelHealth[0]).toMatchObject({ channelId, breaker: 'open' });
         expect(campaign.channelHealth[0].retryAt).not.toBeNull();
+        // Its live ETA waits for the breaker.
+        if (campaign.stats.pending + campaign.stats.queued > 0) expect(campaign.stats.eta >= campaign.channelHealth[0].retryAt).toBe(true);
         expect(campaign.status).toBe('running');
       }
       await sleep(250);

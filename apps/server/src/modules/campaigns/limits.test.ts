@@ -108,6 +108,9 @@ describe('messaging limit', () => {
         .where(and(eq(campaignRecipients.tenantId, user.tenantId), eq(campaignRecipients.campaignId, campaignId))),
     )) as { today: number; later: number }[];
     expect(split).toEqual({ today: 250, later: 50 });
+    // The running campaign's live ETA is the last due time: the next day.
+    const running = (await client.get(`/api/v1/campaigns/${campaignId}`)).body;
+    expect(new Date(running.stats.eta).getTime() - Date.now()).toBeGreaterThan(23 * 3600_000);
 
     // Meta raises the number's limit: a new plan fits in one day.
     await webhook(user.tenantId, channelId, 'business_capability_update', { max_daily_conversation_per_phone: 1000, max_phone_numbers_per_business: 2 });

@@ -14,6 +14,12 @@ export type CampaignStats = {
   ambiguous: number;
   skipped: number;
   skippedByReason: Record<string, number>;
+  /**
+   * When the last recipient still waiting is due (ISO), from the ledger's due times — they carry the
+   * pacing, the daily cap and the numbers' messaging limits; null when nobody is waiting. (The
+   * campaign's page also waits for a breaker holding its sends: campaigns.service.)
+   */
+  eta?: string | null;
 };
 
 export const emptyStats = (): CampaignStats => ({ total: 0, pending: 0, queued: 0, sent: 0, delivered: 0, read: 0, replied: 0, failed: 0, ambiguous: 0, skipped: 0, skippedByReason: {} });
@@ -30,6 +36,12 @@ export async function computeStats(tx: Tx, tenantId: string, campaignId: string)
     .where(and(eq(campaignRecipients.tenantId, tenantId), eq(campaignRecipients.campaignId, campaignId)))
     .groupBy(campaignRecipients.status, campaignRecipients.skipReason);
   const stats = emptyStats();
+  // The last due time of the pending rows: the pending index answers it from its end.
+  const [last] = await tx
+    .select({ at: sql<string | null>`max(${campaignRecipients.dueAt})` })
+    .from(campaignRecipients)
+    .where(and(eq(campaignRecipients.tenantId, tenantId), eq(campaignRecipients.campaignId, campaignId), eq(campaignRecipients.status, 'pending')));
+  stats.eta = last?.at ? new Date(last.at).toISOString() : null;
   for (const { status, reason, n } of rows) {
     stats.total += n;
     switch (status) {

@@ -45,6 +45,12 @@ export function ProgressCard({ campaign }: { campaign: Campaign }) {
           <Progress value={s.total ? done / s.total : campaign.status === 'completed' ? 1 : null} label={t('campaignsUi.page.progress')} tone={campaign.status === 'completed' ? 'success' : 'primary'} />
           <p className="text-[13px] text-muted" data-testid="progress-label">
             {t('campaignsUi.page.progressLabel', { done: fmt.number(done), total: fmt.number(s.total) })}
+            {open && s.eta ? (
+              <span data-testid="live-eta">
+                {' · '}
+                {t('campaignsUi.page.liveEta', { at: fmt.dateTime(s.eta) })}
+              </span>
+            ) : null}
           </p>
         </div>
         <dl className="grid grid-cols-3 gap-2 sm:grid-cols-5 xl:grid-cols-9" data-testid="counters">
