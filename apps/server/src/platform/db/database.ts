@@ -1,5 +1,6 @@
 import postgres, { type Sql } from 'postgres';
-import { drizzle, PostgresJsSession, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import { drizzle, PostgresJsSession, PostgresJsTransaction, type PostgresJsDatabase } from 'drizzle-orm/postgres-js';
+import type { PgDialect } from 'drizzle-orm/pg-core';
 import { APP_ROLE } from './security';
 import { openEmbedded, type OwnerKind } from './embedded/embedded';
 import type { Config } from '../config';
@@ -84,6 +85,59 @@ export function clientOf(tx: Tx): Sql {
   return (tx as unknown as { session: { client: Sql } }).session.client;
 }
 
+/**
+ * A transaction whose BEGIN (and tenant) travel with its first statement: postgres.js pipelines
+ * what is sent on one connection, in order, so `BEGIN`, `set_config('app.tenant_id')` and `fn`'s
+ * first query cost one round trip instead of three (`db.transaction` waits for BEGIN, then the
+ * tenant, before the first query). `fn` gets a Drizzle transaction as from `db.transaction`.
+ * A statement that failed inside it (even one `fn` caught) leaves the transaction aborted, and
+ * PostgreSQL answers its COMMIT with ROLLBACK: that is an error here, never a silent success.
+ */
+async function pipelinedTransaction<T>(sql: Sql, db: Db, tenantId: string | null, fn: (tx: Tx) => Promise<T>, track: (tx: Tx) => void): Promise<T> {
+  const connection = await sql.reserve();
+  const ignore = () => undefined;
+  try {
+    const started = [connection.unsafe('begin').execute()];
+    if (tenantId !== null) started.push(connection.unsafe(SET_TENANT, [tenantId], { prepare: true }).execute());
+    // Their failures surface through the statements after them (or the COMMIT) and are awaited below.
+    for (const q of started) q.catch(ignore);
+    let savepoints = 0;
+    // Nested `tx.transaction()` (Drizzle calls the client's savepoint, as postgres.js's begin offers).
+    Object.assign(connection, {
+      async savepoint(inner: (c: Sql) => Promise<unknown>) {
+        const name = `s${savepoints++}`;
+        await connection.unsafe(`savepoint ${name}`);
+        try {
+          const result = await inner(connection);
+          await connection.unsafe(`release savepoint ${name}`);
+          return result;
+        } catch (err) {
+          await connection.unsafe(`rollback to savepoint ${name}`);
+          throw err;
+        }
+      },
+    });
+    const internals = db as unknown as { dialect: PgDialect; session: { options: Record<string, unknown> } };
+    // The constructors Drizzle's own transaction() uses, on our connection (their types want postgres.js's TransactionSql).
+    const session = new PostgresJsSession(connection as unknown as Sql, internals.dialect, undefined, internals.session.options);
+    const tx = new PostgresJsTransaction(internals.dialect, session as never, undefined) as unknown as Tx;
+    track(tx);
+    let result: T;
+    try {
+      result = await fn(tx);
+      await Promise.all(started);
+      const done = await connection.unsafe('commit');
+      if (done.command !== 'COMMIT') throw new Error('transaction rolled back: a statement in it failed');
+    } catch (err) {
+      await connection.unsafe('rollback').catch(ignore);
+      throw err;
+    }
+    return result;
+  } finally {
+    connection.release();
+  }
+}
+
 /** An after-commit callback failed: the commit stands; the failure must still be seen. */
 function reportAfterCommitError(err: unknown) {
   process.emitWarning(`after-commit callback failed: ${(err as Error)?.stack ?? String(err)}`);
@@ -103,30 +157,8 @@ export function createDatabase(options: {
     target,
     sql,
     db,
-    withTenant: (tenantId, fn) =>
-      withAfterCommit(
-        (track) =>
-          db.transaction(async (tx) => {
-            track(tx);
-            // Sent now and not awaited: postgres.js pipelines it on the transaction's connection
-            // ahead of `fn`'s first statement (in order), which saves a round trip per transaction.
-            // A failure still rolls the transaction back: it is awaited before the commit.
-            const setting = clientOf(tx).unsafe(SET_TENANT, [tenantId], { prepare: true }).execute();
-            const result = await fn(tx);
-            await setting;
-            return result;
-          }),
-        reportAfterCommitError,
-      ),
-    withoutTenant: (fn) =>
-      withAfterCommit(
-        (track) =>
-          db.transaction(async (tx) => {
-            track(tx);
-            return fn(tx);
-          }),
-        reportAfterCommitError,
-      ),
+    withTenant: (tenantId, fn) => withAfterCommit((track) => pipelinedTransaction(sql, db, tenantId, fn, track), reportAfterCommitError),
+    withoutTenant: (fn) => withAfterCommit((track) => pipelinedTransaction(sql, db, null, fn, track), reportAfterCommitError),
     close: async () => {
       await sql.end({ timeout: 5 });
       await options.onClose?.();
