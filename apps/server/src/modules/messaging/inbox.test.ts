@@ -329,3 +329,39 @@ describe('composer rules', () => {
     expect(sent.body.conversationId).not.toBe(conversation.id);
   });
 });
+
+describe('keyset pages when times share a millisecond', () => {
+  // A JavaScript Date holds milliseconds. Were the database to keep microseconds, a cursor built
+  // from a row's time would fall before its own row and skip (or repeat) the rows of that millisecond.
+  it('lists every conversation and every message of a thread exactly once', async () => {
+    const a = await buildSignedInUser(t);
+    const channel = await cloudChannel(a.client);
+    for (const i of [1, 2, 3, 4, 5]) await inbound({ tenantId: a.user.tenantId, channelId: channel.id, from: `54911444600${i}0`, text: `hola ${i}`, id: `wamid.ms${i}`, name: `Persona ${i}` });
+    const ids = ((await a.client.get('/api/v1/conversations')).body.items as { id: string }[]).map((c) => c.id);
+    expect(ids).toHaveLength(5);
+    const [first] = ids;
+    await t.db.withTenant(a.user.tenantId, async (tx) => {
+      for (const [i, id] of ids.entries()) await tx.execute(sql`update conversations set last_message_at = ${`2026-03-01T10:00:00.1234${i}Z`}::timestamptz where id = ${id}`);
+      for (const i of [1, 2, 3, 4, 5, 6, 7])
+        await tx.execute(sql`insert into messages (tenant_id, id, conversation_id, contact_id, channel_id, direction, body, status, created_at)
+          select tenant_id, gen_random_uuid(), id, contact_id, channel_id, 'inbound', ${`extra ${i}`}, 'received', ${`2026-03-01T09:00:00.5678${i}Z`}::timestamptz
+          from conversations where id = ${first}`);
+    });
+
+    const pages = async (path: string) => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res: { body: { items: { id: string }[]; nextCursor: string | null } } = await a.client.get(`${path}${path.includes('?') ? '&' : '?'}limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        seen.push(...res.body.items.map((item) => item.id));
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    const listed = await pages('/api/v1/conversations');
+    expect(listed.toSorted()).toEqual(ids.toSorted());
+    const thread = await pages(`/api/v1/conversations/${first}/messages`);
+    expect(thread).toHaveLength(8);
+    expect(new Set(thread).size).toBe(8);
+  });
+});

@@ -6,10 +6,17 @@ export const newId = () => uuidv7();
 
 export const id = () => uuid().notNull().$defaultFn(newId);
 export const tenantId = () => uuid().notNull();
-export const createdAt = () => timestamp({ withTimezone: true }).notNull().defaultNow();
+/**
+ * Times are kept to the millisecond, the precision of a JavaScript Date: a keyset cursor built from
+ * a row's time then compares equal to the row itself. With PostgreSQL's default microseconds, the
+ * cursor fell before its own row and a page skipped the rows of that millisecond (decision 0024).
+ */
+const time = () => timestamp({ withTimezone: true, precision: 3 });
+
+export const createdAt = () => time().notNull().defaultNow();
 export const updatedAt = () =>
-  timestamp({ withTimezone: true })
+  time()
     .notNull()
     .defaultNow()
     .$onUpdate(() => new Date());
-export const tstz = () => timestamp({ withTimezone: true });
+export const tstz = () => time();
