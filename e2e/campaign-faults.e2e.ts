@@ -96,7 +96,7 @@ describe('a campaign through a failing provider, in the browser', () => {
     await page.getByLabel('Messages per second').fill('0.5');
     await page.getByLabel('Messages per day').fill('50');
     await page.getByRole('button', { name: 'Save changes' }).click();
-    await page.getByText('Line limits saved.').waitFor();
+    await page.getByText('Line limits saved.', { exact: true }).waitFor();
     await page.reload();
     expect(await page.getByLabel('Messages per second').inputValue()).toBe('0.5');
     expect(await page.getByLabel('Messages per day').inputValue()).toBe('50');
