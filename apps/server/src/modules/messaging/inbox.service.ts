@@ -8,7 +8,7 @@ import { AppError } from '../../platform/errors';
 import { actorOf, recordAudit } from '../audit';
 import { normalizeSearch, phoneSearchKey, recordOptOut } from '../contacts';
 import { getTenant } from '../tenants';
-import { conversationReads, conversations, messages } from './messaging.tables';
+import { conversationReads, conversations, inboxUnreadTenants, inboxUnreadUsers, messages } from './messaging.tables';
 import { channelKindOf, contactAddress, conversationActivity, conversationSearch, selectConversations } from './messaging.repository';
 import { presentConversation, presentMessage, unreadOf } from './messaging.present';
 import { composerRules } from './composer';
@@ -69,13 +69,17 @@ export function createInboxService(deps: ModuleDeps & { realtime: Realtime; conv
   const list = (options: { principal: Principal; query: z.output<typeof ConversationListQuery>; after?: ListCursor }) =>
     database.withTenant(options.principal.tenantId, (tx) => listIn(tx, options));
 
-  /** Unread over the conversations waiting for an answer (a partial index holds just those). */
+  /**
+   * The sidebar total from two rows kept by triggers (decision 0025): what waits in the tenant minus
+   * what this user has read of it. Exact in the same transaction as the change (the triggers run in it).
+   */
   async function unreadTotal(tx: Tx, tenantId: string, userId: string): Promise<z.output<typeof UnreadTotal>> {
     const [row] = await tx.execute<{ messages: string | number; conversations: string | number }>(sql`
-      select coalesce(sum(c.inbound_seq - greatest(c.answered_seq, coalesce(r.read_seq, 0))), 0) as messages, count(*) as conversations
-      from ${conversations} c
-      left join ${conversationReads} r on r.tenant_id = c.tenant_id and r.user_id = ${userId} and r.conversation_id = c.id
-      where c.tenant_id = ${tenantId} and c.inbound_seq > c.answered_seq and c.inbound_seq > coalesce(r.read_seq, 0)`);
+      select coalesce(t.waiting_messages, 0) - coalesce(u.read_messages, 0) as messages,
+             coalesce(t.waiting_conversations, 0) - coalesce(u.read_conversations, 0) as conversations
+      from (select 1) as one
+      left join ${inboxUnreadTenants} t on t.tenant_id = ${tenantId}
+      left join ${inboxUnreadUsers} u on u.tenant_id = ${tenantId} and u.user_id = ${userId}`);
     return { messages: Number(row?.messages ?? 0), conversations: Number(row?.conversations ?? 0) };
   }
 

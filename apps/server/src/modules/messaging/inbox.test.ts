@@ -53,6 +53,18 @@ async function inbound(options: { tenantId: string; channelId: string; from: str
 
 const unreadOf = async (client: TestClient, id: string) => (await client.get(`/api/v1/conversations/${id}`)).body.unreadCount as number;
 
+/** The sidebar total counted the slow way, over every conversation (what the kept totals must equal). */
+async function recomputedUnread(tenantId: string, userId: string) {
+  const [row] = await t.db.withTenant(tenantId, (tx) =>
+    tx.execute<{ messages: string; conversations: string }>(sql`
+      select coalesce(sum(c.inbound_seq - greatest(c.answered_seq, coalesce(r.read_seq, 0))), 0) as messages, count(*) as conversations
+      from conversations c
+      left join conversation_reads r on r.tenant_id = c.tenant_id and r.user_id = ${userId} and r.conversation_id = c.id
+      where c.tenant_id = ${tenantId} and c.inbound_seq > c.answered_seq and c.inbound_seq > coalesce(r.read_seq, 0)`),
+  );
+  return { messages: Number(row!.messages), conversations: Number(row!.conversations) };
+}
+
 describe('unread per user', () => {
   it('counts per user, keeps the later read mark, and drops for everyone once the team answers', async () => {
     const a = await buildSignedInUser(t);
@@ -98,7 +110,49 @@ describe('unread per user', () => {
     const now = (await a.client.get(`/api/v1/conversations/${conversation.id}`)).body;
     expect(now.unreadCount).toBe(now.inboundSeq - now.readSeq);
     expect(now.readSeq).toBeLessThanOrEqual(now.inboundSeq);
+    expect((await a.client.get('/api/v1/inbox/unread')).body).toEqual(await recomputedUnread(a.user.tenantId, a.user.id));
     expect((await a.client.post(`/api/v1/conversations/${conversation.id}/read`, {})).body.unreadCount).toBe(0);
+    expect((await a.client.get('/api/v1/inbox/unread')).body).toEqual({ messages: 0, conversations: 0 });
+  });
+
+  it('keeps every user\'s total equal to a recount through a random mix of messages, reads, assignments, answers and an erased contact', async () => {
+    const a = await buildSignedInUser(t);
+    const users = [a, await buildSignedInUser(t, { tenant: a.user.tenant, role: 'agent' }), await buildSignedInUser(t, { tenant: a.user.tenant, role: 'agent' })];
+    const channel = await cloudChannel(a.client);
+    const phones = ['5491144470001', '5491144470002', '5491144470003', '5491144470004'];
+    let seed = 20_261_122;
+    const random = (n: number) => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31), seed % n);
+    let sent = 0;
+    const conversationIds = async () => ((await a.client.get('/api/v1/conversations?limit=100')).body.items as { id: string; inboundSeq: number; contact: { id: string } }[]);
+    const seen = new Set<string>();
+    const check = async (step: string) => {
+      for (const u of users) {
+        const total = (await u.client.get('/api/v1/inbox/unread')).body;
+        expect(total, `${step}, user ${users.indexOf(u)}`).toEqual(await recomputedUnread(a.user.tenantId, u.user.id));
+        seen.add(JSON.stringify(total));
+      }
+    };
+    for (const phone of phones) await inbound({ tenantId: a.user.tenantId, channelId: channel.id, from: phone, text: 'hola', id: `wamid.mix${sent++}` });
+    let erased = false;
+    for (let step = 0; step < 40; step++) {
+      const list = await conversationIds();
+      const conversation = list[random(list.length)]!;
+      const user = users[random(users.length)]!;
+      const op = random(6);
+      if (op <= 1) await inbound({ tenantId: a.user.tenantId, channelId: channel.id, from: phones[random(phones.length)]!, text: `mensaje ${step}`, id: `wamid.mix${sent++}` });
+      else if (op === 2) expect((await user.client.post(`/api/v1/conversations/${conversation.id}/read`, { upToSeq: random(conversation.inboundSeq + 1) })).status).toBe(200);
+      else if (op === 3) expect((await a.client.patch(`/api/v1/conversations/${conversation.id}`, { assigneeId: random(2) ? user.user.id : null })).status).toBe(200);
+      else if (op === 4) expect((await user.client.post(`/api/v1/conversations/${conversation.id}/messages`, { body: `respuesta ${step}` })).status).toBe(202);
+      else expect((await user.client.post(`/api/v1/conversations/${conversation.id}/read`, {})).status).toBe(200);
+      if (step === 30 && !erased) {
+        // A contact erased: its conversation, and every read mark in it, go.
+        expect((await a.client.delete(`/api/v1/contacts/${conversation.contact.id}`)).status).toBe(200);
+        erased = true;
+      }
+      await check(`step ${step} (op ${op})`);
+    }
+    // The mix went through many different totals (not zero all along).
+    expect(seen.size).toBeGreaterThan(5);
   });
 });
 
@@ -158,7 +212,7 @@ describe('conversation list', () => {
       { from: '5491144450004', name: 'Diego Ruiz', text: 'buenas' },
     ];
     for (const [i, p] of people.entries()) await inbound({ tenantId: a.user.tenantId, channelId: channel.id, ...p, id: `wamid.l${i}`, secondsAgo: 600 - i * 60 });
-    const all = (await a.client.get('/api/v1/conversations')).body.items as { id: string; contact: { firstName: string } }[];
+    const all = (await a.client.get('/api/v1/conversations?limit=100')).body.items as { id: string; contact: { firstName: string } }[];
     expect(all.map((c) => c.contact.firstName)).toEqual(['Diego', 'Carla', 'Bruno', 'Ana']);
     const ana = all.find((c) => c.contact.firstName === 'Ana')!;
     await a.client.patch(`/api/v1/conversations/${ana.id}`, { pinned: true });
@@ -337,7 +391,7 @@ describe('keyset pages when times share a millisecond', () => {
     const a = await buildSignedInUser(t);
     const channel = await cloudChannel(a.client);
     for (const i of [1, 2, 3, 4, 5]) await inbound({ tenantId: a.user.tenantId, channelId: channel.id, from: `54911444600${i}0`, text: `hola ${i}`, id: `wamid.ms${i}`, name: `Persona ${i}` });
-    const ids = ((await a.client.get('/api/v1/conversations')).body.items as { id: string }[]).map((c) => c.id);
+    const ids = ((await a.client.get('/api/v1/conversations?limit=100')).body.items as { id: string }[]).map((c) => c.id);
     expect(ids).toHaveLength(5);
     const [first] = ids;
     await t.db.withTenant(a.user.tenantId, async (tx) => {

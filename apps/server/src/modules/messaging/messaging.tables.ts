@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { boolean, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { bigint, boolean, foreignKey, index, integer, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, tenantId, tstz, updatedAt } from '../../platform/db/columns';
 import { contacts } from '../contacts/contacts.tables';
 
@@ -200,8 +200,37 @@ export const conversationReads = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.userId, t.conversationId] }),
+    // The readers of one conversation: the unread totals' triggers (decision 0025) and its cascade delete.
+    index('conversation_reads_tenant_conversation_idx').on(t.tenantId, t.conversationId),
     foreignKey({ columns: [t.tenantId, t.conversationId], foreignColumns: [conversations.tenantId, conversations.id], name: 'conversation_reads_conversation_fk' }).onDelete('cascade'),
   ],
+);
+
+/**
+ * The sidebar's unread total without summing over conversations (decision 0025), kept exact by
+ * triggers on `conversations` and `conversation_reads` (migration 0019). The tenant's part: the
+ * inbound messages and conversations waiting for an answer (inboundSeq − answeredSeq, > 0).
+ */
+export const inboxUnreadTenants = pgTable('inbox_unread_tenants', {
+  tenantId: tenantId().primaryKey(),
+  waitingMessages: bigint({ mode: 'number' }).notNull().default(0),
+  waitingConversations: integer().notNull().default(0),
+});
+
+/**
+ * A user's part: of the waiting messages, those they have read (Σ max(0, min(readSeq, inboundSeq) −
+ * answeredSeq)), and the waiting conversations they have read to the end. Their unread total is the
+ * tenant's row minus this one; a user with no row has read nothing that is waiting.
+ */
+export const inboxUnreadUsers = pgTable(
+  'inbox_unread_users',
+  {
+    tenantId: tenantId(),
+    userId: uuid().notNull(),
+    readMessages: bigint({ mode: 'number' }).notNull().default(0),
+    readConversations: integer().notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.userId] })],
 );
 
 /** Tenant-defined conversation labels; `keywords` are the text rules that suggest the label. */
