@@ -170,7 +170,7 @@ export function createInboxService(deps: ModuleDeps & { realtime: Realtime; conv
     });
   }
 
-  return { list, listIn, getUnreadTotal, markRead, take, addNote, optOut, composer };
+  return { list, listIn, unreadTotal, getUnreadTotal, markRead, take, addNote, optOut, composer };
 }
 
 export type InboxService = ReturnType<typeof createInboxService>;
