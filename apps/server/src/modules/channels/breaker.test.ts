@@ -83,6 +83,11 @@ const sendsTo = (phones: string[]) => graph.requests.filter((r) => r.method === 
 const dueNow = (tenantId: string, ids: string[]) =>
   t.db.withTenant(tenantId, (tx) => tx.update(messages).set({ nextAttemptAt: null }).where(and(eq(messages.tenantId, tenantId), sql`${messages.id} = any(${sql.param(ids)}::uuid[])`, eq(messages.status, 'queued'))));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Moves an open breaker's retry time to `interval` from now (and lets this process's view of it age out). */
+async function setRetry(tenantId: string, channelId: string, interval: string) {
+  await t.db.withTenant(tenantId, (tx) => tx.update(channelSendGuards).set({ retryAt: sql`now() + ${interval}::interval` }).where(and(eq(channelSendGuards.tenantId, tenantId), eq(channelSendGuards.channelId, channelId))));
+  await sleep(300);
+}
 
 describe('channel circuit breaker', () => {
   it('opens after repeated provider faults, holds the account’s sends without failing them, probes after the cool-down and closes on success', async () => {
@@ -126,13 +131,14 @@ describe('channel circuit breaker', () => {
       expect(r).toMatchObject({ status: 'queued', attempts: 0 });
       expect(r.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now());
     }
-    // A drain now sends nothing at all.
+    // While it is open, a drain sends nothing at all (its cool-down lengthened here, so a slow machine cannot reach its end meanwhile).
+    await setRetry(user.tenantId, channelId, '30 seconds');
     await dueNow(user.tenantId, ids);
     await t.runtime.modules.messaging.outbound.drain(user.tenantId, { budgetMs: 2_000 });
     expect(sendsTo(phones).length).toBe(calledWhileFailing);
 
-    // Still failing after the cool-down: the one probe fails and the breaker opens again, for longer.
-    await sleep(Math.max(0, opened!.retryAt!.getTime() - Date.now()) + 100);
+    // Still failing after the cool-down (ended now rather than waited for): the one probe fails and the breaker opens again, for longer.
+    await setRetry(user.tenantId, channelId, '0 seconds');
     await dueNow(user.tenantId, ids);
     await t.runtime.modules.messaging.outbound.drain(user.tenantId, { budgetMs: 3_000 });
     expect(sendsTo(phones).length).toBe(calledWhileFailing + 1);
@@ -140,9 +146,9 @@ describe('channel circuit breaker', () => {
     expect(reopened).toMatchObject({ breakerState: 'open', openings: 2 });
     expect(reopened!.retryAt!.getTime() - reopened!.changedAt.getTime()).toBeGreaterThanOrEqual(BREAKER_COOLDOWN_SECONDS * 2 * 0.8 * 1000 - 50);
 
-    // The provider recovers; after the cool-down the probe succeeds, the breaker closes and everything goes, once.
+    // The provider recovers; after the cool-down (ended now) the probe succeeds, the breaker closes and everything goes, once.
     graph.failFor(0);
-    await sleep(Math.max(0, reopened!.retryAt!.getTime() - Date.now()) + 100);
+    await setRetry(user.tenantId, channelId, '0 seconds');
     const deadline = Date.now() + 30_000;
     for (;;) {
       await dueNow(user.tenantId, ids);
