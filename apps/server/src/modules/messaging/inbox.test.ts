@@ -115,6 +115,28 @@ describe('unread per user', () => {
     expect((await a.client.get('/api/v1/inbox/unread')).body).toEqual({ messages: 0, conversations: 0 });
   });
 
+  it('keeps every user\'s total exact when several users read while messages and answers arrive at once', async () => {
+    const a = await buildSignedInUser(t);
+    const users = [a, await buildSignedInUser(t, { tenant: a.user.tenant, role: 'agent' }), await buildSignedInUser(t, { tenant: a.user.tenant, role: 'agent' })];
+    const channel = await cloudChannel(a.client);
+    const phones = ['5491144480001', '5491144480002'];
+    for (const phone of phones) await inbound({ tenantId: a.user.tenantId, channelId: channel.id, from: phone, text: 'hola', id: `wamid.c${phone}` });
+    const list = (await a.client.get('/api/v1/conversations')).body.items as { id: string }[];
+    const work: Promise<unknown>[] = [];
+    for (let i = 1; i <= 10; i++) {
+      work.push(inbound({ tenantId: a.user.tenantId, channelId: channel.id, from: phones[i % 2]!, text: `a la vez ${i}`, id: `wamid.c${i}` }));
+      for (const u of users) work.push(u.client.post(`/api/v1/conversations/${list[(i + users.indexOf(u)) % 2]!.id}/read`, i % 3 ? {} : { upToSeq: i }));
+      if (i % 4 === 0) work.push(users[i % 3]!.client.post(`/api/v1/conversations/${list[i % 2]!.id}/messages`, { body: `respuesta ${i}` }));
+    }
+    const results = await Promise.allSettled(work);
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    for (const u of users) expect((await u.client.get('/api/v1/inbox/unread')).body).toEqual(await recomputedUnread(a.user.tenantId, u.user.id));
+    // One more message after the race: everyone's total moves by exactly one.
+    const before = await Promise.all(users.map(async (u) => (await u.client.get('/api/v1/inbox/unread')).body.messages as number));
+    await inbound({ tenantId: a.user.tenantId, channelId: channel.id, from: phones[0]!, text: 'después', id: 'wamid.c-after' });
+    for (const [i, u] of users.entries()) expect((await u.client.get('/api/v1/inbox/unread')).body.messages).toBe(before[i]! + 1);
+  });
+
   it('keeps every user\'s total equal to a recount through a random mix of messages, reads, assignments, answers and an erased contact', async () => {
     const a = await buildSignedInUser(t);
     const users = [a, await buildSignedInUser(t, { tenant: a.user.tenant, role: 'agent' }), await buildSignedInUser(t, { tenant: a.user.tenant, role: 'agent' })];
