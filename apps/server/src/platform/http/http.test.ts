@@ -108,6 +108,14 @@ describe('Idempotency-Key', () => {
 });
 
 describe('logs', () => {
+  it('writes each request’s lines with its request id (the request logger is made only when it writes)', async () => {
+    const before = t.logs.length;
+    const res = await t.client().get('/api/v1/nope', { headers: { 'x-request-id': 'log-probe-1' } });
+    expect(res.status).toBe(404);
+    const lines = t.logs.slice(before).map((l) => JSON.parse(l) as { reqId?: string; msg?: string });
+    expect(lines.filter((l) => l.reqId === 'log-probe-1').map((l) => l.msg)).toEqual(expect.arrayContaining(['incoming request', 'request completed']));
+  });
+
   it('never contain a password, a TOTP secret, a session cookie or an API key', async () => {
     const password = 'canary-password-7f3a9c';
     const user = await buildUser(t, { password });

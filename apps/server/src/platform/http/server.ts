@@ -59,6 +59,7 @@ export async function createHttpServer(options: {
     },
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    childLoggerFactory: (parent, bindings, options) => lazyChildLogger(parent as Logger, bindings, options) as never,
   }).withTypeProvider<ZodTypeProvider>();
 
   // Before the hooks below: they read the parsed cookies.
@@ -193,6 +194,39 @@ export async function registerPlatformPlugins(app: HttpServer, options: { versio
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+}
+
+const LOG_METHODS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+
+/**
+ * A request's logger, made only when something is logged at a level it would write. Fastify gives
+ * every request a pino child (with its request id), and with redaction configured pino redacts the
+ * child's bindings as it makes it: 7% of a webhook's main-thread CPU in the profile, for a logger
+ * that at the usual levels writes nothing for most requests.
+ */
+function lazyChildLogger(parent: Logger, bindings: Record<string, unknown>, options: { level?: string }): unknown {
+  let real: Logger | null = null;
+  const get = () => (real ??= parent.child(bindings, options));
+  const threshold = parent.levels.values[options.level ?? parent.level] ?? 0;
+  const enabled = (level: string) => (real ? real.isLevelEnabled(level) : (parent.levels.values[level] ?? Infinity) >= threshold);
+  const logger: Record<string, unknown> = {
+    child: (b: Record<string, unknown>, o?: object) => get().child(b, o),
+    isLevelEnabled: enabled,
+    bindings: () => get().bindings(),
+    get level() {
+      return real?.level ?? options.level ?? parent.level;
+    },
+    set level(value: string) {
+      get().level = value;
+    },
+  };
+  for (const method of LOG_METHODS) {
+    logger[method] = (...args: unknown[]) => {
+      if (!enabled(method)) return;
+      (get()[method] as (...a: unknown[]) => void)(...args);
+    };
+  }
+  return logger;
 }
 
 function isBearer(request: FastifyRequest): boolean {
