@@ -204,6 +204,13 @@ async function load(ctx: ScenarioContext, owner: postgres.Sql, sizes: InboxSizes
     ctx.log(`${label}: rebuilt ${index.indexname} in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   }
   await owner.unsafe(`set session_replication_role = origin`);
+  // The unread totals' triggers (decision 0025) were off with the rest: the same sums as migration 0019's.
+  await owner.unsafe(`delete from inbox_unread_tenants; delete from inbox_unread_users;
+    insert into inbox_unread_tenants (tenant_id, waiting_messages, waiting_conversations)
+      select tenant_id, sum(inbound_seq - answered_seq), count(*) from conversations where inbound_seq > answered_seq group by tenant_id;
+    insert into inbox_unread_users (tenant_id, user_id, read_messages, read_conversations)
+      select r.tenant_id, r.user_id, sum(greatest(0, least(r.read_seq, c.inbound_seq) - c.answered_seq)), sum((c.inbound_seq > c.answered_seq and r.read_seq >= c.inbound_seq)::int)
+        from conversation_reads r join conversations c on c.tenant_id = r.tenant_id and c.id = r.conversation_id group by r.tenant_id, r.user_id`).simple();
   await owner.unsafe(DROP_SEED_FUNCTIONS);
   for (const table of tables) await owner.unsafe(`vacuum (analyze) ${table}`);
   ctx.log(`${label}: loaded, indexed and analyzed in ${((performance.now() - started) / 1000).toFixed(0)} s`);
