@@ -124,7 +124,7 @@ describe('channels in the browser', () => {
     expect(await page.getByLabel('Messages per second').inputValue()).toBe('80');
     await page.getByLabel('Messages per second').fill('250');
     await page.getByRole('button', { name: 'Save changes' }).click();
-    await page.getByText('Sending speed saved.').waitFor();
+    await page.getByText('Sending speed saved.', { exact: true }).waitFor();
     await page.getByText('Never synced: press “Sync from Meta”.').waitFor();
     await screenshot(page, 'channels-cloud-detail-desktop-dark');
     await page.reload();
