@@ -19,7 +19,7 @@ const ids = (res: { body: { items: { id: string }[] } }) => res.body.items.map((
 describe('contacts', () => {
   it('keeps one contact per person across phone formats, and finds it by any of them', async () => {
     const client = await owner();
-    const created = await client.post('/api/v1/contacts', { firstName: 'Ana', lastName: 'García', phone: '011 15-4444-5555' });
+    const created = await client.post('/api/v1/contacts', { firstName: 'Ana', lastName: 'García', phone: '011 15-4444-5555', email: 'Ana.Garcia@Example.com' });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ phone: '011 15-4444-5555', phoneE164: '+5491144445555', phoneValid: true, phoneType: 'mobile' });
     for (const other of ['+54 9 11 4444 5555', '54 11 4444 5555']) {
@@ -27,7 +27,7 @@ describe('contacts', () => {
       expect(dup.status).toBe(409);
       expect(dup.body.error.details).toEqual({ field: 'phone', contactId: created.body.id });
     }
-    for (const search of ['11 4444-5555', '+54 9 11 4444 5555', '1144445555', 'garcia', 'GARCÍA ana']) {
+    for (const search of ['11 4444-5555', '+54 9 11 4444 5555', '1144445555', 'garcia', 'GARCÍA ana', 'ana.garcia@example.com', 'garcia@EXAMPLE ana']) {
       const found = await client.get(`/api/v1/contacts?search=${encodeURIComponent(search)}`);
       expect(ids(found), search).toEqual([created.body.id]);
     }
