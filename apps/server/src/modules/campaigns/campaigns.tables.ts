@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { boolean, foreignKey, index, integer, jsonb, pgTable, primaryKey, real, smallint, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, tenantId, tstz, updatedAt } from '../../platform/db/columns';
 import { contacts } from '../contacts/contacts.tables';
@@ -92,7 +92,11 @@ export const campaignRecipients = pgTable(
     primaryKey({ columns: [t.tenantId, t.campaignId, t.contactId] }),
     uniqueIndex('campaign_recipients_tenant_campaign_hash_key').on(t.tenantId, t.campaignId, t.messageHash),
     // What the engine claims: only pending rows are in it, so finished rows are never walked again.
-    index('campaign_recipients_tenant_due_idx').on(t.tenantId, t.campaignId, t.dueAt, t.contactId).where(sql`${t.status} = 'pending'`),
+    // Its condition names no `status` (decision 0026): a pending row is one with no message and no
+    // skip reason, and a status change after the claim (queued → sent → delivered → read → replied)
+    // then touches no indexed column, so PostgreSQL updates the row in place (HOT) without writing
+    // index entries. Queries for pending rows repeat this condition to be planned on it.
+    index('campaign_recipients_tenant_due_idx').on(t.tenantId, t.campaignId, t.dueAt, t.contactId).where(sql`${t.messageId} is null and ${t.skipReason} is null`),
     index('campaign_recipients_tenant_message_idx').on(t.tenantId, t.messageId).where(sql`${t.messageId} is not null`),
     // The frequency cap and replies look a contact up across campaigns.
     index('campaign_recipients_tenant_contact_idx').on(t.tenantId, t.contactId, t.queuedAt),
@@ -100,3 +104,9 @@ export const campaignRecipients = pgTable(
     foreignKey({ columns: [t.tenantId, t.contactId], foreignColumns: [contacts.tenantId, contacts.id], name: 'campaign_recipients_contact_fk' }).onDelete('cascade'),
   ],
 );
+
+/**
+ * A pending ledger row, written so PostgreSQL plans it on the due index: `status = 'pending'` and
+ * the index's own condition (no message, no skip reason), which every pending row meets.
+ */
+export const recipientIsPending = and(eq(campaignRecipients.status, 'pending'), isNull(campaignRecipients.messageId), isNull(campaignRecipients.skipReason))!;

@@ -8,7 +8,7 @@ import { defineJob } from '../../platform/jobs/queue';
 import { recordAudit, systemActor } from '../audit';
 import { errorAction, STOPPED_TEMPLATE_STATUSES } from '../channels';
 import type { Outbound } from '../messaging';
-import { campaignRecipients, campaigns, type RecipientStatus } from './campaigns.tables';
+import { campaignRecipients, campaigns, recipientIsPending, type RecipientStatus } from './campaigns.tables';
 import { audienceCondition, channelsByIds, countAudience, countOptedOut, gateData, materializeBatch, tenantSettings, type SlotPlan } from './campaigns.repository';
 import { evaluateGate } from './gate';
 import { effectiveDailyCap } from './limits';
@@ -223,7 +223,7 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
           and(
             eq(campaignRecipients.tenantId, tenantId),
             eq(campaignRecipients.campaignId, campaignId),
-            eq(campaignRecipients.status, 'pending'),
+            recipientIsPending,
             sql`${campaignRecipients.dueAt} <= ${now.toISOString()}::timestamptz`,
             // The cursor: past the rows this worker took already, so the index entries of rows
             // claimed before (dead until vacuum) are not walked again by every claim.
@@ -380,7 +380,7 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
       const [pending] = await tx
         .select({ n: sql<number>`count(*)::int`, nextDue: sql<string | null>`min(${campaignRecipients.dueAt})` })
         .from(campaignRecipients)
-        .where(and(eq(campaignRecipients.tenantId, tenantId), eq(campaignRecipients.campaignId, campaignId), eq(campaignRecipients.status, 'pending')));
+        .where(and(eq(campaignRecipients.tenantId, tenantId), eq(campaignRecipients.campaignId, campaignId), recipientIsPending));
       if (!pending || pending.n === 0) {
         // Not done while messages are still on their way: a quick 131049 would send a row back to pending.
         const [inFlight] = await tx

@@ -1,6 +1,6 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../../platform/db/database';
-import { campaignRecipients } from './campaigns.tables';
+import { campaignRecipients, recipientIsPending } from './campaigns.tables';
 
 export type CampaignStats = {
   total: number;
@@ -40,7 +40,7 @@ export async function computeStats(tx: Tx, tenantId: string, campaignId: string)
   const [last] = await tx
     .select({ at: sql<string | null>`max(${campaignRecipients.dueAt})` })
     .from(campaignRecipients)
-    .where(and(eq(campaignRecipients.tenantId, tenantId), eq(campaignRecipients.campaignId, campaignId), eq(campaignRecipients.status, 'pending')));
+    .where(and(eq(campaignRecipients.tenantId, tenantId), eq(campaignRecipients.campaignId, campaignId), recipientIsPending));
   stats.eta = last?.at ? new Date(last.at).toISOString() : null;
   for (const { status, reason, n } of rows) {
     stats.total += n;
