@@ -217,3 +217,21 @@ export const RecipientListQuery = z.object({
   cursor: z.string().max(200).optional(),
   status: RecipientStatus.optional(),
 });
+
+/**
+ * A campaign's outcomes over time, from its ledger: per bucket, how many recipients reached each
+ * outcome in it (a recipient that was read counts as sent, delivered and read, each at its own time),
+ * so the buckets of each series add up to the campaign's funnel counts.
+ */
+export const TimelineBucket = z.enum(['minute', 'hour', 'day']);
+export const CampaignTimelineQuery = z.object({ bucket: TimelineBucket.default('minute') });
+export const CampaignTimelinePoint = z.object({
+  at: z.string(),
+  queued: z.number().int(),
+  sent: z.number().int(),
+  delivered: z.number().int(),
+  read: z.number().int(),
+  replied: z.number().int(),
+  failed: z.number().int(),
+});
+export const CampaignTimeline = z.object({ bucket: TimelineBucket, points: z.array(CampaignTimelinePoint) });

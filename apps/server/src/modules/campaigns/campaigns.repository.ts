@@ -4,7 +4,7 @@ import type { Tx } from '../../platform/db/database';
 import { filterConditions } from '../contacts';
 import { consentStates, contacts, segments } from '../contacts/contacts.tables';
 import { channelAccounts } from '../channels/channels.tables';
-import { conversations } from '../messaging/messaging.tables';
+import { conversations, messages } from '../messaging/messaging.tables';
 import { tenants } from '../tenants/tenants.tables';
 import { campaignRecipients, type CampaignAudience } from './campaigns.tables';
 import type { ConsentState, GateRecipient } from './gate';
@@ -243,4 +243,46 @@ export function recipientPage(tx: Tx, options: { tenantId: string; campaignId: s
     )
     .orderBy(asc(campaignRecipients.contactId))
     .limit(options.limit);
+}
+
+export type TimelineBucket = 'minute' | 'hour' | 'day';
+export type TimelinePoint = { at: string; queued: number; sent: number; delivered: number; read: number; replied: number; failed: number };
+
+/**
+ * The campaign's outcomes over time (decision 0026), derived from timestamps the send path writes
+ * anyway: nothing is recorded for it, so the hot path pays nothing. Each ledger row counts once per
+ * outcome it has reached, by its *current* status (the same funnel as computeStats, so each
+ * series adds up to the counters), at the time its message reached it: queued at the ledger's
+ * `queued_at`, sent/delivered/read at the message's `sent_at`/`delivered_at`/`read_at`, replied at
+ * the ledger's `replied_at`, failed at the message's `failed_at`. A stage the provider never
+ * reported (a read with no delivery receipt) takes the next known time, then the row's
+ * `updated_at`. One scan of the campaign's ledger (its primary key) and a primary-key lookup of
+ * each row's message: read on demand by the campaign's page, throttled there.
+ */
+export async function campaignTimeline(tx: Tx, tenantId: string, campaignId: string, bucket: TimelineBucket): Promise<TimelinePoint[]> {
+  const unit = sql.raw(`'${({ minute: 'minute', hour: 'hour', day: 'day' } as const)[bucket]}'`);
+  const r = campaignRecipients;
+  const m = messages;
+  const rows = await tx.execute<TimelinePoint>(sql`
+    select to_char(date_trunc(${unit}, e.at at time zone 'UTC'), 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as "at",
+           (count(*) filter (where e.kind = 'queued'))::int as "queued",
+           (count(*) filter (where e.kind = 'sent'))::int as "sent",
+           (count(*) filter (where e.kind = 'delivered'))::int as "delivered",
+           (count(*) filter (where e.kind = 'read'))::int as "read",
+           (count(*) filter (where e.kind = 'replied'))::int as "replied",
+           (count(*) filter (where e.kind = 'failed'))::int as "failed"
+      from ${r}
+      left join ${m} on ${m.tenantId} = ${r.tenantId} and ${m.id} = ${r.messageId}
+     cross join lateral (values
+       ('queued', case when ${r.status} not in ('pending', 'skipped') then coalesce(${r.queuedAt}, ${r.updatedAt}) end),
+       ('sent', case when ${r.status} in ('sent', 'delivered', 'read', 'replied') then coalesce(${m.sentAt}, ${m.deliveredAt}, ${m.readAt}, ${r.repliedAt}, ${r.updatedAt}) end),
+       ('delivered', case when ${r.status} in ('delivered', 'read', 'replied') then coalesce(${m.deliveredAt}, ${m.readAt}, ${r.repliedAt}, ${r.updatedAt}) end),
+       ('read', case when ${r.status} in ('read', 'replied') then coalesce(${m.readAt}, ${r.repliedAt}, ${r.updatedAt}) end),
+       ('replied', case when ${r.status} = 'replied' then coalesce(${r.repliedAt}, ${r.updatedAt}) end),
+       ('failed', case when ${r.status} = 'failed' then coalesce(${m.failedAt}, ${r.updatedAt}) end)
+     ) as e(kind, at)
+     where ${r.tenantId} = ${tenantId} and ${r.campaignId} = ${campaignId} and e.at is not null
+     group by 1
+     order by 1`);
+  return [...rows];
 }

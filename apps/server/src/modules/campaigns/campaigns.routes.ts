@@ -4,6 +4,8 @@ import {
   CampaignInput,
   CampaignPatch,
   CampaignPlan,
+  CampaignTimeline,
+  CampaignTimelineQuery,
   ListQuery,
   page,
   Recipient,
@@ -123,6 +125,11 @@ export function campaignsRoutes(deps: { campaigns: CampaignsService }) {
         const result = await campaigns.recipients({ principal: principalOf(request), campaignId: request.params.id, limit: request.query.limit, status: request.query.status, ...(after ? { after } : {}) });
         return { items: result.items, nextCursor: result.next ? encodeCursor(result.next) : null };
       },
+    );
+    app.get(
+      '/api/v1/campaigns/:id/timeline',
+      { config: { auth: { permission: 'campaigns.read' } }, schema: { tags: ['campaigns'], params: IdParams, querystring: CampaignTimelineQuery, response: { 200: CampaignTimeline } } },
+      async (request) => campaigns.timeline({ principal: principalOf(request), campaignId: request.params.id, bucket: request.query.bucket }),
     );
     app.get(
       '/api/v1/campaigns/:id/recipients/export',

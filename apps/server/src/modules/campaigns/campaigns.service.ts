@@ -8,7 +8,7 @@ import { recordAudit, actorOf } from '../audit';
 import { campaigns, type CampaignStatus } from './campaigns.tables';
 import { campaignNotFound, invalidState, unknownReference } from './campaigns.errors';
 import { nextState, statesAllowing, type CampaignAction } from './campaign-state';
-import { audienceBatch, audienceCondition, channelsByIds, countAudience, gateData, recipientPage, segmentExists, tenantSettings } from './campaigns.repository';
+import { audienceBatch, audienceCondition, campaignTimeline, channelsByIds, countAudience, gateData, recipientPage, segmentExists, tenantSettings, type TimelineBucket } from './campaigns.repository';
 import { findTemplate } from './templates.service';
 import { computeStats, type CampaignStats } from './stats';
 import { evaluateGate } from './gate';
@@ -318,6 +318,15 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
     });
   }
 
+  /** The campaign's outcomes over time, per bucket, from its ledger (campaigns.repository.ts). */
+  async function timeline(options: { principal: Principal; campaignId: string; bucket: TimelineBucket }) {
+    const { tenantId } = options.principal;
+    return database.withTenant(tenantId, async (tx) => {
+      if (!(await findCampaign(tx, tenantId, options.campaignId))) throw campaignNotFound();
+      return { bucket: options.bucket, points: await campaignTimeline(tx, tenantId, options.campaignId, options.bucket) };
+    });
+  }
+
   /** The per-recipient report as CSV, a keyset page at a time (never the whole ledger in memory). */
   async function* exportRecipients(options: { principal: Principal; campaignId: string; status?: string | undefined }) {
     yield 'contactId,name,phone,status,skipReason,messageId,channelId,errorCode,queuedAt\n';
@@ -337,7 +346,7 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
     });
   }
 
-  return { list, get, create, update, remove, transition, plan, recipients, exportRecipients, auditExport };
+  return { list, get, create, update, remove, transition, plan, recipients, timeline, exportRecipients, auditExport };
 }
 
 /** A CSV cell, with spreadsheet formulas neutralised the way the contacts export does it. */
