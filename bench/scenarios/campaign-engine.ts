@@ -177,6 +177,31 @@ async function driveCampaign(runtime: Runtime, options: { tenantId: string; camp
 }
 
 /** What the ledger and the messages say after a run: every recipient sent once. */
+const UPDATED_TABLES = ['messages', 'campaign_recipients'];
+type TableUpdates = Map<string, { updates: number; hot: number }>;
+
+/**
+ * How many row updates of the hot path's tables were HOT (heap-only: no index entry written, the
+ * page's free space used; decision 0026). A backend sends its counts to pg_stat at most once a
+ * second while it works and, once idle, within 10 s (PostgreSQL's idle flush interval): `settle`
+ * waits that long before reading.
+ */
+async function tableUpdates(owner: postgres.Sql, options: { settle?: boolean } = {}): Promise<TableUpdates> {
+  if (options.settle) await new Promise((resolve) => setTimeout(resolve, 11_000));
+  await owner`select pg_stat_clear_snapshot()`;
+  const rows = await owner<{ relname: string; upd: string; hot: string }[]>`
+    select relname, n_tup_upd::text as upd, n_tup_hot_upd::text as hot from pg_stat_user_tables where schemaname = 'public' and relname = any(${UPDATED_TABLES}::text[])`;
+  return new Map(rows.map((r) => [r.relname, { updates: Number(r.upd), hot: Number(r.hot) }]));
+}
+
+function updatesSince(before: TableUpdates, after: TableUpdates) {
+  return UPDATED_TABLES.map((table) => ({
+    table,
+    updates: (after.get(table)?.updates ?? 0) - (before.get(table)?.updates ?? 0),
+    hot: (after.get(table)?.hot ?? 0) - (before.get(table)?.hot ?? 0),
+  }));
+}
+
 async function outcome(owner: postgres.Sql, options: { tenantId: string; campaignId: string }) {
   const rows = await owner<{ status: string; n: number }[]>`
     select status, count(*)::int as n from campaign_recipients where tenant_id = ${options.tenantId}::uuid and campaign_id = ${options.campaignId}::uuid group by status`;
@@ -297,6 +322,7 @@ the same process), so its absolute RSS says more about the bench than about the 
     let cpuReport: CpuReport;
     let activityReport: ActivityReport | null = null;
     const cpu = measureCpu();
+    const updatesBefore = kind === 'postgres' ? await tableUpdates(owner) : null;
     const activity = kind === 'postgres' ? samplePostgresActivity({ sql: owner, intervalMs: 20, classify: classifyEngineStatement, localServer: isLocalPostgres(database.env.DATABASE_URL) }) : null;
     try {
       ctx.log(`${database.label}: materialising the ledger`);
@@ -331,6 +357,7 @@ the same process), so its absolute RSS says more about the bench than about the 
       cpuReport = cpu.stop();
       activityReport = activity ? await activity.stop() : null;
     }
+    const updates = updatesBefore ? updatesSince(updatesBefore, await tableUpdates(owner, { settle: true })) : [];
     const result = await outcome(owner, { tenantId, campaignId });
     if (materialized !== recipients) throw new Error(`materialised ${materialized} ledger rows for ${recipients} contacts`);
     if (result.sent !== runSize || result.duplicates !== 0 || result.messages !== runSize) throw new Error(`the run ended with ${JSON.stringify(result)}`);
@@ -407,6 +434,13 @@ the same process), so its absolute RSS says more about the bench than about the 
       ...stallFigures({ prefix: 'Event-loop delay, materialise + run', delay: loop, target: { op: '<', value: 50 } }),
       ...cpuFigures(cpuReport, activityReport?.backendCpuSeconds ?? null, 'Profile, materialise + run'),
       ...(activityReport ? activityFigures(activityReport, 'PostgreSQL activity, materialise + run') : []),
+      ...updates.map((u) => ({
+        name: `Row updates of ${u.table} that were HOT (no index entries written), materialise + run`,
+        value: u.updates ? (100 * u.hot) / u.updates : 0,
+        unit: '%',
+        decimals: 0,
+        detail: `${u.hot.toLocaleString('en-US')} of ${u.updates.toLocaleString('en-US')} updates (pg_stat_user_tables)`,
+      })),
       {
         name: 'Cloud API adapter over HTTP: messages/s',
         value: arrived / span,
