@@ -182,7 +182,7 @@ type TableUpdates = Map<string, { updates: number; hot: number }>;
 
 /**
  * How many row updates of the hot path's tables were HOT (heap-only: no index entry written, the
- * page's free space used; decision 0026). A backend sends its counts to pg_stat at most once a
+ * page's free space used; decision 0027). A backend sends its counts to pg_stat at most once a
  * second while it works and, once idle, within 10 s (PostgreSQL's idle flush interval): `settle`
  * waits that long before reading.
  */

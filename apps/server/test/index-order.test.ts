@@ -23,7 +23,7 @@ const LISTS: Record<string, string> = {
   'contacts by contactability': `select * from contacts where tenant_id = '${TENANT}' order by score_contactability desc, id desc limit 51`,
   'validation queue': `select * from contacts where tenant_id = '${TENANT}' and validation_status = 'pending' order by score_contactability desc, id desc limit 51`,
   'campaign list': `select * from campaigns where tenant_id = '${TENANT}' order by created_at desc, id asc limit 51`,
-  // The engine's claim (recipientIsPending): the due index's condition names no status (decision 0026).
+  // The engine's claim (recipientIsPending): the due index's condition names no status (decision 0027).
   'campaign claim, due ledger rows': `select * from campaign_recipients where tenant_id = '${TENANT}' and campaign_id = '${TENANT}' and status = 'pending' and message_id is null and skip_reason is null and due_at <= now() order by due_at, contact_id limit 1000`,
   'conversation thread': `select * from messages where tenant_id = '${TENANT}' and conversation_id = '${TENANT}' order by created_at desc, id desc limit 51`,
   'inbox, all': `select * from conversations where tenant_id = '${TENANT}' order by ${INBOX_ORDER}`,

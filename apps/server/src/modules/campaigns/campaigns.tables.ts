@@ -92,7 +92,7 @@ export const campaignRecipients = pgTable(
     primaryKey({ columns: [t.tenantId, t.campaignId, t.contactId] }),
     uniqueIndex('campaign_recipients_tenant_campaign_hash_key').on(t.tenantId, t.campaignId, t.messageHash),
     // What the engine claims: only pending rows are in it, so finished rows are never walked again.
-    // Its condition names no `status` (decision 0026): a pending row is one with no message and no
+    // Its condition names no `status` (decision 0027): a pending row is one with no message and no
     // skip reason, and a status change after the claim (queued → sent → delivered → read → replied)
     // then touches no indexed column, so PostgreSQL updates the row in place (HOT) without writing
     // index entries. Queries for pending rows repeat this condition to be planned on it.
