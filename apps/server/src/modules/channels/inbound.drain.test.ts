@@ -66,6 +66,39 @@ describe('inbound drain', () => {
     expect(count!.n).toBe(230);
   });
 
+  it('publishes each message once, batch after batch in commit order, all of it before the drain returns', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const channel = await cloudChannel(client);
+    // More than one batch (500): stored concurrently, as group commits, without HTTP.
+    const inbound = t.runtime.modules.channels.inbound;
+    for (let chunk = 0; chunk < 13; chunk++) {
+      await Promise.all(
+        Array.from({ length: 50 }, (_, i) => {
+          const raw = body(`wamid.order.${chunk * 50 + i}`, `orden ${chunk * 50 + i}`, `549114568${String(1000 + i)}`);
+          return inbound.receiveWhatsApp({ channelId: channel.id, rawBody: raw, headers: { 'x-hub-signature-256': signMetaBody(raw, APP_SECRET) } });
+        }),
+      );
+    }
+    const created: { id: string; body: string }[] = [];
+    const off = t.runtime.deps.bus.subscribe((e) => {
+      if (e.tenantId === user.tenantId && e.type === 'message.created') created.push(e.data as { id: string; body: string });
+    });
+    try {
+      const result = await inbound.drain(user.tenantId, { budgetMs: 600_000 });
+      expect(result).toEqual({ processed: 650, pending: 0 });
+      // Published by the time the drain returns (on PostgreSQL, heard back through LISTEN a moment later).
+      await expect.poll(() => created.length, { timeout: 5000, interval: 10 }).toBe(650);
+      expect(new Set(created.map((m) => m.id)).size).toBe(650);
+      // The first batch holds the first 500 stored (ten sequential chunks); none of the second
+      // batch's messages is announced before all of the first batch's.
+      const order = created.map((m) => Number(m.body.replace('orden ', '')));
+      expect(order.slice(0, 500).every((n) => n < 500)).toBe(true);
+      expect(order.slice(500).every((n) => n >= 500)).toBe(true);
+    } finally {
+      off();
+    }
+  });
+
   it('retries a failing event with backoff, dead-letters it at the fifth failure, and lets the others through', async () => {
     const { client, user } = await buildSignedInUser(t);
     const channel = await cloudChannel(client);

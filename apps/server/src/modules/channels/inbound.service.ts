@@ -3,6 +3,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { ModuleDeps } from '../../platform/deps';
 import type { Tx } from '../../platform/db/database';
+import { deferAfterCommit } from '../../platform/db/after-commit';
 import { AppError } from '../../platform/errors';
 import { defineJob } from '../../platform/jobs/queue';
 import { channelAccounts, inboundEvents, type ChannelKind } from './channels.tables';
@@ -257,58 +258,90 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
     const linger = options.lingerMs ?? 0;
     let processed = 0;
     let lastWork = Date.now();
-    for (;;) {
-      if (options.signal?.aborted) break;
-      let claimed: string[] = [];
-      try {
-        // Claimed and processed in one transaction: the oldest pending events that are due.
-        claimed = await database.withTenant(tenantId, async (tx) => {
-          const batch = await withKind(tx)
-            .where(
-              and(
-                eq(inboundEvents.tenantId, tenantId),
-                eq(inboundEvents.status, 'pending'),
-                sql`(${inboundEvents.attempts} = 0 or ${inboundEvents.processedAt} < now() - make_interval(secs => power(2, ${inboundEvents.attempts})))`,
-              ),
-            )
-            .orderBy(inboundEvents.receivedAt)
-            .limit(DRAIN_BATCH)
-            .for('update', { of: inboundEvents, skipLocked: true });
-          claimed = batch.map((b) => b.e.id);
-          if (batch.length) await processEvents(tx, tenantId, batch);
-          return claimed;
-        });
-      } catch (err) {
-        if (!claimed.length) throw err;
-        logger.warn({ err, tenantId, events: claimed.length }, 'inbound batch failed; processing its events one by one');
-        for (const id of claimed) {
-          try {
-            await process({ tenantId, eventId: id });
-          } catch (err) {
-            await recordFailure(tenantId, id, err);
+    // A batch's realtime events (loading its conversations, one NOTIFY) are published after its
+    // commit while the next batch is processed, in commit order: `publishing` is the chain of every
+    // batch's publishing, `published` the chain without the latest batch. A batch starts only once
+    // the batches before the previous one are published (one batch's publishing at most overlaps
+    // processing), and the drain returns only once all of it is published.
+    let publishing: Promise<void> = Promise.resolve();
+    let published: Promise<void> = Promise.resolve();
+    try {
+      for (;;) {
+        if (options.signal?.aborted) break;
+        await published;
+        let claimed: string[] = [];
+        let oldest: Date | null = null;
+        const claimedAt = Date.now();
+        try {
+          // Claimed and processed in one transaction: the oldest pending events that are due.
+          claimed = await database.withTenant(tenantId, async (tx) => {
+            const batch = await withKind(tx)
+              .where(
+                and(
+                  eq(inboundEvents.tenantId, tenantId),
+                  eq(inboundEvents.status, 'pending'),
+                  sql`(${inboundEvents.attempts} = 0 or ${inboundEvents.processedAt} < now() - make_interval(secs => power(2, ${inboundEvents.attempts})))`,
+                ),
+              )
+              .orderBy(inboundEvents.receivedAt)
+              .limit(DRAIN_BATCH)
+              .for('update', { of: inboundEvents, skipLocked: true });
+            claimed = batch.map((b) => b.e.id);
+            oldest = batch[0]?.e.receivedAt ?? null;
+            if (batch.length) {
+              deferAfterCommit(tx, (run) => {
+                const committedAt = Date.now();
+                published = publishing;
+                publishing = publishing.then(run).then(() => {
+                  logger.debug({ tenantId, events: claimed.length, waitedMs: oldest ? claimedAt - oldest.getTime() : null, processMs: committedAt - claimedAt, publishMs: Date.now() - committedAt }, 'inbound batch published');
+                });
+              });
+              await processEvents(tx, tenantId, batch);
+            }
+            return claimed;
+          });
+        } catch (err) {
+          if (!claimed.length) throw err;
+          logger.warn({ err, tenantId, events: claimed.length }, 'inbound batch failed; processing its events one by one');
+          // Their events are published as each commits: after everything before them.
+          await publishing;
+          for (const id of claimed) {
+            try {
+              await process({ tenantId, eventId: id });
+            } catch (err) {
+              await recordFailure(tenantId, id, err);
+            }
           }
         }
+        if (claimed.length === 0) {
+          // While webhooks keep coming, wait for the next ones here rather than hand over to a new job
+          // (a job's turnaround, when its wake-up is missed, is a poll of up to half a second).
+          if (Date.now() - lastWork >= linger || Date.now() - started > budget) break;
+          await new Promise((resolve) => setTimeout(resolve, LINGER_POLL_MS));
+          continue;
+        }
+        lastWork = Date.now();
+        processed += claimed.length;
+        if (Date.now() - started > budget) break;
       }
-      if (claimed.length === 0) {
-        // While webhooks keep coming, wait for the next ones here rather than hand over to a new job
-        // (a job's turnaround, when its wake-up is missed, is a poll of up to half a second).
-        if (Date.now() - lastWork >= linger || Date.now() - started > budget) break;
-        await new Promise((resolve) => setTimeout(resolve, LINGER_POLL_MS));
-        continue;
-      }
-      lastWork = Date.now();
-      processed += claimed.length;
-      if (Date.now() - started > budget) break;
+    } finally {
+      await publishing;
     }
-    // Events waiting for a retry, or more than the budget allowed: another drain comes for them.
+    // Events waiting for a retry, or more than the budget allowed: another drain comes for them
+    // (at once for events not tried yet: it is queued behind this one and this process's worker woken).
     const [waiting] = await database.withTenant(tenantId, (tx) =>
       tx
-        .select({ n: sql<number>`count(*)::int`, retryIn: sql<number | null>`ceil(min(extract(epoch from ${inboundEvents.processedAt} + make_interval(secs => power(2, ${inboundEvents.attempts})) - now())))::int` })
+        .select({
+          n: sql<number>`count(*)::int`,
+          retryIn: sql<number | null>`ceil(min(case when ${inboundEvents.attempts} = 0 then 0 else extract(epoch from ${inboundEvents.processedAt} + make_interval(secs => power(2, ${inboundEvents.attempts})) - now()) end))::int`,
+        })
         .from(inboundEvents)
         .where(and(eq(inboundEvents.tenantId, tenantId), eq(inboundEvents.status, 'pending'))),
     );
     if (waiting && waiting.n > 0) {
-      await jobs.enqueue(drainJob, {}, { tenantId, singletonKey: tenantId, startAfterSeconds: Math.max(1, waiting.retryIn ?? 1) });
+      const retryIn = waiting.retryIn ?? 1;
+      await jobs.enqueue(drainJob, {}, { tenantId, singletonKey: tenantId, ...(retryIn > 0 ? { startAfterSeconds: retryIn } : {}) });
+      if (retryIn <= 0) jobs.wake(drainJob);
     }
     return { processed, pending: waiting?.n ?? 0 };
   }

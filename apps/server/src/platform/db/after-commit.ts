@@ -1,6 +1,7 @@
 import type { Tx } from './database';
 
 const pending = new WeakMap<Tx, (() => unknown)[]>();
+const deferred = new WeakMap<Tx, (run: () => Promise<void>) => void>();
 
 /**
  * Runs `fn` once the transaction `tx` has committed (never if it rolls back): how a change
@@ -13,6 +14,17 @@ export function afterCommit(tx: Tx, fn: () => unknown): void {
   list.push(fn);
 }
 
+/**
+ * Hands the transaction's after-commit callbacks, once it has committed, to `sink` as one
+ * function instead of running them before the transaction's caller resumes: a caller that commits
+ * batch after batch (the inbound drain) can chain them in commit order and go on with its next
+ * batch meanwhile. The caller then owns running them (in order) and waiting for them.
+ */
+export function deferAfterCommit(tx: Tx, sink: (run: () => Promise<void>) => void): void {
+  if (!pending.has(tx)) throw new Error('deferAfterCommit needs a transaction opened by database.withTenant or withoutTenant');
+  deferred.set(tx, sink);
+}
+
 /** Used by the database: opens the list for a transaction and runs it after the commit. */
 export async function withAfterCommit<T>(run: (track: (tx: Tx) => void) => Promise<T>, onError: (err: unknown) => void): Promise<T> {
   let tracked: Tx | null = null;
@@ -21,13 +33,22 @@ export async function withAfterCommit<T>(run: (track: (tx: Tx) => void) => Promi
     pending.set(tx, []);
   });
   const callbacks = tracked ? (pending.get(tracked) ?? []) : [];
-  if (tracked) pending.delete(tracked);
-  for (const fn of callbacks) {
-    try {
-      await fn();
-    } catch (err) {
-      onError(err);
-    }
+  const sink = tracked ? deferred.get(tracked) : undefined;
+  if (tracked) {
+    pending.delete(tracked);
+    deferred.delete(tracked);
   }
+  const runAll = async () => {
+    for (const fn of callbacks) {
+      try {
+        await fn();
+      } catch (err) {
+        onError(err);
+      }
+    }
+  };
+  if (sink) {
+    if (callbacks.length) sink(runAll);
+  } else await runAll();
   return result;
 }
