@@ -126,6 +126,16 @@ describe('campaigns in the browser', () => {
     // The one without consent is held back by the gate when its turn comes.
     await counter(page, 'skipped', 1);
     await page.locator('[data-testid="recipient-row"][data-status="skipped"]').getByText('No consent recorded').waitFor();
+    // The chart over time follows the same live events: its running totals reach the counters.
+    const chart = page.getByTestId('timeline-chart');
+    const total = (series: string) => chart.getByTestId(`timeline-legend-${series}`).getAttribute('data-total').then(Number);
+    await expect.poll(() => total('delivered'), { timeout: 20_000, interval: 250 }).toBe(3);
+    expect(await total('sent')).toBe(3);
+    expect(await total('queued')).toBe(3);
+    expect(await total('failed')).toBe(0);
+    expect(Number(await chart.getAttribute('data-points'))).toBeGreaterThanOrEqual(1);
+    expect(await chart.locator('path[data-series="delivered"]').count()).toBe(1);
+    expect(await chart.getByRole('img').getAttribute('aria-label')).toMatch(/3 sent, 3 delivered/);
     await screenshot(page, 'campaigns-delivered-desktop-dark');
 
     // The report as CSV.

@@ -3,7 +3,7 @@ import { useEffect } from 'react';
 import { ME_KEY } from '../lib/query-client';
 import { realtime, SESSION_ENDED_EVENT } from '../lib/realtime';
 import { sessionKey } from '../features/channels/channels.api';
-import { campaignKey, CAMPAIGNS_KEY, recipientsKey, type Campaign } from '../features/campaigns/campaigns.api';
+import { campaignKey, CAMPAIGNS_KEY, recipientsKey, timelineKey, type Campaign } from '../features/campaigns/campaigns.api';
 
 type TaskEvent = { id: string };
 type ImportEvent = { id: string };
@@ -18,17 +18,29 @@ export function RealtimeBridge() {
   useEffect(() => {
     // A running campaign reports often (each claim, each delivery): refetch at most once a second per campaign.
     const refetchTimers = new Map<string, ReturnType<typeof setTimeout>>();
+    const timelineTimers = new Map<string, ReturnType<typeof setTimeout>>();
     const refetchCampaign = (id: string) => {
-      if (refetchTimers.has(id)) return;
-      refetchTimers.set(
-        id,
-        setTimeout(() => {
-          refetchTimers.delete(id);
-          void queryClient.invalidateQueries({ queryKey: campaignKey(id) });
-          void queryClient.invalidateQueries({ queryKey: [...CAMPAIGNS_KEY, 'list'] });
-          void queryClient.invalidateQueries({ queryKey: recipientsKey(id) });
-        }, 1_000),
-      );
+      if (!refetchTimers.has(id)) {
+        refetchTimers.set(
+          id,
+          setTimeout(() => {
+            refetchTimers.delete(id);
+            void queryClient.invalidateQueries({ queryKey: campaignKey(id) });
+            void queryClient.invalidateQueries({ queryKey: [...CAMPAIGNS_KEY, 'list'] });
+            void queryClient.invalidateQueries({ queryKey: recipientsKey(id) });
+          }, 1_000),
+        );
+      }
+      // The chart over time is a pass over the campaign's ledger (decision 0026): at most every 5 s.
+      if (!timelineTimers.has(id)) {
+        timelineTimers.set(
+          id,
+          setTimeout(() => {
+            timelineTimers.delete(id);
+            void queryClient.invalidateQueries({ queryKey: timelineKey(id) });
+          }, 5_000),
+        );
+      }
     };
     const offs = [
       realtime.subscribe('task.updated', (data) => {
@@ -68,6 +80,7 @@ export function RealtimeBridge() {
     return () => {
       offs.forEach((off) => off());
       refetchTimers.forEach((timer) => clearTimeout(timer));
+      timelineTimers.forEach((timer) => clearTimeout(timer));
       realtime.stop();
     };
   }, [queryClient]);

@@ -6,12 +6,13 @@ import { Card, CardBody, CardHeader } from '../../ui/Card';
 import { Progress } from '../../ui/Progress';
 import { ratio, type Campaign } from './campaigns.api';
 import { SkipReasons } from './SkipReasons';
+import { TimelineChart } from './TimelineChart';
 
 const COUNTERS = ['pending', 'queued', 'sent', 'delivered', 'read', 'replied', 'failed', 'ambiguous', 'skipped'] as const;
 
 /**
- * Live progress from the ledger's counts (the realtime bridge refreshes them on `campaign.progress`).
- * The API keeps no counts over time, so there is no chart: only what is true now.
+ * Live progress from the ledger's counts (the realtime bridge refreshes them on `campaign.progress`),
+ * and the same outcomes over time (TimelineChart, refreshed by the bridge too).
  */
 export function ProgressCard({ campaign }: { campaign: Campaign }) {
   const { t } = useTranslation();
@@ -81,7 +82,7 @@ export function ProgressCard({ campaign }: { campaign: Campaign }) {
             <SkipReasons counts={s.skippedByReason} />
           </div>
         ) : null}
-        <p className="text-xs text-subtle">{t('campaignsUi.page.noChart')}</p>
+        <TimelineChart campaign={campaign} />
       </CardBody>
     </Card>
   );

@@ -1,4 +1,4 @@
-import type { Campaign, CampaignInput, CampaignPatch, CampaignPlan, Recipient, RecipientStatus, Template, TemplateInput, TemplatePatch, TemplatePreview } from '@leadmaster/contracts';
+import type { Campaign, CampaignInput, CampaignPatch, CampaignPlan, CampaignTimeline, Recipient, RecipientStatus, Template, TemplateInput, TemplatePatch, TemplatePreview } from '@leadmaster/contracts';
 import { keepPreviousData, useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { api, query, type Page } from '../../lib/api';
 
@@ -13,6 +13,8 @@ export type TemplatePatchBody = Input<typeof TemplatePatch>;
 export type Plan = Output<typeof CampaignPlan>;
 export type PreviewResult = Output<typeof TemplatePreview>;
 export type RecipientRow = Output<typeof Recipient>;
+export type Timeline = Output<typeof CampaignTimeline>;
+export type TimelineBucket = Timeline['bucket'];
 export type RecipientState = Output<typeof RecipientStatus>;
 export type CampaignAction = 'launch' | 'pause' | 'resume' | 'cancel';
 
@@ -20,6 +22,8 @@ export type CampaignAction = 'launch' | 'pause' | 'resume' | 'cancel';
 export const CAMPAIGNS_KEY = ['campaigns'] as const;
 export const campaignKey = (id: string) => ['campaigns', 'one', id] as const;
 export const recipientsKey = (id: string) => ['campaigns', 'one', id, 'recipients'] as const;
+/** Outside campaignKey: the bridge refreshes it on its own, slower throttle (a pass over the ledger). */
+export const timelineKey = (id: string) => ['campaigns', 'timeline', id] as const;
 export const MESSAGE_TEMPLATES_KEY = ['message-templates'] as const;
 export const messageTemplateKey = (id: string) => ['message-templates', id] as const;
 
@@ -48,6 +52,23 @@ export function useRecipients(id: string, status: RecipientState | null, enabled
     placeholderData: keepPreviousData,
     enabled,
   });
+}
+
+/** The campaign's outcomes over time; the realtime bridge refreshes it on `campaign.progress`. */
+export function useTimeline(id: string, bucket: TimelineBucket, enabled: boolean) {
+  return useQuery({
+    queryKey: [...timelineKey(id), bucket],
+    queryFn: ({ signal }) => api.get<Timeline>(`/api/v1/campaigns/${id}/timeline${query({ bucket })}`, signal),
+    placeholderData: keepPreviousData,
+    enabled,
+  });
+}
+
+/** Minutes for a run of a few hours, hours up to a week, then days. */
+export function timelineBucket(campaign: Pick<Campaign, 'launchedAt' | 'completedAt'>, now = Date.now()): TimelineBucket {
+  if (!campaign.launchedAt) return 'minute';
+  const span = (campaign.completedAt ? Date.parse(campaign.completedAt) : now) - Date.parse(campaign.launchedAt);
+  return span <= 6 * 3600_000 ? 'minute' : span <= 7 * 24 * 3600_000 ? 'hour' : 'day';
 }
 
 export function useMessageTemplates() {
