@@ -256,15 +256,18 @@ export type TimelinePoint = { at: string; queued: number; sent: number; delivere
  * `queued_at`, sent/delivered/read at the message's `sent_at`/`delivered_at`/`read_at`, replied at
  * the ledger's `replied_at`, failed at the message's `failed_at`. A stage the provider never
  * reported (a read with no delivery receipt) takes the next known time, then the row's
- * `updated_at`. One scan of the campaign's ledger (its primary key) and a primary-key lookup of
- * each row's message: read on demand by the campaign's page, throttled there.
+ * `updated_at`. One pass over the campaign's ledger rows joined to their messages (~2 s for
+ * 200,000 recipients on a loaded PostgreSQL, decision 0026): read on demand by the campaign's page,
+ * throttled there. Formatted after grouping (to_char per event cost a quarter of the time).
  */
 export async function campaignTimeline(tx: Tx, tenantId: string, campaignId: string, bucket: TimelineBucket): Promise<TimelinePoint[]> {
   const unit = sql.raw(`'${({ minute: 'minute', hour: 'hour', day: 'day' } as const)[bucket]}'`);
   const r = campaignRecipients;
   const m = messages;
   const rows = await tx.execute<TimelinePoint>(sql`
-    select to_char(date_trunc(${unit}, e.at at time zone 'UTC'), 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as "at",
+    select to_char(t.bucket, 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as "at", t.queued, t.sent, t.delivered, t.read, t.replied, t.failed
+      from (
+        select date_trunc(${unit}, e.at at time zone 'UTC') as bucket,
            (count(*) filter (where e.kind = 'queued'))::int as "queued",
            (count(*) filter (where e.kind = 'sent'))::int as "sent",
            (count(*) filter (where e.kind = 'delivered'))::int as "delivered",
@@ -282,7 +285,7 @@ export async function campaignTimeline(tx: Tx, tenantId: string, campaignId: str
        ('failed', case when ${r.status} = 'failed' then coalesce(${m.failedAt}, ${r.updatedAt}) end)
      ) as e(kind, at)
      where ${r.tenantId} = ${tenantId} and ${r.campaignId} = ${campaignId} and e.at is not null
-     group by 1
-     order by 1`);
+     group by 1) as t
+     order by t.bucket`);
   return [...rows];
 }
