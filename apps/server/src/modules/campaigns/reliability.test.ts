@@ -197,10 +197,21 @@ describe.skipIf(!onPostgres)('campaign reliability on PostgreSQL with worker pro
     for (;;) {
       const [row] = await t.db.withTenant(tenantId, (tx) => tx.select({ status: campaigns.status }).from(campaigns).where(and(eq(campaigns.tenantId, tenantId), eq(campaigns.id, campaignId))));
       if (row?.status === 'completed') return;
-      if (Date.now() > deadline) throw new Error(`campaign still ${row?.status} after ${timeoutMs} ms\n${await ledgerSummary(tenantId, campaignId)}\n${fleet?.logs().slice(-4000)}`);
+      if (Date.now() > deadline) throw new Error(`campaign still ${row?.status} after ${timeoutMs} ms\n${await ledgerSummary(tenantId, campaignId)}\n${await drainJobs()}\n${fleet?.logs().slice(-4000)}`);
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
+
+  /** The send drains pg-boss holds (what a stuck campaign is waiting for). */
+  const drainJobs = async () => {
+    const owner = postgres(databaseUrl(), { max: 1, onnotice: () => undefined });
+    try {
+      const rows = await owner`select state, retry_count, retry_limit, start_after, started_on, completed_on, output from pgboss.job where name = 'messaging.send-drain' order by created_on desc limit 8`;
+      return JSON.stringify(rows);
+    } finally {
+      await owner.end();
+    }
+  };
 
   const ledgerSummary = async (tenantId: string, campaignId: string) =>
     JSON.stringify(

@@ -5,7 +5,7 @@ import { openTestDatabase, type TestDatabase } from '../../../test/db';
 import { createSql } from '../db/database';
 import { createLocalBus, type BusEvent } from '../events/bus';
 import { createLogger } from '../logger';
-import { defineJob, JobQueue } from './queue';
+import { defineJob, JobQueue, sqlExecutor } from './queue';
 import { backgroundTasks } from './tasks.tables';
 import { provisionTenant } from '../../modules/identity';
 
@@ -135,5 +135,20 @@ describe('job queue', () => {
     expect((await task(taskId!)).status).toBe('succeeded');
     queue = new JobQueue({ database: db, bus, logger: createLogger({ level: 'silent' }) }, definitions);
     await queue.start({ work: true });
+  });
+});
+
+describe("pg-boss's own transactions", () => {
+  // Its maintenance (expiring jobs whose worker hung, archiving) is one text `BEGIN; … COMMIT;`:
+  // on a pool postgres.js refused it (UNSAFE_TRANSACTION) and maintenance never ran on PostgreSQL.
+  it('runs a text that opens its own transaction through the pool, and leaves no aborted transaction behind when it fails', async () => {
+    const executor = sqlExecutor(db.sql);
+    await expect(executor.executeSql('BEGIN;\nSELECT 1 AS one;\nSELECT 2 AS two;\nCOMMIT;')).resolves.toHaveProperty('rows');
+    await expect(executor.executeSql('BEGIN;\nSELECT 1/0;\nCOMMIT;')).rejects.toThrow(/division by zero/);
+    // Every pooled connection still answers (none was returned inside the failed transaction).
+    const answers = await Promise.all(Array.from({ length: 12 }, () => db.sql`select 1 as ok`));
+    expect(answers.every(([row]) => row?.ok === 1)).toBe(true);
+    const [open] = await db.sql`select count(*)::int as n from pg_stat_activity where datname = current_database() and state like 'idle in transaction%'`;
+    expect(open?.n).toBe(0);
   });
 });

@@ -68,15 +68,32 @@ const pgParams = (values: unknown[]) =>
 export function sqlExecutor(sql: Sql): SqlExecutor {
   return {
     async executeSql(text, values) {
-      const result =
-        values && values.length > 0
-          ? await sql.unsafe(text, pgParams(values) as never[], { prepare: true })
-          : await sql.unsafe(text).simple();
+      const result = values && values.length > 0 ? await sql.unsafe(text, pgParams(values) as never[], { prepare: true }) : await simple(sql, text);
       // A multi-statement simple query answers one result per statement; pg-boss wants the last.
       const last = Array.isArray(result[0]) ? (result.at(-1) as unknown as typeof result) : result;
       return { rows: [...last], rowCount: last.count ?? last.length };
     },
   };
+}
+
+/**
+ * pg-boss's maintenance sends its work as one text that opens and commits its own transaction
+ * (`BEGIN; … COMMIT`). postgres.js refuses a BEGIN on a pooled connection (UNSAFE_TRANSACTION: the
+ * next query could land on another connection), so such a text runs on a connection reserved for it.
+ * Without this, maintenance failed every two minutes on PostgreSQL and jobs never expired.
+ */
+async function simple(sql: Sql, text: string) {
+  if (!/^\s*begin\b/im.test(text)) return sql.unsafe(text).simple();
+  const connection = await sql.reserve();
+  try {
+    return await connection.unsafe(text).simple();
+  } catch (err) {
+    // A failed statement leaves the text's transaction open and aborted: close it before the connection goes back.
+    await connection.unsafe('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    connection.release();
+  }
 }
 
 /** Runs pg-boss statements inside a Drizzle transaction, so a job is enqueued only if it commits. */
