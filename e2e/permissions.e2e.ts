@@ -73,7 +73,7 @@ describe('permissions in the interface', () => {
     await page.goto('/settings/users');
     await page.getByRole('heading', { name: "You don't have access to this page" }).waitFor();
     expect(await page.getByText('users.read').isVisible()).toBe(true);
-    expect(await settingsNav(page)).toEqual(['Workspace', 'My account']);
+    expect(await settingsNav(page)).toEqual(['Workspace', 'Inbox', 'My account']);
     await screenshot(page, 'no-access-desktop-dark');
 
     // The workspace settings are visible but read-only for this role.
@@ -91,7 +91,7 @@ describe('permissions in the interface', () => {
     // The deep link survives signing in: the agent lands on the page they asked for, without access.
     await page.getByRole('heading', { name: "You don't have access to this page" }).waitFor();
     await screenshot(page, 'no-access-phone-dark');
-    expect(await settingsNav(page)).toEqual(['Workspace', 'My account']);
+    expect(await settingsNav(page)).toEqual(['Workspace', 'Inbox', 'My account']);
 
     await page.goto('/settings/users');
     await page.getByRole('heading', { name: "You don't have access to this page" }).waitFor();
