@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, launchBrowser, newContext, waitSignedIn } from './browser';
-import { apiPost, OWNER } from './flows';
+import { apiPost, OWNER, setUpWorkspace } from './flows';
 import { startServer, type RunningServer } from './server';
 
 /**
@@ -14,15 +14,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  const response = await fetch(`${server.url}/api/v1/setup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: server.url },
-    body: JSON.stringify({
-      tenant: { name: 'Acme Sales', slug: 'acme', timezone: 'America/Argentina/Buenos_Aires', country: 'AR', locale: 'en' },
-      owner: { ...OWNER, username: 'olga' },
-    }),
-  });
-  expect(response.status).toBe(201);
+  await setUpWorkspace(server.url);
 });
 afterAll(async () => {
   await browser?.close();

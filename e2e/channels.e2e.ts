@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, launchBrowser, newContext, PHONE, screenshot, waitSignedIn } from './browser';
-import { OWNER } from './flows';
+import { OWNER, setUpWorkspace } from './flows';
 import { startServer, type RunningServer } from './server';
 
 let server: RunningServer;
@@ -12,15 +12,7 @@ beforeAll(async () => {
   // test may reach WhatsApp. Honoured only under NODE_ENV=test, which the test runner sets.
   process.env.LEADMASTER_WHATSAPP_WEB_DRIVER = 'scripted';
   [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  const response = await fetch(`${server.url}/api/v1/setup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: server.url },
-    body: JSON.stringify({
-      tenant: { name: 'Acme Sales', slug: 'acme', timezone: 'America/Argentina/Buenos_Aires', country: 'AR', locale: 'en' },
-      owner: { ...OWNER, username: 'olga' },
-    }),
-  });
-  expect(response.status).toBe(201);
+  await setUpWorkspace(server.url);
 });
 afterAll(async () => {
   await browser?.close();

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, inPage, launchBrowser, newContext, PHONE, screenshot, waitSignedIn } from './browser';
-import { apiPost, OWNER } from './flows';
+import { apiPost, OWNER, setUpWorkspace } from './flows';
 import { startServer, type RunningServer } from './server';
 
 /** Spanish headers, `;` separator, a UTF-8 BOM, CRLF, and `011 15-4444-5555` as people write it at home. */
@@ -13,15 +13,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  const response = await fetch(`${server.url}/api/v1/setup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: server.url },
-    body: JSON.stringify({
-      tenant: { name: 'Acme Sales', slug: 'acme', timezone: 'America/Argentina/Buenos_Aires', country: 'AR', locale: 'en' },
-      owner: { ...OWNER, username: 'olga' },
-    }),
-  });
-  expect(response.status).toBe(201);
+  await setUpWorkspace(server.url);
 });
 afterAll(async () => {
   await browser?.close();

@@ -43,3 +43,16 @@ export async function apiPost<T>(page: Page, url: string, body: unknown): Promis
   expect(response.ok(), `${url} → ${response.status()} ${await response.text()}`).toBe(true);
   return (await response.json()) as T;
 }
+
+/** Creates the workspace and its owner (OWNER, login `olga`) through the setup API, as the setup screen would. */
+export async function setUpWorkspace(serverUrl: string, tenant: { name?: string; slug?: string; locale?: 'en' | 'es' } = {}) {
+  const response = await fetch(`${serverUrl}/api/v1/setup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: serverUrl },
+    body: JSON.stringify({
+      tenant: { name: 'Acme Sales', slug: 'acme', timezone: 'America/Argentina/Buenos_Aires', country: 'AR', locale: 'en', ...tenant },
+      owner: { ...OWNER, username: 'olga' },
+    }),
+  });
+  if (response.status !== 201) throw new Error(`setup answered ${response.status}: ${await response.text()}`);
+}

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, launchBrowser, newContext, PHONE, screenshot, waitSignedIn } from './browser';
-import { apiPost, OWNER, signIn } from './flows';
+import { apiPost, OWNER, signIn, setUpWorkspace } from './flows';
 import { startServer, type RunningServer } from './server';
 
 let server: RunningServer;
@@ -9,15 +9,7 @@ let browser: Browser;
 
 beforeAll(async () => {
   [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  const response = await fetch(`${server.url}/api/v1/setup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: server.url },
-    body: JSON.stringify({
-      tenant: { name: 'Panadería Sol', slug: 'sol', timezone: 'America/Argentina/Buenos_Aires', country: 'AR', locale: 'es' },
-      owner: { ...OWNER, username: 'olga' },
-    }),
-  });
-  expect(response.status).toBe(201);
+  await setUpWorkspace(server.url, { name: 'Panadería Sol', slug: 'sol', locale: 'es' });
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, inPage, launchBrowser, newContext, PHONE, screenshot, waitSignedIn } from './browser';
-import { OWNER } from './flows';
+import { OWNER, setUpWorkspace } from './flows';
 import { startServer, type RunningServer } from './server';
 
 let server: RunningServer;
@@ -10,15 +10,7 @@ let browser: Browser;
 beforeAll(async () => {
   [server, browser] = await Promise.all([startServer(), launchBrowser()]);
   // The workspace is created through the API here; the wizard itself is covered by auth-2fa.e2e.ts.
-  const response = await fetch(`${server.url}/api/v1/setup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: server.url },
-    body: JSON.stringify({
-      tenant: { name: 'Acme Sales', slug: 'acme', timezone: 'America/Argentina/Buenos_Aires', country: 'AR', locale: 'es' },
-      owner: { ...OWNER, username: 'olga' },
-    }),
-  });
-  expect(response.status).toBe(201);
+  await setUpWorkspace(server.url, { locale: 'es' });
 });
 afterAll(async () => {
   await browser?.close();
