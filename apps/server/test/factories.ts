@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { BuiltinRole } from '@leadmaster/contracts';
 import { findBuiltinRole, insertUserWithLogins, provisionTenant, totpCodeAt } from '../src/modules/identity';
 import { users } from '../src/modules/identity/identity.tables';
 import { newTotpSecret } from '../src/modules/identity/totp';
 import { operatorActor } from '../src/modules/audit';
+import { normalizePhone } from '../src/modules/contacts';
+import { contacts } from '../src/modules/contacts/contacts.tables';
 import type { TestApp, TestClient } from './harness';
 
 const unique = () => randomBytes(4).toString('hex');
@@ -71,4 +73,26 @@ export async function signIn(t: TestApp, user: TestUser, at: Date = t.runtime.de
 export async function buildSignedInUser(t: TestApp, options: Parameters<typeof buildUser>[1] = {}) {
   const user = await buildUser(t, options);
   return { user, client: await signIn(t, user) };
+}
+
+/**
+ * `count` Argentine mobile contacts who pass the send gate (valid phone, opted in on every channel,
+ * contactability 90), written in bulk: numbers `numberPrefix` + seven digits counting from `from`.
+ */
+export async function buildGatePassingContacts(t: TestApp, tenantId: string, options: { count: number; numberPrefix: string; from?: number }): Promise<string[]> {
+  const ids: string[] = [];
+  for (let done = 0; done < options.count; done += 2000) {
+    const rows = Array.from({ length: Math.min(2000, options.count - done) }, (_, k) => {
+      const phone = normalizePhone(`${options.numberPrefix}${String((options.from ?? 0) + done + k).padStart(7, '0')}`, 'AR');
+      if (!phone.valid) throw new Error(`test number ${phone.raw} is not valid`);
+      return { tenantId, firstName: `Ana ${done + k}`, company: 'Acme', phoneRaw: phone.e164!, phoneE164: phone.e164!, phoneKey: phone.key!, phoneValid: true, phoneCountry: 'AR', scoreContactability: 90 };
+    });
+    const inserted = await t.db.withTenant(tenantId, (tx) => tx.insert(contacts).values(rows).returning({ id: contacts.id }));
+    ids.push(...inserted.map((r) => r.id));
+  }
+  await t.db.withTenant(tenantId, async (tx) => {
+    await tx.execute(sql`insert into consent_events (tenant_id, id, contact_id, channel, status, source) select tenant_id, gen_random_uuid(), id, 'any', 'opted_in', 'form' from contacts where tenant_id = ${tenantId}::uuid and id = any(${sql.param(ids)}::uuid[])`);
+    await tx.execute(sql`insert into consent_states (tenant_id, contact_id, channel, status, event_id) select tenant_id, contact_id, channel, status, id from consent_events where tenant_id = ${tenantId}::uuid and contact_id = any(${sql.param(ids)}::uuid[])`);
+  });
+  return ids;
 }

@@ -6,13 +6,11 @@ import path from 'node:path';
 import { and, eq, sql } from 'drizzle-orm';
 import { startTestApp, type TestApp, type TestClient } from '../../../test/harness';
 import { openTestDatabase, usingRealPostgres, type TestDatabase } from '../../../test/db';
-import { buildSignedInUser } from '../../../test/factories';
+import { buildGatePassingContacts, buildSignedInUser } from '../../../test/factories';
 import { startFakeGraph, type GraphRequest } from '../../../test/fakes/graph';
 import { BIN } from '../../../test/processes';
 import type { BusEvent } from '../../platform/events/bus';
 import { channelAccounts } from '../channels/channels.tables';
-import { contacts } from '../contacts/contacts.tables';
-import { normalizePhone } from '../contacts';
 import { campaigns } from './campaigns.tables';
 
 /**
@@ -83,17 +81,7 @@ function suite(options: { db?: () => TestDatabase }) {
     return { id: res.body.id as string, graph };
   }
 
-  async function audience(tenantId: string, count: number, prefix: number) {
-    const rows = Array.from({ length: count }, (_, k) => {
-      const phone = normalizePhone(`+549117${String(prefix * 10_000 + k).padStart(7, '0')}`, 'AR');
-      return { tenantId, firstName: `Ana ${k}`, company: 'Acme', phoneRaw: phone.e164!, phoneE164: phone.e164!, phoneKey: phone.key!, phoneValid: true, phoneCountry: 'AR', scoreContactability: 90 };
-    });
-    await t.db.withTenant(tenantId, (tx) => tx.insert(contacts).values(rows));
-    await t.db.withTenant(tenantId, async (tx) => {
-      await tx.execute(sql`insert into consent_events (tenant_id, id, contact_id, channel, status, source) select tenant_id, gen_random_uuid(), id, 'any', 'opted_in', 'form' from contacts where tenant_id = ${tenantId}::uuid`);
-      await tx.execute(sql`insert into consent_states (tenant_id, contact_id, channel, status, event_id) select tenant_id, contact_id, channel, status, id from consent_events where tenant_id = ${tenantId}::uuid`);
-    });
-  }
+  const audience = (tenantId: string, count: number, prefix: number) => buildGatePassingContacts(t, tenantId, { count, numberPrefix: '+549117', from: prefix * 10_000 });
 
   async function launch(client: TestClient, channelId: string) {
     const template = await client.post('/api/v1/templates', { name: 'Primer contacto', body: 'Hola {{firstName|amigo}}', whatsappTemplate: { ...TEMPLATE, parameters: ['{{firstName|cliente}}'] } });

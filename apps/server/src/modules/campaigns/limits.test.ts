@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq, sql } from 'drizzle-orm';
 import { startTestApp, type TestApp, type TestClient } from '../../../test/harness';
-import { buildSignedInUser } from '../../../test/factories';
+import { buildGatePassingContacts, buildSignedInUser } from '../../../test/factories';
 import { startFakeGraph } from '../../../test/fakes/graph';
 import { signMetaBody } from '../channels/whatsapp-cloud/signature';
-import { contacts } from '../contacts/contacts.tables';
-import { normalizePhone } from '../contacts';
 import { campaignRecipients } from './campaigns.tables';
 import { effectiveDailyCap, messagingLimitOf } from './limits';
 
@@ -66,17 +64,7 @@ describe('messaging limit', () => {
   }
 
   /** `count` contacts who pass the gate, written in bulk. */
-  async function audience(tenantId: string, count: number) {
-    const rows = Array.from({ length: count }, (_, k) => {
-      const phone = normalizePhone(`+549116${String(k).padStart(7, '0')}`, 'AR');
-      return { tenantId, firstName: `Ana ${k}`, company: 'Acme', phoneRaw: phone.e164!, phoneE164: phone.e164!, phoneKey: phone.key!, phoneValid: true, phoneCountry: 'AR', scoreContactability: 90 };
-    });
-    await t.db.withTenant(tenantId, (tx) => tx.insert(contacts).values(rows));
-    await t.db.withTenant(tenantId, async (tx) => {
-      await tx.execute(sql`insert into consent_events (tenant_id, id, contact_id, channel, status, source) select tenant_id, gen_random_uuid(), id, 'any', 'opted_in', 'form' from contacts where tenant_id = ${tenantId}::uuid`);
-      await tx.execute(sql`insert into consent_states (tenant_id, contact_id, channel, status, event_id) select tenant_id, contact_id, channel, status, id from consent_events where tenant_id = ${tenantId}::uuid`);
-    });
-  }
+  const audience = (tenantId: string, count: number) => buildGatePassingContacts(t, tenantId, { count, numberPrefix: '+549116' });
 
   async function draft(client: TestClient, channelId: string) {
     const template = await client.post('/api/v1/templates', { name: 'Hola', body: 'Hola {{firstName}}', whatsappTemplate: { name: 'hola', language: 'es_AR', parameters: ['{{firstName}}'] } });

@@ -7,12 +7,10 @@ import { and, eq, sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { startTestApp, type TestApp, type TestClient } from '../../../test/harness';
 import { openTestDatabase, usingRealPostgres, type TestDatabase } from '../../../test/db';
-import { buildSignedInUser } from '../../../test/factories';
+import { buildGatePassingContacts, buildSignedInUser } from '../../../test/factories';
 import { startFakeGraph, type GraphRequest } from '../../../test/fakes/graph';
 import { BIN } from '../../../test/processes';
 import { channelAccounts } from '../channels/channels.tables';
-import { contacts } from '../contacts/contacts.tables';
-import { normalizePhone } from '../contacts';
 import { campaigns } from './campaigns.tables';
 
 /**
@@ -161,20 +159,7 @@ describe.skipIf(!onPostgres)('campaign reliability on PostgreSQL with worker pro
   }
 
   /** `count` contacts who pass the gate (valid Argentine mobiles, opted in), written in bulk. */
-  async function audience(tenantId: string, count: number, prefix: number) {
-    for (let from = 0; from < count; from += 2000) {
-      const rows = Array.from({ length: Math.min(2000, count - from) }, (_, k) => {
-        const phone = normalizePhone(`+549115${String(prefix * 1_000_000 + from + k).padStart(7, '0')}`, 'AR');
-        if (!phone.valid) throw new Error(`test number ${phone.raw} is not valid`);
-        return { tenantId, firstName: `Ana ${from + k}`, company: 'Acme', phoneRaw: phone.e164!, phoneE164: phone.e164!, phoneKey: phone.key!, phoneValid: true, phoneCountry: 'AR', scoreContactability: 90 };
-      });
-      await t.db.withTenant(tenantId, (tx) => tx.insert(contacts).values(rows));
-    }
-    await t.db.withTenant(tenantId, async (tx) => {
-      await tx.execute(sql`insert into consent_events (tenant_id, id, contact_id, channel, status, source) select tenant_id, gen_random_uuid(), id, 'any', 'opted_in', 'form' from contacts where tenant_id = ${tenantId}::uuid`);
-      await tx.execute(sql`insert into consent_states (tenant_id, contact_id, channel, status, event_id) select tenant_id, contact_id, channel, status, id from consent_events where tenant_id = ${tenantId}::uuid`);
-    });
-  }
+  const audience = (tenantId: string, count: number, prefix: number) => buildGatePassingContacts(t, tenantId, { count, numberPrefix: '+549115', from: prefix * 1_000_000 });
 
   async function launchCampaign(client: TestClient, channelId: string) {
     const template = await client.post('/api/v1/templates', { name: 'Primer contacto', body: 'Hola {{firstName|amigo}} 👋', whatsappTemplate: { ...TEMPLATE, parameters: ['{{firstName|cliente}}'] } });

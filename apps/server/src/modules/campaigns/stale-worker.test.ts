@@ -3,11 +3,9 @@ import { and, eq, sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { startTestApp, type TestApp, type TestClient } from '../../../test/harness';
 import { openTestDatabase, usingRealPostgres, type TestDatabase } from '../../../test/db';
-import { buildSignedInUser } from '../../../test/factories';
+import { buildGatePassingContacts, buildSignedInUser } from '../../../test/factories';
 import { startFakeGraph } from '../../../test/fakes/graph';
 import { channelAccounts } from '../channels/channels.tables';
-import { contacts } from '../contacts/contacts.tables';
-import { normalizePhone } from '../contacts';
 import { messages } from '../messaging/messaging.tables';
 import { campaignRecipients } from './campaigns.tables';
 
@@ -60,21 +58,13 @@ async function cloudChannel(client: TestClient, tenantId: string, settings: Reco
 
 /** A running campaign of `count` recipients who pass the gate, its ledger written and due now. */
 async function runningCampaign(client: TestClient, tenantId: string, channelId: string, count: number, prefix: number) {
-  const rows = Array.from({ length: count }, (_, k) => {
-    const phone = normalizePhone(`+549118${String(prefix * 1000 + k).padStart(7, '0')}`, 'AR');
-    return { tenantId, firstName: `Ana ${k}`, company: 'Acme', phoneRaw: phone.e164!, phoneE164: phone.e164!, phoneKey: phone.key!, phoneValid: true, phoneCountry: 'AR', scoreContactability: 90 };
-  });
-  const inserted = await t.db.withTenant(tenantId, (tx) => tx.insert(contacts).values(rows).returning({ id: contacts.id }));
-  await t.db.withTenant(tenantId, async (tx) => {
-    await tx.execute(sql`insert into consent_events (tenant_id, id, contact_id, channel, status, source) select tenant_id, gen_random_uuid(), id, 'any', 'opted_in', 'form' from contacts where tenant_id = ${tenantId}::uuid`);
-    await tx.execute(sql`insert into consent_states (tenant_id, contact_id, channel, status, event_id) select tenant_id, contact_id, channel, status, id from consent_events where tenant_id = ${tenantId}::uuid`);
-  });
+  const ids = await buildGatePassingContacts(t, tenantId, { count, numberPrefix: '+549118', from: prefix * 1000 });
   const template = await client.post('/api/v1/templates', { name: 'Primer contacto', body: 'Hola {{firstName}}', whatsappTemplate: { ...TEMPLATE, parameters: ['{{firstName}}'] } });
   const created = await client.post('/api/v1/campaigns', {
     name: 'Relevo',
     templateId: template.body.id,
     channelIds: [channelId],
-    audience: { contactIds: inserted.map((r) => r.id) },
+    audience: { contactIds: ids },
     minScore: 0,
     pacing: { mode: 'fixed', delaySeconds: 0 },
   });
