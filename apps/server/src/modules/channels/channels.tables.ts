@@ -107,3 +107,25 @@ export const channelSendGuards = pgTable(
     foreignKey({ columns: [t.tenantId, t.channelId], foreignColumns: [channelAccounts.tenantId, channelAccounts.id], name: 'channel_send_guards_channel_fk' }).onDelete('cascade'),
   ],
 );
+
+/**
+ * WhatsApp's messaging limit kept at send time (messaging-limit.ts): whom each Cloud API number
+ * started a conversation with, and when. A number may start conversations with at most its tier's
+ * count of unique people in any rolling 24 hours, across every campaign and user sending on it; a
+ * send to someone not started in the last 24 hours takes one of those places, or waits.
+ */
+export const channelConversationStarts = pgTable(
+  'channel_conversation_starts',
+  {
+    tenantId: tenantId(),
+    channelId: uuid().notNull(),
+    contactId: uuid().notNull(),
+    startedAt: tstz().notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.channelId, t.contactId] }),
+    // The places taken in the window: a range of this index, counted per send round.
+    index('channel_conversation_starts_window_idx').on(t.tenantId, t.channelId, t.startedAt),
+    foreignKey({ columns: [t.tenantId, t.channelId], foreignColumns: [channelAccounts.tenantId, channelAccounts.id], name: 'channel_conversation_starts_channel_fk' }).onDelete('cascade'),
+  ],
+);
