@@ -143,8 +143,11 @@ describe('a campaign through a provider that fails for a while', () => {
     await s.audience(user.tenantId, 40, 1);
     const campaignId = await s.launch(client, channelId);
 
-    // The next 10 calls fail (counted, not timed: a slow start on a loaded machine must not miss them).
-    graph.failNext(...FAULTS, ...FAULTS, FAULTS[0]!, FAULTS[1]!);
+    // Every call fails until the campaign's page shows the breaker open; then the provider recovers.
+    // Neither counted nor timed faults make this deterministic: how many calls fail before the
+    // breaker opens depends on how many sends were in flight (a success between faults resets the
+    // count), and every failed probe doubles the cool-down (5 s, 10 s, 20 s, …).
+    graph.failFor(Number.POSITIVE_INFINITY, ...FAULTS);
     // The campaign's page, read all along (the breaker may open and close between two drains).
     let sawOpen = false;
     let watching = true;
@@ -152,6 +155,7 @@ describe('a campaign through a provider that fails for a while', () => {
       while (watching) {
         const campaign = (await client.get(`/api/v1/campaigns/${campaignId}`)).body;
         if (campaign.channelHealth?.[0]?.breaker === 'open') {
+          if (!sawOpen) graph.failFor(0);
           sawOpen = true;
           expect(campaign.channelHealth[0]).toMatchObject({ channelId, breaker: 'open' });
           expect(campaign.channelHealth[0].retryAt).not.toBeNull();
