@@ -4,7 +4,6 @@ import { createSessionManager, type SessionManager } from './whatsapp-web.manage
 import { createWhatsAppWebService } from './whatsapp-web.service';
 import { whatsappWebRoutes } from './whatsapp-web.routes';
 import { createWhatsAppWebAdapter } from './whatsapp-web.adapter';
-import { baileysSocketFactory } from './baileys-socket';
 import { ScriptedWhatsApp } from './scripted-socket';
 import type { SessionTimings } from './whatsapp-web.session';
 import type { WaSocketFactory } from './socket';
@@ -26,7 +25,9 @@ export function defaultSocketFactory(env: NodeJS.ProcessEnv = process.env): WaSo
       throw new Error('real WhatsApp connections are disabled under the test runner');
     };
   }
-  return baileysSocketFactory;
+  // Baileys (protobuf tables, a WASM bridge: about 30 MB of heap and code) loads with the first real
+  // session, not in every server process: most never run one.
+  return async (options) => (await import('./baileys-socket')).baileysSocketFactory(options);
 }
 
 type Deps = ModuleDeps & {
