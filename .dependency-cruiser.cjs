@@ -13,9 +13,10 @@ const LAYERS = {
   identity: ['tenants', 'audit'],
   contacts: ['identity', 'tenants', 'audit'],
   scoring: ['contacts', 'identity', 'tenants', 'audit'],
+  files: [],
   channels: ['identity', 'tenants', 'audit'],
-  messaging: ['channels', 'contacts', 'identity', 'tenants', 'audit'],
-  campaigns: ['messaging', 'channels', 'contacts', 'identity', 'tenants', 'audit'],
+  messaging: ['files', 'channels', 'contacts', 'identity', 'tenants', 'audit'],
+  campaigns: ['files', 'messaging', 'channels', 'contacts', 'identity', 'tenants', 'audit'],
 };
 
 module.exports = {

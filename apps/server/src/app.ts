@@ -44,6 +44,7 @@ export async function buildApp(deps: ModuleDeps, modules: Modules, options: { we
   await app.register(auditRoutes(deps));
   await app.register(modules.contacts.routes);
   await app.register(modules.scoring.routes);
+  await app.register(modules.files.routes);
   await app.register(modules.channels.routes);
   await app.register(modules.messaging.routes);
   await app.register(modules.campaigns.routes);

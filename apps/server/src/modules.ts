@@ -6,6 +6,7 @@ import { scoringModule } from './modules/scoring';
 import { channelsModule } from './modules/channels';
 import { messagingModule } from './modules/messaging';
 import { campaignsModule } from './modules/campaigns';
+import { filesModule } from './modules/files';
 
 /**
  * Every module of the product, built from the shared dependencies. Building registers their jobs
@@ -16,10 +17,11 @@ export function createModules(deps: ModuleDeps) {
   const identity = identityModule(deps);
   const contacts = contactsModule(deps);
   const scoring = scoringModule(deps);
+  const files = filesModule(deps);
   const channels = channelsModule(deps);
   const messaging = messagingModule({ ...deps, adapterFor: (tenantId, channelId) => channels.channels.adapterFor(tenantId, channelId) });
   const campaigns = campaignsModule({ ...deps, outbound: messaging.outbound });
-  return { identity, contacts, scoring, channels, messaging, campaigns };
+  return { identity, contacts, scoring, files, channels, messaging, campaigns };
 }
 
 export type Modules = ReturnType<typeof createModules>;

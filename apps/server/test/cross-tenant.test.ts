@@ -9,6 +9,7 @@ import { channelAccounts } from '../src/modules/channels/channels.tables';
 import { whatsappWebSessions } from '../src/modules/channels/whatsapp-web/whatsapp-web.tables';
 import { conversations, inboxLabels, messages, quickReplies } from '../src/modules/messaging/messaging.tables';
 import { putBlob } from '../src/platform/storage/blobs';
+import { blobs } from '../src/platform/storage/blobs.tables';
 import { blacklist, consentEvents, contactImports, contacts, householdMembers, segments, validationEvents } from '../src/modules/contacts/contacts.tables';
 import { campaignRecipients, campaigns, messageTemplates } from '../src/modules/campaigns/campaigns.tables';
 
@@ -192,6 +193,13 @@ const FIXTURES: Record<string, FixtureFactory> = {
     return {
       params: { id: message!.id, blobId: blob.id },
       snapshot: () => t.db.withTenant(owner.tenantId, (tx) => row(tx.select().from(messages).where(and(eq(messages.tenantId, owner.tenantId), eq(messages.id, message!.id))))),
+    };
+  },
+  '/api/v1/files/:id': async (owner) => {
+    const blob = await putBlob(t.db, { tenantId: owner.tenantId, name: 'flyer.png', contentType: 'image/png', source: [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])] });
+    return {
+      params: { id: blob.id },
+      snapshot: () => t.db.withTenant(owner.tenantId, (tx) => row(tx.select().from(blobs).where(and(eq(blobs.tenantId, owner.tenantId), eq(blobs.id, blob.id))))),
     };
   },
   '/api/v1/inbox/labels/:id': async (owner, client) => {

@@ -77,7 +77,9 @@ export function fillVariables(text: string, values: Record<string, string | null
 export const ComposerRules = z.object({
   mode: z.enum(['text', 'template', 'listen_only', 'cannot_send']),
   windowClosesAt: z.string().nullable(),
+  /** Whether a file can be attached in `text` mode (the channel's adapter sends media). */
+  canSendMedia: z.boolean(),
   templates: z.array(z.object({ name: z.string(), language: z.string(), category: z.string() })),
-  answerFrom: z.array(z.object({ channelId: z.string(), name: z.string(), mode: z.enum(['text', 'template']), windowClosesAt: z.string().nullable(), templates: z.array(z.object({ name: z.string(), language: z.string(), category: z.string() })) })),
+  answerFrom: z.array(z.object({ channelId: z.string(), name: z.string(), mode: z.enum(['text', 'template']), windowClosesAt: z.string().nullable(), canSendMedia: z.boolean(), templates: z.array(z.object({ name: z.string(), language: z.string(), category: z.string() })) })),
 });
 export type ComposerRules = z.infer<typeof ComposerRules>;

@@ -9,3 +9,4 @@ export * from './messaging';
 export * from './whatsapp-web';
 export * from './campaigns';
 export * from './inbox';
+export * from './files';

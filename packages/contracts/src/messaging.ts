@@ -106,17 +106,20 @@ export const TemplateSend = z.strictObject({
 });
 
 /**
- * A reply: free text, or (outside WhatsApp's 24-hour window) an approved template. `fromChannelId`
- * answers a WhatsApp Web (listen-only) conversation from a Cloud API number of the tenant.
+ * A reply: free text, a file (uploaded with POST /files; the text is its caption), or (outside
+ * WhatsApp's 24-hour window) an approved template. `fromChannelId` answers a WhatsApp Web
+ * (listen-only) conversation from a Cloud API number of the tenant.
  */
 export const SendMessageBody = z
   .strictObject({
     body: z.string().max(4096).optional(),
+    media: z.array(z.strictObject({ blobId: z.uuid() })).max(1).optional(),
     template: TemplateSend.optional(),
     replyToId: z.uuid().optional(),
     fromChannelId: z.uuid().optional(),
   })
-  .refine((b) => Boolean(b.template) || (b.body ?? '').trim().length > 0, { message: 'a message needs text or a template', path: ['body'] });
+  .refine((b) => Boolean(b.template) || Boolean(b.media?.length) || (b.body ?? '').trim().length > 0, { message: 'a message needs text, a file or a template', path: ['body'] })
+  .refine((b) => !(b.template && b.media?.length), { message: 'a template is sent without a file', path: ['media'] });
 
 /** Start a conversation: a contact and the channel account to write from. */
 export const StartConversationBody = z.strictObject({

@@ -5,7 +5,7 @@ import type { Tx } from '../../platform/db/database';
 import type { ModuleDeps } from '../../platform/deps';
 import type { Principal } from '../../platform/http/auth';
 import { notFound } from '../../platform/errors';
-import { findBlob } from '../../platform/storage/blobs';
+import { findMediaFile } from '../files';
 import { messageTemplates, type TemplateMediaRef } from './campaigns.tables';
 import { templateNotFound, unknownReference } from './campaigns.errors';
 import { contactForPreview } from './campaigns.repository';
@@ -36,13 +36,16 @@ export async function findTemplate(tx: Tx, tenantId: string, templateId: string)
 export function createTemplatesService(deps: ModuleDeps) {
   const { database } = deps;
 
-  /** Media must be blobs of this tenant; their type and name come from the stored blob. */
+  /**
+   * Media must be files this tenant uploaded to send (POST /files): their type is the one
+   * recognised from the content, never what the client says; the name may be changed.
+   */
   async function checkedMedia(tenantId: string, media: z.output<typeof TemplateInput>['media']): Promise<TemplateMediaRef[]> {
     const out: TemplateMediaRef[] = [];
     for (const [i, m] of media.entries()) {
-      const blob = await findBlob(database, { tenantId, blobId: m.blobId });
-      if (!blob) throw unknownReference(`media.${i}.blobId`, 'No such file in this workspace');
-      out.push({ blobId: blob.id, mimeType: m.mimeType ?? blob.contentType, fileName: m.fileName ?? blob.name });
+      const file = await findMediaFile(database, { tenantId, fileId: m.blobId });
+      if (!file) throw unknownReference(`media.${i}.blobId`, 'No such file in this workspace');
+      out.push({ blobId: file.id, mimeType: file.contentType, fileName: m.fileName ?? file.name });
     }
     return out;
   }

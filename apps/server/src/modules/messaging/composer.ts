@@ -7,6 +7,13 @@ import { approvedTemplates, channelForComposer, cloudChannelsOf } from './messag
 
 type ConversationRow = typeof conversations.$inferSelect;
 
+/**
+ * What each kind's adapter declares as `capabilities.sendMedia`, for the composer to offer an
+ * attachment without building adapters (and decrypting secrets) on every look; a reply with a
+ * file asks the channel's own adapter (conversations.service.ts).
+ */
+const SENDS_MEDIA: Record<string, boolean> = { sandbox: true, whatsapp_cloud: true, bluebubbles: true, whatsapp_web: false };
+
 /** WhatsApp lets a business write free text only within 24 h of the contact's last message. */
 const WHATSAPP_WINDOW_MS = 24 * 60 * 60 * 1000;
 
@@ -59,9 +66,9 @@ function windowOf(kind: string, lastInboundAt: Date | null, now: Date): { mode: 
 export async function composerRules(tx: Tx, options: { tenantId: string; conversation: ConversationRow; now: Date }): Promise<ComposerRules> {
   const { tenantId, conversation, now } = options;
   const own = await channelForComposer(tx, tenantId, conversation.channelId);
-  if (!own) return { mode: 'cannot_send', windowClosesAt: null, templates: [], answerFrom: [] };
+  if (!own) return { mode: 'cannot_send', windowClosesAt: null, canSendMedia: false, templates: [], answerFrom: [] };
   if (own.kind !== 'whatsapp_web') {
-    return { ...windowOf(own.kind, conversation.lastInboundAt, now), templates: own.kind === 'whatsapp_cloud' ? approvedTemplates(own.providerState) : [], answerFrom: [] };
+    return { ...windowOf(own.kind, conversation.lastInboundAt, now), canSendMedia: SENDS_MEDIA[own.kind] ?? false, templates: own.kind === 'whatsapp_cloud' ? approvedTemplates(own.providerState) : [], answerFrom: [] };
   }
   const clouds = await cloudChannelsOf(tx, tenantId);
   const theirs = clouds.length
@@ -75,7 +82,8 @@ export async function composerRules(tx: Tx, options: { tenantId: string; convers
     name: c.name,
     // The window is per business number: writing to the listener opened none on the Cloud number.
     ...windowOf('whatsapp_cloud', theirs.find((t) => t.channelId === c.id)?.lastInboundAt ?? null, now),
+    canSendMedia: SENDS_MEDIA.whatsapp_cloud!,
     templates: approvedTemplates(c.providerState),
   }));
-  return { mode: answerFrom.length ? 'listen_only' : 'cannot_send', windowClosesAt: null, templates: [], answerFrom };
+  return { mode: answerFrom.length ? 'listen_only' : 'cannot_send', windowClosesAt: null, canSendMedia: false, templates: [], answerFrom };
 }

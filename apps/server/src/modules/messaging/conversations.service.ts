@@ -6,6 +6,8 @@ import type { ModuleDeps } from '../../platform/deps';
 import type { Principal } from '../../platform/http/auth';
 import { AppError, notFound } from '../../platform/errors';
 import { findBlob, readBlob } from '../../platform/storage/blobs';
+import type { ChannelAdapter } from '../channels';
+import { findMediaFile } from '../files';
 import { actorOf, recordAudit } from '../audit';
 import { userBelongsToTenant } from '../identity';
 import { conversations, messages, messagingSettings } from './messaging.tables';
@@ -16,10 +18,11 @@ import { conversationFor, optOutKeywords } from './inbound';
 import { DEFAULT_OPT_OUT_KEYWORDS } from './opt-out';
 import type { Outbound } from './outbound';
 import type { Realtime } from './realtime';
+import type { StoredMedia } from './messaging.tables';
 
 export const conversationNotFound = () => notFound('Conversation');
 
-export function createConversationsService(deps: ModuleDeps & { outbound: Outbound; realtime: Realtime }) {
+export function createConversationsService(deps: ModuleDeps & { outbound: Outbound; realtime: Realtime; adapterFor(tenantId: string, channelId: string): Promise<ChannelAdapter> }) {
   const { database, outbound, realtime } = deps;
 
   async function loadPresented(tx: Tx, tenantId: string, conversationId: string, userId?: string) {
@@ -97,6 +100,7 @@ export function createConversationsService(deps: ModuleDeps & { outbound: Outbou
   async function reply(options: { principal: Principal; conversationId: string; body: z.output<typeof SendMessageBody> }) {
     const { tenantId, userId } = options.principal;
     const { body } = options;
+    const media = body.media?.length ? await attachment({ tenantId, conversationId: options.conversationId, fromChannelId: body.fromChannelId, blobId: body.media[0]!.blobId }) : [];
     return database.withTenant(tenantId, async (tx) => {
       const [conversation] = await tx.select().from(conversations).where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, options.conversationId)));
       if (!conversation) throw conversationNotFound();
@@ -111,6 +115,7 @@ export function createConversationsService(deps: ModuleDeps & { outbound: Outbou
         contactId: conversation.contactId,
         channelId,
         body: body.template ? '' : (body.body ?? ''),
+        media,
         template: body.template ? { name: body.template.name, language: body.template.language, parameters: body.template.parameters } : null,
         source: 'inbox',
         createdBy: userId,
@@ -120,6 +125,23 @@ export function createConversationsService(deps: ModuleDeps & { outbound: Outbou
       realtime.conversationChanged(tx, tenantId, conversation.id);
       return presentMessage(row);
     });
+  }
+
+  /**
+   * A file to send with a reply (its text is the caption): one the tenant uploaded, on a channel
+   * whose adapter sends media. Checked before the reply's transaction: both read elsewhere.
+   */
+  async function attachment(options: { tenantId: string; conversationId: string; fromChannelId: string | undefined; blobId: string }): Promise<StoredMedia[]> {
+    const { tenantId } = options;
+    const [conversation] = await database.withTenant(tenantId, (tx) =>
+      tx.select({ channelId: conversations.channelId }).from(conversations).where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, options.conversationId))),
+    );
+    if (!conversation) throw conversationNotFound();
+    const file = await findMediaFile(database, { tenantId, fileId: options.blobId });
+    if (!file) throw new AppError('validation_failed', 'No such file in this workspace', { fields: { 'media.0.blobId': 'not a file of this workspace' } });
+    const adapter = await deps.adapterFor(tenantId, options.fromChannelId ?? conversation.channelId);
+    if (!adapter.capabilities.sendMedia) throw new AppError('conflict', 'This channel cannot send files', { reason: 'channel_cannot_send_media' });
+    return [{ blobId: file.id, providerMediaId: null, mimeType: file.contentType, fileName: file.name, caption: null, voice: false }];
   }
 
   /** Media of a message, when LeadMaster holds a copy. */

@@ -13,6 +13,7 @@ import {
 import type { HttpServer } from '../../platform/http/server';
 import { principalOf } from '../../platform/http/auth';
 import { decodeCursor, encodeCursor } from '../../platform/http/cursor';
+import { sendStoredFile } from '../../platform/http/file-response';
 import type { ConversationsService } from './conversations.service';
 
 const IdParams = z.object({ id: z.uuid() });
@@ -55,13 +56,9 @@ export function messagingRoutes(deps: { conversations: ConversationsService }) {
       '/api/v1/messages/:id/media/:blobId',
       { config: { auth: { permission: 'inbox.read' } }, schema: { tags: ['inbox'], params: z.object({ id: z.uuid(), blobId: z.uuid() }) } },
       async (request, reply) => {
+        // What a contact sent may be HTML or SVG: only media types are shown in place (file-response.ts).
         const media = await conversations.media({ principal: principalOf(request), messageId: request.params.id, blobId: request.params.blobId });
-        return reply
-          .type(media.contentType)
-          .header('content-length', String(media.size))
-          .header('content-disposition', `inline; filename="${media.fileName.replace(/[^\w.-]+/g, '_')}"`)
-          .header('x-content-type-options', 'nosniff')
-          .send(media.stream);
+        return sendStoredFile(reply, media);
       },
     );
     app.get(
