@@ -2,6 +2,7 @@ import { contactsEn } from './contacts.en';
 import { channelsEn } from './channels.en';
 import { inboxEn } from './inbox.en';
 import { campaignsEn } from './campaigns.en';
+import { filesEn } from './files.en';
 
 /** English strings. The shape of this object is the shape every other language must have. */
 export const en = {
@@ -451,6 +452,7 @@ export const en = {
   ...channelsEn,
   ...inboxEn,
   ...campaignsEn,
+  ...filesEn,
 };
 
 type Strings<T> = { [K in keyof T]: T[K] extends string ? string : Strings<T[K]> };

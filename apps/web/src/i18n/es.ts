@@ -2,6 +2,7 @@ import { contactsEs } from './contacts.es';
 import { channelsEs } from './channels.es';
 import { inboxEs } from './inbox.es';
 import { campaignsEs } from './campaigns.es';
+import { filesEs } from './files.es';
 import type { Dictionary } from './en';
 
 /** Textos en español (rioplatense neutro: tuteo, sin voseo marcado). */
@@ -453,4 +454,5 @@ export const es: Dictionary = {
   ...channelsEs,
   ...inboxEs,
   ...campaignsEs,
+  ...filesEs,
 };
