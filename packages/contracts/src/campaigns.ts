@@ -154,6 +154,14 @@ export const CampaignStats = z.object({
 });
 export type CampaignStats = z.infer<typeof CampaignStats>;
 
+/**
+ * Where Meta stands on the campaign's WhatsApp template on one of its Cloud API numbers: `APPROVED`,
+ * `PAUSED`, `DISABLED`, `REJECTED`, `PENDING`…, `MISSING` (the number's synced list lacks it), or
+ * null (not known: the list was never synced). Anything but APPROVED or null refuses a launch or resume.
+ */
+export const TemplateOnChannel = z.object({ channelId: z.string(), channelName: z.string().nullable(), name: z.string(), language: z.string(), status: z.string().nullable() });
+export type TemplateOnChannel = z.infer<typeof TemplateOnChannel>;
+
 export const Campaign = z.object({
   id: z.string(),
   name: z.string(),
@@ -176,6 +184,8 @@ export const Campaign = z.object({
   channelHealth: z
     .array(z.object({ channelId: z.string(), breaker: z.enum(['closed', 'open', 'half_open']), retryAt: z.string().nullable(), lastError: z.string().nullable() }))
     .optional(),
+  /** The WhatsApp template's status on each Cloud API number (empty without a mapping or such a number, and once the campaign is over). */
+  templateHealth: z.array(TemplateOnChannel).optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   launchedAt: z.string().nullable(),

@@ -11,9 +11,12 @@ export type TemplateStatusUpdate = { event?: string; message_template_id?: numbe
 /** The template statuses that stop every send of it: Meta refuses them (132015, 132016). */
 export const STOPPED_TEMPLATE_STATUSES = new Set(['PAUSED', 'DISABLED', 'REJECTED', 'PENDING_DELETION', 'DELETED']);
 
+/** The webhook events after which a template sends again. */
+export const APPROVING_TEMPLATE_EVENTS = new Set(['APPROVED', 'REINSTATED']);
+
 /** The template status a webhook's event leaves (FLAGGED is a quality warning: the template still sends). */
 export function statusAfter(event: string, current: string | null): string {
-  if (event === 'REINSTATED') return 'APPROVED';
+  if (APPROVING_TEMPLATE_EVENTS.has(event)) return 'APPROVED';
   if (event === 'FLAGGED') return current ?? 'APPROVED';
   return event;
 }
