@@ -22,7 +22,7 @@ export async function tenantSettings(tx: Tx, tenantId: string) {
 export async function channelsByIds(tx: Tx, tenantId: string, ids: string[]) {
   if (ids.length === 0) return [];
   return tx
-    .select({ id: channelAccounts.id, kind: channelAccounts.kind, status: channelAccounts.status, settings: channelAccounts.settings, providerState: channelAccounts.providerState })
+    .select({ id: channelAccounts.id, name: channelAccounts.name, kind: channelAccounts.kind, status: channelAccounts.status, settings: channelAccounts.settings, providerState: channelAccounts.providerState })
     .from(channelAccounts)
     .where(and(eq(channelAccounts.tenantId, tenantId), inArray(channelAccounts.id, ids)));
 }

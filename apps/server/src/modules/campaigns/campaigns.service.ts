@@ -1,13 +1,13 @@
 import { and, asc, desc, eq, gt, inArray, lt, or } from 'drizzle-orm';
 import type { z } from 'zod';
-import type { CampaignInput, CampaignPatch } from '@leadmaster/contracts';
+import type { CampaignInput, CampaignPatch, TemplateOnChannel } from '@leadmaster/contracts';
 import type { Tx } from '../../platform/db/database';
 import type { ModuleDeps } from '../../platform/deps';
 import type { Principal } from '../../platform/http/auth';
 import { recordAudit, actorOf } from '../audit';
 import { campaigns, type CampaignStatus } from './campaigns.tables';
-import { campaignNotFound, invalidState, unknownReference } from './campaigns.errors';
-import { nextState, statesAllowing, type CampaignAction } from './campaign-state';
+import { campaignNotFound, invalidState, templateNotApproved, unknownReference } from './campaigns.errors';
+import { FINAL_STATES, nextState, statesAllowing, type CampaignAction } from './campaign-state';
 import { audienceBatch, audienceCondition, campaignTimeline, channelsByIds, countAudience, gateData, recipientPage, segmentExists, tenantSettings, type TimelineBucket } from './campaigns.repository';
 import { findTemplate } from './templates.service';
 import { computeStats, type CampaignStats } from './stats';
@@ -17,13 +17,14 @@ import { sendGuardsOf } from '../channels';
 import { nextOpening } from './send-window';
 import { slotPlan, type Engine } from './engine';
 import { effectiveDailyCap, messagingLimitOf } from './limits';
+import { templateBlockers, templateOnChannels } from './template-readiness';
 
 type CampaignRow = typeof campaigns.$inferSelect;
 const PLAN_BATCH = 1000;
 
 export type ChannelHealth = { channelId: string; breaker: 'closed' | 'open' | 'half_open'; retryAt: string | null; lastError: string | null };
 
-export function presentCampaign(row: CampaignRow, stats: CampaignStats, channelHealth: ChannelHealth[] = []) {
+export function presentCampaign(row: CampaignRow, stats: CampaignStats, channelHealth: ChannelHealth[] = [], templateHealth: TemplateOnChannel[] = []) {
   return {
     id: row.id,
     name: row.name,
@@ -43,6 +44,7 @@ export function presentCampaign(row: CampaignRow, stats: CampaignStats, channelH
     pausedReason: row.pausedReason ?? null,
     stats,
     channelHealth,
+    templateHealth,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
     launchedAt: row.launchedAt?.toISOString() ?? null,
@@ -70,7 +72,15 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
     // Sends held by an open breaker go no sooner than it lets them.
     const heldUntil = channelHealth.map((h) => h.retryAt).filter((at): at is string => at !== null).sort().at(-1);
     if (heldUntil && stats.pending + stats.queued > 0 && (!stats.eta || stats.eta < heldUntil)) stats.eta = heldUntil;
-    return presentCampaign(row, stats, channelHealth);
+    // What the page warns about before a launch or resume is refused (nothing to say once it is over).
+    const templateHealth = FINAL_STATES.includes(row.status) ? [] : await templateHealthOf(tx, row);
+    return presentCampaign(row, stats, channelHealth, templateHealth);
+  }
+
+  async function templateHealthOf(tx: Tx, row: Pick<CampaignRow, 'tenantId' | 'templateId' | 'channelIds'>) {
+    const template = await findTemplate(tx, row.tenantId, row.templateId);
+    if (!template?.whatsappTemplate) return [];
+    return templateOnChannels(await channelsByIds(tx, row.tenantId, row.channelIds), template.whatsappTemplate);
   }
 
   /** The template, channels and segment a campaign names must be this tenant's. */
@@ -179,7 +189,7 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
    * Moves the campaign by compare-and-set (two people pausing and cancelling at once: one wins,
    * the other gets 409). Pause and cancel are seen by the engine's very next claim.
    */
-  async function transition(options: { principal: Principal; campaignId: string; action: Exclude<CampaignAction, 'start' | 'complete'> }) {
+  async function transition(options: { principal: Principal; campaignId: string; action: Exclude<CampaignAction, 'start' | 'hold' | 'complete'> }) {
     const { tenantId } = options.principal;
     const { action } = options;
     return database.withTenant(tenantId, async (tx) => {
@@ -187,9 +197,18 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
       if (!current) throw campaignNotFound();
       let target = nextState(current.status, action);
       if (!target) throw invalidState(current.status, action);
+      // Meta refuses every send of a template it paused, disabled or rejected (132015/132016): refuse
+      // to start or schedule into that; an unknown status (never synced) does not block (decision 0030).
+      if (action === 'launch' || action === 'resume') {
+        const blocked = templateBlockers(await templateHealthOf(tx, current));
+        if (blocked.length > 0) throw templateNotApproved(action, blocked);
+      }
       const now = clock.now();
       const startsNow = action === 'launch' && (!current.scheduleAt || current.scheduleAt <= now);
       if (startsNow) target = 'running';
+      // Held before its start (its template was stopped while it was scheduled): back on its schedule.
+      const backOnSchedule = action === 'resume' && !current.launchedAt && current.scheduleAt !== null && current.scheduleAt > now;
+      if (backOnSchedule) target = 'scheduled';
       const [row] = await tx
         .update(campaigns)
         .set({
@@ -201,7 +220,7 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
         .returning();
       if (!row) throw invalidState(current.status, action);
       if (action === 'launch' || action === 'resume') {
-        await engine.scheduleRun(tx, { tenantId, campaignId: row.id, ...(startsNow || action === 'resume' ? {} : { afterSeconds: (current.scheduleAt!.getTime() - now.getTime()) / 1000 }) });
+        await engine.scheduleRun(tx, { tenantId, campaignId: row.id, ...(target === 'running' ? {} : { afterSeconds: (current.scheduleAt!.getTime() - now.getTime()) / 1000 }) });
       }
       if (action === 'cancel') {
         // The rows never claimed will not be: they are left `pending` and counted as such.
