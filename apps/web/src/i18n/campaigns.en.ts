@@ -239,6 +239,8 @@ export const campaignsEn = {
       lengthUnits: '{{units}} UTF-16 units (what SMS counts)',
       tooLong: 'Too long: at most {{max}} characters.',
       whatsapp: 'WhatsApp template',
+      media: 'Media',
+      mediaHint: 'Sent with the message (the text becomes its caption). A mapped WhatsApp template goes out without it.',
       whatsappHint: 'Outside the 24 h window WhatsApp only delivers approved templates. Map this message to one of a Cloud API number.',
       whatsappMap: 'Map to an approved template',
       whatsappNone: 'Not mapped',

@@ -243,6 +243,8 @@ export const campaignsEs: Strings<typeof campaignsEn> = {
       lengthUnits: '{{units}} unidades UTF-16 (lo que cuenta un SMS)',
       tooLong: 'Demasiado largo: como mucho {{max}} caracteres.',
       whatsapp: 'Plantilla de WhatsApp',
+      media: 'Archivo multimedia',
+      mediaHint: 'Se envía con el mensaje (el texto pasa a ser su leyenda). Una plantilla de WhatsApp asociada se envía sin él.',
       whatsappHint: 'Fuera de la ventana de 24 h, WhatsApp solo entrega plantillas aprobadas. Asocia este mensaje a una de un número de Cloud API.',
       whatsappMap: 'Asociar a una plantilla aprobada',
       whatsappNone: 'Sin asociar',
