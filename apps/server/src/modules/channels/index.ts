@@ -15,7 +15,7 @@ export type { InboundItem, InboundMessageItem, InboundStatusItem, InboundSender 
 export { sendRateOf, pacingRateOf } from './send-rate';
 export { takeSendToken } from './send-token';
 export { sendGuardsOf, isProviderFault, dailyCapOf, BREAKER_THRESHOLD, type SendGuardView } from './breaker';
-export { messagingLimitOf, type MessagingLimit } from './messaging-limit';
+export { messagingLimitOf, admitConversationStarts, type MessagingLimit } from './messaging-limit';
 export { inboundWebhooks, templateStatusUpdates, STOPPED_TEMPLATE_STATUSES, APPROVING_TEMPLATE_EVENTS, type TemplateStatusUpdate } from './template-status';
 export { reserveSendSlots } from './send-slots';
 export { ChannelSendError, type ChannelAdapter, type OutboundSend, type SendReceipt, type MessageService } from './adapters/adapter';

@@ -68,7 +68,7 @@ export async function contactAddresses(tx: Tx, tenantId: string, contactIds: str
 
 export async function channelSendSettings(tx: Tx, tenantId: string, channelId: string) {
   const [row] = await tx
-    .select({ kind: channelAccounts.kind, settings: channelAccounts.settings })
+    .select({ kind: channelAccounts.kind, settings: channelAccounts.settings, providerState: channelAccounts.providerState })
     .from(channelAccounts)
     .where(and(eq(channelAccounts.tenantId, tenantId), eq(channelAccounts.id, channelId)));
   return row ?? null;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq, sql } from 'drizzle-orm';
 import { startTestApp, type TestApp, type TestClient } from '../../../test/harness';
-import { buildSignedInUser } from '../../../test/factories';
+import { buildGatePassingContacts, buildSignedInUser } from '../../../test/factories';
 import { startFakeGraph } from '../../../test/fakes/graph';
 import { FakeClock } from '../../../test/clock';
 import { channelAccounts, inboundEvents } from '../channels/channels.tables';
@@ -196,6 +196,56 @@ describe('outbound messages', () => {
     await client.patch(`/api/v1/channels/${channel.id}`, { status: 'disabled' });
     expect(await t.runtime.modules.messaging.outbound.send(user.tenantId, reply.body.id)).toMatchObject({ outcome: 'failed', code: 'channel_unavailable' });
     expect(sendsTo('5491145670006')).toHaveLength(0);
+  });
+
+  it("keeps a WhatsApp number's messaging limit across campaigns: new recipients beyond the tier wait, unattempted, until a place frees", async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const tenantId = user.tenantId;
+    const channel = await cloudChannel(client);
+    expect((await client.patch(`/api/v1/channels/${channel.id}`, { settings: { messagesPerSecond: 100 } })).status).toBe(200);
+    // Meta told this number it may start conversations with 3 people a day.
+    await t.db.withTenant(tenantId, (tx) =>
+      tx.update(channelAccounts).set({ providerState: { business_capability_update: { max_daily_conversation_per_phone: 3, receivedAt: new Date().toISOString() } } }).where(eq(channelAccounts.id, channel.id)),
+    );
+    // Someone who wrote in a minute ago opened their own conversation: they take no place.
+    const writer = await conversationWithReply(client, tenantId, channel.id, '5491145710001');
+    const fresh = await buildGatePassingContacts(t, tenantId, { count: 5, numberPrefix: '+549116', from: 720001 });
+    const { outbound } = t.runtime.modules.messaging;
+    const template = { name: 'primer_contacto', language: 'es_AR', parameters: [] };
+    graph.setTemplates([{ name: template.name, language: template.language, category: 'MARKETING', status: 'APPROVED' }]);
+    // Two campaigns (and the inbox) on one number share its limit.
+    const queued = await t.db.withTenant(tenantId, (tx) =>
+      outbound.queueMany(tx, tenantId, [
+        ...fresh.slice(0, 3).map((contactId) => ({ tenantId, contactId, channelId: channel.id, template, source: 'campaign' })),
+        { tenantId, contactId: writer.contact.id, channelId: channel.id, template, source: 'inbox' },
+        ...fresh.slice(3).map((contactId) => ({ tenantId, contactId, channelId: channel.id, template, source: 'campaign' })),
+      ]),
+    );
+    const ids = queued.map((q) => ('id' in q ? q.id : ''));
+    await outbound.drain(tenantId);
+    const after = await Promise.all(ids.map((id) => load(tenantId, id)));
+    expect(after.map((m) => m.status)).toEqual(['sent', 'sent', 'sent', 'sent', 'queued', 'queued']);
+    for (const waiting of after.slice(4)) {
+      expect(waiting.attempts).toBe(0);
+      expect(waiting.errorCode).toBe('messaging_limit');
+      // The first place frees a day after the first start.
+      expect(waiting.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now() + 23 * 3600_000);
+    }
+    const provider = graph.requests.filter((r) => r.path.endsWith('/messages') && r.json?.type === 'template');
+    const started = new Set(provider.map((r) => r.json.to));
+    expect(started.size).toBe(4);
+    // Another drain (another worker) sends nothing more while the window is full.
+    await outbound.drain(tenantId);
+    expect((await load(tenantId, ids[4]!)).status).toBe('queued');
+    // A day later (the starts and the wait moved back 24 h) the places free and the two go out, once each.
+    await t.db.withTenant(tenantId, async (tx) => {
+      await tx.execute(sql`update channel_conversation_starts set started_at = started_at - interval '24 hours' where tenant_id = ${tenantId}::uuid`);
+      await tx.execute(sql`update messages set next_attempt_at = now() where tenant_id = ${tenantId}::uuid and status = 'queued'`);
+    });
+    await outbound.drain(tenantId);
+    const done = await Promise.all(ids.slice(4).map((id) => load(tenantId, id)));
+    expect(done.map((m) => [m.status, m.attempts])).toEqual([['sent', 1], ['sent', 1]]);
+    expect(graph.requests.filter((r) => r.path.endsWith('/messages') && r.json?.type === 'template')).toHaveLength(6);
   });
 
   it('sends what is queued through one drain per tenant, at the number\'s rate however many senders run', async () => {

@@ -7,7 +7,7 @@ import type { ModuleDeps } from '../../platform/deps';
 import { AppError } from '../../platform/errors';
 import { defineJob } from '../../platform/jobs/queue';
 import { readBlob } from '../../platform/storage/blobs';
-import { ChannelSendError, pacingRateOf, reserveSendSlots, type ChannelAdapter, type OutboundSend } from '../channels';
+import { admitConversationStarts, ChannelSendError, messagingLimitOf, pacingRateOf, reserveSendSlots, type ChannelAdapter, type OutboundSend } from '../channels';
 import { conversations, messages, pendingStatuses, type StoredMedia } from './messaging.tables';
 import { applyPendingStatuses, conversationFor, reportFailure } from './inbound';
 import { identitiesOf } from './identity';
@@ -39,6 +39,11 @@ const MAX_WINDOW_RATE = 10_000;
 const DRAIN_BUDGET_MS = 20_000;
 /** WhatsApp lets a business write free text only within 24 h of the contact's last message. */
 const WHATSAPP_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** A queued message a drain's round found due. */
+type DueMessage = { id: string; channelId: string; contactId: string };
+type Recipients = { addresses: Awaited<ReturnType<typeof contactAddresses>>; identities: Awaited<ReturnType<typeof identitiesOf>> };
+const emptyRecipients = (): Recipients => ({ addresses: new Map(), identities: [] });
 
 export type QueueMessage = {
   tenantId: string;
@@ -366,35 +371,62 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
   }
 
   /**
-   * Takes these messages for this attempt, in one statement: those still queued and due (a hold
-   * put on their channel meanwhile wins) and not being taken by another drain at this moment
-   * (SKIP LOCKED), each with a lease.
+   * Takes a slice of due messages for this attempt, in one transaction and, for a number without a
+   * messaging limit, one round trip: the messages still queued and due (a hold put on their channel
+   * meanwhile wins) and not being taken by another drain at this moment (SKIP LOCKED), each with a
+   * lease, sent together with the reads of the recipients' numbers and identities. On a WhatsApp
+   * number with a known tier, the recipients the slice would start conversations with (not those who
+   * wrote in within 24 h: they opened theirs) must first get a place in its rolling 24 h limit; a
+   * message whose recipient gets none stays queued, not attempted, until the first place frees.
    */
-  async function claimMany(tenantId: string, ids: string[]): Promise<MessageRow[]> {
-    if (ids.length === 0) return [];
-    return database.withTenant(tenantId, (tx) =>
-      tx
-        .update(messages)
-        .set({ status: 'sending', attempts: sql`${messages.attempts} + 1`, leaseUntil: sql`now() + make_interval(secs => ${LEASE_SECONDS})`, nextAttemptAt: null })
-        .where(
-          and(
-            eq(messages.tenantId, tenantId),
-            sql`${messages.id} in (select id from ${messages} where ${messages.tenantId} = ${tenantId} and ${messages.id} = any(${sql.param(ids)}::uuid[])
-                                   and ${messages.status} = 'queued' and (${messages.nextAttemptAt} is null or ${messages.nextAttemptAt} <= now())
-                                   for update skip locked)`,
-          ),
-        )
-        .returning(),
-    );
+  async function claimSlice(tenantId: string, slice: { channelId: string; perDay: number | null; items: DueMessage[] }) {
+    return database.withTenant(tenantId, async (tx) => {
+      let items = slice.items;
+      if (slice.perDay !== null && items.length) {
+        const contactIds = [...new Set(items.map((m) => m.contactId))];
+        const open = await tx.execute<{ contact_id: string }>(sql`
+          select contact_id from ${conversations}
+           where tenant_id = ${tenantId} and channel_id = ${slice.channelId}::uuid and contact_id = any(${sql.param(contactIds)}::uuid[])
+             and last_inbound_at > now() - make_interval(secs => ${WHATSAPP_WINDOW_MS / 1000})`);
+        const inWindow = new Set(open.map((r) => r.contact_id));
+        const { admitted, retryAt } = await admitConversationStarts(tx, { tenantId, channelId: slice.channelId, perDay: slice.perDay, contactIds: contactIds.filter((id) => !inWindow.has(id)) });
+        const held = items.filter((m) => !inWindow.has(m.contactId) && !admitted.has(m.contactId));
+        if (held.length) {
+          // Waiting, not failing: no attempt is counted, and the drain comes back when a place frees.
+          await tx
+            .update(messages)
+            .set({ nextAttemptAt: retryAt, errorCode: 'messaging_limit', errorMessage: "The number's WhatsApp messaging limit is reached for the last 24 hours" })
+            .where(and(eq(messages.tenantId, tenantId), sql`${messages.id} = any(${sql.param(held.map((m) => m.id))}::uuid[])`, eq(messages.status, 'queued')));
+          const heldIds = new Set(held.map((m) => m.id));
+          items = items.filter((m) => !heldIds.has(m.id));
+        }
+      }
+      if (items.length === 0) return { claimed: [] as MessageRow[], recipients: emptyRecipients() };
+      const contactIds = [...new Set(items.map((m) => m.contactId))];
+      // Sent together (postgres.js pipelines a connection's queries): one round trip for the three.
+      const [claimed, addresses, identities] = await Promise.all([
+        tx
+          .update(messages)
+          .set({ status: 'sending', attempts: sql`${messages.attempts} + 1`, leaseUntil: sql`now() + make_interval(secs => ${LEASE_SECONDS})`, nextAttemptAt: null })
+          .where(
+            and(
+              eq(messages.tenantId, tenantId),
+              sql`${messages.id} in (select id from ${messages} where ${messages.tenantId} = ${tenantId} and ${messages.id} = any(${sql.param(items.map((m) => m.id))}::uuid[])
+                                     and ${messages.status} = 'queued' and (${messages.nextAttemptAt} is null or ${messages.nextAttemptAt} <= now())
+                                     for update skip locked)`,
+            ),
+          )
+          .returning(),
+        contactAddresses(tx, tenantId, contactIds),
+        identitiesOf(tx, { tenantId, contactIds }),
+      ]);
+      return { claimed, recipients: { addresses, identities } };
+    });
   }
 
-  /** The requests of a batch: the recipients' numbers and identities read once for all of them. */
-  async function buildSends(tenantId: string, rows: MessageRow[]): Promise<Map<string, OutboundSend | Error>> {
-    const contactIds = [...new Set(rows.map((r) => r.contactId))];
-    const { addresses, identities } = await database.withTenant(tenantId, async (tx) => ({
-      addresses: await contactAddresses(tx, tenantId, contactIds),
-      identities: await identitiesOf(tx, { tenantId, contactIds }),
-    }));
+  /** The requests of a batch, from the recipients' numbers and identities read with its claim. */
+  async function buildSends(tenantId: string, rows: MessageRow[], recipients: Recipients): Promise<Map<string, OutboundSend | Error>> {
+    const { addresses, identities } = recipients;
     const identitiesBy = new Map<string, typeof identities>();
     for (const i of identities) identitiesBy.set(i.contactId, [...(identitiesBy.get(i.contactId) ?? []), i]);
     const out = new Map<string, OutboundSend | Error>();
@@ -504,14 +536,20 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
   async function drain(tenantId: string, options: { signal?: AbortSignal; budgetMs?: number } = {}) {
     const started = Date.now();
     const budget = options.budgetMs ?? DRAIN_BUDGET_MS;
-    const rates = new Map<string, number>();
-    const rateOf = async (channelId: string) => {
-      if (!rates.has(channelId)) {
-        const channel = await database.withTenant(tenantId, (tx) => channelSendSettings(tx, tenantId, channelId));
-        // Spaced a little under the configured rate, so the provider never counts more in a second (send-rate.ts).
-        rates.set(channelId, channel ? pacingRateOf(channel.kind, channel.settings) : 0);
+    // Per channel: its pacing rate and, for a WhatsApp number with a known tier, its messaging limit.
+    const sendSettings = new Map<string, Promise<{ rate: number; perDay: number | null }>>();
+    const settingsOf = (channelId: string) => {
+      let known = sendSettings.get(channelId);
+      if (!known) {
+        known = database.withTenant(tenantId, async (tx) => {
+          const channel = await channelSendSettings(tx, tenantId, channelId);
+          // Spaced a little under the configured rate, so the provider never counts more in a second (send-rate.ts).
+          return { rate: channel ? pacingRateOf(channel.kind, channel.settings) : 0, perDay: channel ? messagingLimitOf(channel).perDay : null };
+        });
+        known.catch(() => sendSettings.delete(channelId));
+        sendSettings.set(channelId, known);
       }
-      return rates.get(channelId)!;
+      return known;
     };
     const adapters = new Map<string, Promise<ChannelAdapter>>();
     const adapterOf = (channelId: string) => {
@@ -528,7 +566,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
       if (options.signal?.aborted || Date.now() - started > budget) break;
       const due = await database.withTenant(tenantId, (tx) =>
         tx
-          .select({ id: messages.id, channelId: messages.channelId })
+          .select({ id: messages.id, channelId: messages.channelId, contactId: messages.contactId })
           .from(messages)
           .where(and(eq(messages.tenantId, tenantId), eq(messages.status, 'queued'), or(isNull(messages.nextAttemptAt), lte(messages.nextAttemptAt, sql`now()`))))
           // In the in-flight index's order (queued rows have no lease: the order they were stored in),
@@ -542,24 +580,24 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
       // taken some), then slots reserved for exactly what was claimed, then sent at them. A worker
       // that dies leaves only its slice `sending` (ambiguous once the lease ends), and slots are never
       // reserved for messages another drain took.
-      const byChannel = new Map<string, string[]>();
+      const byChannel = new Map<string, DueMessage[]>();
       for (const m of due) {
         const list = byChannel.get(m.channelId);
-        if (list) list.push(m.id);
-        else byChannel.set(m.channelId, [m.id]);
+        if (list) list.push(m);
+        else byChannel.set(m.channelId, [m]);
       }
       await Promise.all(
-        [...byChannel].map(async ([channelId, ids]) => {
-          const rate = await rateOf(channelId);
+        [...byChannel].map(async ([channelId, items]) => {
+          const { rate, perDay } = await settingsOf(channelId);
           // A channel that cannot send (listen-only, removed) fails in the send with its reason.
-          const share = rate > 0 ? ids.slice(0, Math.max(1, Math.floor(rate * RESERVE_SECONDS))) : ids;
+          const share = rate > 0 ? items.slice(0, Math.max(1, Math.floor(rate * RESERVE_SECONDS))) : items;
           const size = rate > 0 ? Math.max(1, Math.floor(rate * SLICE_SECONDS)) : share.length;
           // Two slices under way at once: one is claimed and prepared while the other is sent and recorded.
           let from = 0;
           const lane = async () => {
             while (from < share.length) {
-              const ids = share.slice(from, (from += size));
-              await sendSlice({ channelId, rate, ids });
+              const items = share.slice(from, (from += size));
+              await sendSlice({ channelId, rate, perDay, items });
             }
           };
           await Promise.all([lane(), lane()]);
@@ -568,15 +606,15 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     }
 
     /** Claims these messages (those still queued), reserves their slots, sends each at its slot, and records the outcomes. */
-    async function sendSlice(slice: { channelId: string; rate: number; ids: string[] }) {
-      const claimed = await claimMany(tenantId, slice.ids);
+    async function sendSlice(slice: { channelId: string; rate: number; perDay: number | null; items: DueMessage[] }) {
+      const { claimed, recipients } = await claimSlice(tenantId, slice);
       if (claimed.length === 0) return;
       const waits = slice.rate > 0 ? await reserveSendSlots(database, { tenantId, channelId: slice.channelId, perSecond: slice.rate, count: claimed.length }) : claimed.map(() => 0);
       const reservedAt = Date.now();
       const waitOf = new Map(claimed.map((c, i) => [c.id, waits[i]!]));
       let requests: Map<string, OutboundSend | Error>;
       try {
-        requests = await buildSends(tenantId, claimed);
+        requests = await buildSends(tenantId, claimed, recipients);
       } catch (err) {
         // Nothing was sent: give the slice back to the queue (as one send would).
         for (const c of claimed) await settle(tenantId, c, (tx, current) => update(tx, current.id, tenantId, { status: 'queued', leaseUntil: null }));
