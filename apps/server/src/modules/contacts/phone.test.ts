@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { normalizePhone, phoneSearchKey } from './phone';
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { normalizePhone, numberType, phoneSearchKey } from './phone';
 
 describe('phone numbers', () => {
   it.each([
@@ -32,5 +33,19 @@ describe('phone numbers', () => {
     expect(phoneSearchKey('11 4444-5555', 'AR')).toBe(normalizePhone('+54 9 11 4444 5555', 'AR').key);
     expect(phoneSearchKey('ana@example.com', 'AR')).toBeNull();
     expect(phoneSearchKey('García', 'AR')).toBeNull();
+  });
+
+  it('reads the type as libphonenumber does (its patterns compiled once)', () => {
+    const samples: [string, string][] = [
+      ['011 15-4444-5555', 'AR'], ['+54 11 4444-5555', 'AR'], ['011 4321-0000', 'AR'], ['0800 333 4444', 'AR'], ['0600 123 4567', 'AR'], ['+54 11 44', 'AR'],
+      ['(0351) 15 555-1234', 'AR'], ['612 34 56 78', 'ES'], ['91 123 45 67', 'ES'], ['900 123 456', 'ES'], ['(415) 555-2671', 'US'], ['(800) 555-0199', 'US'],
+      ['+1 242 357 1234', 'US'], ['(11) 98765-4321', 'BR'], ['(11) 3333-4444', 'BR'], ['+55 11 8765-4321', 'BR'], ['+44 20 7946 0958', 'GB'], ['+44 7700 900123', 'GB'],
+      ['+52 55 1234 5678', 'MX'], ['+7 800 555 3535', 'RU'], ['+598 99 123 456', 'UY'], ['+56 9 6123 4567', 'CL'], ['+1 415 555', 'US'],
+    ];
+    for (const [raw, country] of samples) {
+      const parsed = parsePhoneNumberFromString(raw, country as CountryCode);
+      expect(parsed, raw).toBeDefined();
+      expect(numberType(parsed!), raw).toBe(parsed!.getType());
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { parsePhoneNumberFromString, type CountryCode, type PhoneNumber } from 'libphonenumber-js/max';
+import { Metadata as MetadataClass, parsePhoneNumberFromString, type CountryCode, type PhoneNumber } from 'libphonenumber-js/max';
 
 export type PhoneType = 'mobile' | 'fixed_line' | 'fixed_line_or_mobile' | 'voip' | 'toll_free' | 'premium_rate' | 'shared_cost' | 'pager' | 'uan' | 'voicemail' | 'personal_number' | 'unknown';
 
@@ -37,6 +37,57 @@ const invalid = (raw: string, parsed?: PhoneNumber): NormalizedPhone => ({
   country: parsed?.country ?? null,
 });
 
+/** The part of libphonenumber's metadata class a number's type is read from (the class is exported without types). */
+type NumberingPlan = { nationalNumberPattern(): string; type(name: string): { pattern(): string; possibleLengths(): number[] | undefined } | undefined };
+const Metadata = MetadataClass as unknown as new () => { selectNumberingPlan(country: string): void; numberingPlan: NumberingPlan };
+
+const NON_FIXED_LINE_TYPES = ['MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST', 'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL'];
+type TypeTest = { pattern: RegExp; lengths: number[] | undefined } | null;
+type CompiledPlan = { national: RegExp; types: Map<string, TypeTest>; mobileMissing: boolean; mobileEmpty: boolean };
+const plans = new Map<string, CompiledPlan>();
+
+function compiledPlan(selector: string): CompiledPlan {
+  let plan = plans.get(selector);
+  if (plan) return plan;
+  const metadata = new Metadata();
+  metadata.selectNumberingPlan(selector);
+  const numbering = metadata.numberingPlan;
+  const types = new Map<string, TypeTest>();
+  for (const name of ['FIXED_LINE', ...NON_FIXED_LINE_TYPES]) {
+    const type = numbering.type(name);
+    types.set(name, type && type.pattern() ? { pattern: new RegExp(`^(?:${type.pattern()})$`), lengths: type.possibleLengths() } : null);
+  }
+  const mobile = numbering.type('MOBILE');
+  plan = { national: new RegExp(`^(?:${numbering.nationalNumberPattern()})$`), types, mobileMissing: !mobile, mobileEmpty: mobile?.pattern() === '' };
+  plans.set(selector, plan);
+  return plan;
+}
+
+/**
+ * `PhoneNumber.getType()` with each pattern compiled once. libphonenumber builds a RegExp from the
+ * metadata's pattern text on every test (Argentina's mobile pattern is kilobytes long): that was
+ * most of the CPU an import spends. Same steps as its getNumberType (v2); phone.test.ts checks the
+ * two agree.
+ */
+export function numberType(parsed: PhoneNumber): string | undefined {
+  const selector = parsed.country ?? parsed.countryCallingCode;
+  if (!selector) return undefined;
+  const plan = compiledPlan(selector);
+  const national = parsed.nationalNumber;
+  if (!plan.national.test(national)) return undefined;
+  const is = (name: string) => {
+    const t = plan.types.get(name);
+    if (!t) return false;
+    if (t.lengths && !t.lengths.includes(national.length)) return false;
+    return t.pattern.test(national);
+  };
+  if (is('FIXED_LINE')) {
+    if (plan.mobileEmpty || plan.mobileMissing || is('MOBILE')) return 'FIXED_LINE_OR_MOBILE';
+    return 'FIXED_LINE';
+  }
+  return NON_FIXED_LINE_TYPES.find(is);
+}
+
 /** Written with the country code (`+54…`, `54…`, `0054…`): how WhatsApp numbers are shared. */
 const looksInternational = (raw: string, countryCallingCode: string) => {
   const digits = raw.replace(/[^\d+]/g, '');
@@ -60,17 +111,28 @@ export function normalizePhone(raw: string, defaultCountry: string): NormalizedP
   let parsed = parsePhoneNumberFromString(text, defaultCountry.toUpperCase() as CountryCode);
   if (!parsed) return invalid(raw);
 
+  // The type is asked once: with the /max metadata a number is valid exactly when it has a type
+  // (libphonenumber's isValid() computes the type too), and both walk the country's patterns,
+  // most of what parsing a number costs.
+  let type: string | undefined;
   if (parsed.countryCallingCode === '54' && !parsed.nationalNumber.startsWith('9') && looksInternational(text, '54')) {
     const mobile = parsePhoneNumberFromString(`+549${parsed.nationalNumber}`);
-    if (mobile?.isValid() && mobile.getType() === 'MOBILE') parsed = mobile;
+    if (mobile && numberType(mobile) === 'MOBILE') {
+      parsed = mobile;
+      type = 'MOBILE';
+    }
   }
-  if (parsed.countryCallingCode === '55' && !parsed.isValid() && /^\d{2}[6-9]\d{7}$/.test(parsed.nationalNumber)) {
+  type ??= numberType(parsed);
+  if (!type && parsed.countryCallingCode === '55' && /^\d{2}[6-9]\d{7}$/.test(parsed.nationalNumber)) {
     const ninth = parsePhoneNumberFromString(`+55${parsed.nationalNumber.slice(0, 2)}9${parsed.nationalNumber.slice(2)}`);
-    if (ninth?.isValid()) parsed = ninth;
+    const ninthType = ninth && numberType(ninth);
+    if (ninth && ninthType) {
+      parsed = ninth;
+      type = ninthType;
+    }
   }
-  if (!parsed.isValid()) return invalid(raw, parsed);
-  const type = TYPES[parsed.getType() ?? ''] ?? 'unknown';
-  return { raw, e164: parsed.number, key: phoneKey(parsed.number), valid: true, type, country: parsed.country ?? null };
+  if (!type) return invalid(raw, parsed);
+  return { raw, e164: parsed.number, key: phoneKey(parsed.number), valid: true, type: TYPES[type] ?? 'unknown', country: parsed.country ?? null };
 }
 
 /** The identity of an E.164 number: Argentina's mobile 9 and Brazil's ninth digit removed. */
