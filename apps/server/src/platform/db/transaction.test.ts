@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq, sql } from 'drizzle-orm';
 import { randomUUID } from 'node:crypto';
+import postgres from 'postgres';
 import { afterCommit } from './after-commit';
 import { backgroundTasks } from '../jobs/tasks.tables';
-import { openTestDatabase, type TestDatabase } from '../../../test/db';
+import { openTestDatabase, usingRealPostgres, type TestDatabase } from '../../../test/db';
 
 /**
  * withTenant / withoutTenant send BEGIN and the tenant together with the first statement
@@ -99,5 +100,32 @@ describe('tenant transactions', () => {
     const outcomes = await Promise.allSettled(runs);
     expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(14);
     expect(await tasksOf(tenantId, 'many')).toHaveLength(26);
+  });
+});
+
+describe.skipIf(!usingRealPostgres())('a transaction whose connection the server terminates', () => {
+  const settles = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('never settled')), 5_000))]);
+
+  it('fails only that transaction; the pool goes on with fresh connections and nothing hangs', async () => {
+    const admin = postgres(process.env.TEST_DATABASE_URL!, { max: 1, onnotice: () => undefined });
+    try {
+      const tenantId = randomUUID();
+      for (let round = 0; round < 3; round++) {
+        await expect(
+          settles(
+            db.withTenant(tenantId, async (tx) => {
+              const [{ pid }] = (await tx.execute(sql`select pg_backend_pid() as pid`)) as unknown as { pid: number }[];
+              await admin`select pg_terminate_backend(${pid}::int)`;
+              await tx.execute(sql`select 1`);
+            }),
+          ),
+        ).rejects.toSatisfy((err: { code?: string; cause?: { code?: string } }) => ['CONNECTION_CLOSED', 'ECONNRESET', '57P01'].includes(err.cause?.code ?? err.code ?? ''));
+        // Every transaction after it settles, on both connections of the pool, more than once each.
+        const results = await settles(Promise.all(Array.from({ length: 6 }, () => db.withTenant(tenantId, (tx) => tx.execute<{ one: number }>(sql`select 1 as one`)))));
+        expect(results.map((r) => r[0]!.one)).toEqual([1, 1, 1, 1, 1, 1]);
+      }
+    } finally {
+      await admin.end();
+    }
   });
 });
