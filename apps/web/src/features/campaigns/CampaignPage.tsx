@@ -69,6 +69,8 @@ function CampaignView({ campaign }: { campaign: Campaign }) {
     // A number's circuit breaker: its sends wait (the campaign goes on); not a pause.
     if (alert.reason === 'channel_breaker_open') toast.error(t('campaignsUi.page.breakerOpened'), t('campaignsUi.page.breakerOpenedBody'));
     else if (alert.reason === 'channel_breaker_closed') toast.success(t('campaignsUi.page.breakerClosed'));
+    // Meta approved the template again: the campaign stays paused until someone resumes it.
+    else if (alert.reason === 'template_approved') toast.success(t('campaignsUi.page.templateApproved'), t('campaignsUi.page.templateApprovedBody'));
     else toast.error(t('campaignsUi.page.autoPaused'), pausedText(alert.reason));
   });
 
@@ -149,6 +151,7 @@ function CampaignView({ campaign }: { campaign: Campaign }) {
             <span data-testid="paused-reason">{pausedText(campaign.pausedReason)}</span>. {t('campaignsUi.page.autoPausedBody')}
           </Alert>
         ) : null}
+        <TemplateHealth campaign={campaign} />
         <HeldSends campaign={campaign} />
         {draft ? <PlanCard campaign={campaign} canLaunch={canLaunch} /> : <ProgressCard campaign={campaign} />}
         <div className="grid gap-6 lg:grid-cols-[minmax(0,2fr)_minmax(0,1fr)]">
@@ -171,6 +174,41 @@ function CampaignView({ campaign }: { campaign: Campaign }) {
       />
     </Page>
   );
+}
+
+const TEMPLATE_PAUSE_REASONS = ['template_paused', 'template_disabled', 'provider_error_132015', 'provider_error_132016'];
+
+/**
+ * The WhatsApp template's standing on the campaign's numbers: where Meta has not approved it (a launch
+ * or resume is refused until it does), or, on a campaign paused for its template, that it is approved
+ * again and the campaign can be resumed (it does not resume by itself).
+ */
+function TemplateHealth({ campaign }: { campaign: Campaign }) {
+  const { t } = useTranslation();
+  const health = campaign.templateHealth ?? [];
+  const blocked = health.filter((h) => h.status !== null && h.status !== 'APPROVED');
+  if (blocked.length > 0) {
+    const consequence = campaign.status === 'draft' ? 'blocksLaunch' : campaign.status === 'paused' ? 'blocksResume' : campaign.status === 'scheduled' ? 'blocksStart' : 'blocksSends';
+    return (
+      <>
+        {blocked.map((h) => (
+          <Alert key={h.channelId} tone="warning" title={t('campaignsUi.page.templateBlockedTitle', { template: `${h.name} (${h.language})`, channel: h.channelName ?? '…' })}>
+            <span data-testid="template-blocked" data-status={h.status}>
+              {h.status === 'MISSING' ? t('campaignsUi.page.templateMissing') : t('campaignsUi.page.templateStatus', { status: h.status })} {t(`campaignsUi.page.${consequence}`)}
+            </span>
+          </Alert>
+        ))}
+      </>
+    );
+  }
+  if (campaign.status === 'paused' && campaign.pausedReason && TEMPLATE_PAUSE_REASONS.includes(campaign.pausedReason) && health.length > 0 && health.every((h) => h.status === 'APPROVED')) {
+    return (
+      <Alert tone="success" title={t('campaignsUi.page.templateApproved')}>
+        <span data-testid="template-approved-again">{t('campaignsUi.page.templateApprovedBody')}</span>
+      </Alert>
+    );
+  }
+  return null;
 }
 
 /** The numbers whose circuit breaker holds this campaign's sends (the provider kept failing), and when they try again. */
