@@ -11,7 +11,7 @@ export const filesEn = {
     open: 'Open {{name}}',
     kinds: { image: 'Image', video: 'Video', audio: 'Audio', document: 'Document' },
     errors: {
-      tooBig: '{{name}} is {{size}}: a {{kind}} can be at most {{max}}.',
+      tooBig: '{{name}} is {{size}}: {{kind}} files can be at most {{max}}.',
       type: '{{name}} cannot be sent: use a JPEG or PNG image, MP4 or 3GP video, AAC, M4A, MP3, AMR or OGG audio, or a PDF, Word, Excel, PowerPoint or text document.',
       oneFile: 'Attach one file at a time.',
     },

@@ -15,7 +15,7 @@ export const filesEs: Strings<typeof filesEn> = {
     open: 'Abrir {{name}}',
     kinds: { image: 'Imagen', video: 'Video', audio: 'Audio', document: 'Documento' },
     errors: {
-      tooBig: '{{name}} pesa {{size}}: un archivo de tipo {{kind}} puede pesar como máximo {{max}}.',
+      tooBig: '{{name}} pesa {{size}}: los archivos de tipo {{kind}} pueden pesar como máximo {{max}}.',
       type: '{{name}} no se puede enviar: usa una imagen JPEG o PNG, video MP4 o 3GP, audio AAC, M4A, MP3, AMR u OGG, o un documento PDF, Word, Excel, PowerPoint o de texto.',
       oneFile: 'Adjunta un archivo a la vez.',
     },

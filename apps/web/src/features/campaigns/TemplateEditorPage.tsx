@@ -17,7 +17,7 @@ import { LoadingBlock } from '../../ui/Spinner';
 import { useToast } from '../../ui/Toast';
 import { campaignsApi, graphemeLength, messageTemplateKey, MESSAGE_TEMPLATES_KEY, useMessageTemplate, type Template } from './campaigns.api';
 import { TemplatePreviewCard } from './TemplatePreviewCard';
-import { EmojiPicker, VariablePicker, WhatsAppMapping, type Mapping } from './TemplateParts';
+import { EmojiPicker, TemplateMediaField, VariablePicker, WhatsAppMapping, type Mapping, type MediaDraft } from './TemplateParts';
 
 /** The server's limit, in UTF-16 code units (what zod's max counts). */
 const MAX_BODY = 4096;
@@ -37,14 +37,18 @@ export function TemplateEditorPage() {
   return <TemplateForm key={template.data.id} template={template.data} />;
 }
 
-type Draft = { name: string; body: string; mapping: Mapping | null };
+type Draft = { name: string; body: string; mapping: Mapping | null; media: MediaDraft | null };
 const draftOf = (tpl: Template | null): Draft => ({
   name: tpl?.name ?? '',
   body: tpl?.body ?? '',
   mapping: tpl?.whatsappTemplate ? { channelId: '', ...tpl.whatsappTemplate } : null,
+  media: tpl?.media[0] ? { blobId: tpl.media[0].blobId, name: tpl.media[0].fileName, contentType: tpl.media[0].mimeType, size: null } : null,
 });
 const sameDraft = (a: Draft, b: Draft) =>
-  a.name === b.name && a.body === b.body && JSON.stringify(a.mapping && { ...a.mapping, channelId: '' }) === JSON.stringify(b.mapping && { ...b.mapping, channelId: '' });
+  a.name === b.name &&
+  a.body === b.body &&
+  a.media?.blobId === b.media?.blobId &&
+  JSON.stringify(a.mapping && { ...a.mapping, channelId: '' }) === JSON.stringify(b.mapping && { ...b.mapping, channelId: '' });
 
 function TemplateForm({ template }: { template: Template | null }) {
   const { t } = useTranslation();
@@ -82,7 +86,7 @@ function TemplateForm({ template }: { template: Template | null }) {
     const fields: Record<string, string> = {};
     if (!draft.name.trim()) fields.name = t('campaignsUi.templates.errors.name');
     if (draft.body.length > MAX_BODY) fields.body = t('campaignsUi.templates.tooLong', { max: MAX_BODY });
-    else if (!draft.body.trim() && !draft.mapping?.name) fields.body = t('campaignsUi.templates.errors.body');
+    else if (!draft.body.trim() && !draft.mapping?.name && !draft.media) fields.body = t('campaignsUi.templates.errors.body');
     draft.mapping?.parameters.forEach((p, i) => {
       if (!p.trim()) fields[`whatsappTemplate.parameters.${i}`] = t('campaignsUi.templates.errors.parameter');
     });
@@ -92,6 +96,7 @@ function TemplateForm({ template }: { template: Template | null }) {
     const body = {
       name: draft.name.trim(),
       body: draft.body,
+      media: draft.media ? [{ blobId: draft.media.blobId }] : [],
       whatsappTemplate: draft.mapping?.name ? { name: draft.mapping.name, language: draft.mapping.language, parameters: draft.mapping.parameters } : null,
     };
     try {
@@ -160,6 +165,7 @@ function TemplateForm({ template }: { template: Template | null }) {
                   </div>
                 )}
               </Field>
+              <TemplateMediaField value={draft.media} onChange={(media) => setDraft((d) => ({ ...d, media }))} error={form.field('media.0.blobId')} />
             </CardBody>
             <div className="border-t border-border">
               <CardHeader title={t('campaignsUi.templates.whatsapp')} description={t('campaignsUi.templates.whatsappHint')} />

@@ -9,6 +9,8 @@ import { Input } from '../../ui/Input';
 import { Select } from '../../ui/Select';
 import { useChannels, useTemplates } from '../channels/channels.api';
 import { useContactFields } from '../contacts/contacts.api';
+import { AttachmentCard, FileDropZone } from '../files/Attachment';
+import { fileUrl, useStoredFile, useUpload } from '../files/files.api';
 
 const BUILT_IN = ['firstName', 'lastName', 'fullName', 'company', 'email', 'phone'] as const;
 
@@ -138,5 +140,43 @@ export function WhatsAppMapping({ value, onChange, errors }: { value: Mapping | 
         </fieldset>
       ) : null}
     </div>
+  );
+}
+
+/** The template's one media file as the editor holds it (size known after an upload or a look-up). */
+export type MediaDraft = { blobId: string; name: string | null; contentType: string | null; size: number | null };
+
+/** Attach, show, replace or remove the template's media file (uploaded at once; saved with the template). */
+export function TemplateMediaField({ value, onChange, error }: { value: MediaDraft | null; onChange: (value: MediaDraft | null) => void; error?: string | undefined }) {
+  const { t } = useTranslation();
+  const { upload, uploading, error: uploadError } = useUpload();
+  const stored = useStoredFile(value && value.size === null ? value.blobId : null);
+  const attach = async (file: File) => {
+    const saved = await upload(file);
+    if (saved) onChange({ blobId: saved.id, name: saved.name, contentType: saved.contentType, size: saved.size });
+  };
+  const problem = uploadError ?? error;
+  return (
+    <fieldset className="space-y-1.5" data-testid="template-media">
+      <legend className="mb-1.5 text-[13px] font-medium">
+        {t('campaignsUi.templates.media')} <span className="font-normal text-subtle">({t('common.optional')})</span>
+      </legend>
+      {value && !uploading ? (
+        <AttachmentCard
+          file={{ id: value.blobId, name: value.name ?? stored.data?.name ?? value.blobId, contentType: value.contentType, size: value.size ?? stored.data?.size ?? null, url: fileUrl(value.blobId) }}
+          onRemove={() => onChange(null)}
+          onReplace={(file) => void attach(file)}
+        />
+      ) : (
+        <FileDropZone onFile={(file) => void attach(file)} uploading={uploading} />
+      )}
+      {problem ? (
+        <p className="text-[13px] text-danger" role="alert">
+          {problem}
+        </p>
+      ) : (
+        <p className="text-[13px] text-muted">{t('campaignsUi.templates.mediaHint')}</p>
+      )}
+    </fieldset>
   );
 }

@@ -11,6 +11,8 @@ import { ErrorAlert } from '../../ui/ErrorAlert';
 import { Input } from '../../ui/Input';
 import { Spinner } from '../../ui/Spinner';
 import { displayName } from '../contacts/contacts.api';
+import { FileText } from 'lucide-react';
+import { fileUrl } from '../files/files.api';
 import { campaignsApi, graphemeLength, type Template } from './campaigns.api';
 
 /** The saved template rendered for a contact the user searches and picks (the server renders it, as a campaign would). */
@@ -71,9 +73,10 @@ export function TemplatePreviewCard({ template, dirty }: { template: Template | 
             {preview.isError ? <ErrorAlert error={preview.error} /> : null}
             {contact && preview.data ? (
               <div className="space-y-3">
-                {preview.data.body ? (
-                  <div className="ml-auto w-fit max-w-full rounded-2xl rounded-br-sm bg-primary-soft px-3.5 py-2 text-sm break-words whitespace-pre-wrap" data-testid="template-preview">
-                    {preview.data.body}
+                {preview.data.body || template.media[0] ? (
+                  <div className="ml-auto w-fit max-w-full space-y-1.5 rounded-2xl rounded-br-sm bg-primary-soft px-3.5 py-2 text-sm" data-testid="template-preview">
+                    {template.media[0] ? <PreviewMedia media={template.media[0]} /> : null}
+                    {preview.data.body ? <p className="break-words whitespace-pre-wrap">{preview.data.body}</p> : null}
                   </div>
                 ) : null}
                 {preview.data.whatsappTemplate ? (
@@ -98,5 +101,21 @@ export function TemplatePreviewCard({ template, dirty }: { template: Template | 
         )}
       </CardBody>
     </Card>
+  );
+}
+
+/** The template's file as the recipient sees it above the caption: the image itself, or the file's name. */
+function PreviewMedia({ media }: { media: Template['media'][number] }) {
+  const url = fileUrl(media.blobId);
+  const name = media.fileName ?? media.blobId;
+  const family = media.mimeType?.split('/')[0];
+  if (family === 'image') return <img src={url} alt={name} className="max-h-56 max-w-full rounded-md object-cover" data-testid="template-preview-media" />;
+  if (family === 'video') return <video controls preload="metadata" src={url} className="max-h-56 max-w-full rounded-md" data-testid="template-preview-media" />;
+  if (family === 'audio') return <audio controls preload="none" src={url} className="h-9 max-w-full" data-testid="template-preview-media" />;
+  return (
+    <a href={url} download={name} className="focus-ring flex items-center gap-2 rounded-md bg-black/5 px-2 py-1.5 underline-offset-2 hover:underline dark:bg-white/10" data-testid="template-preview-media">
+      <FileText className="size-4 shrink-0" aria-hidden />
+      <span className="truncate">{name}</span>
+    </a>
   );
 }

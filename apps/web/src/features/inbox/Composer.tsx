@@ -12,6 +12,8 @@ import { Menu, MenuContent, MenuItem, MenuTrigger } from '../../ui/Menu';
 import { Select } from '../../ui/Select';
 import { Switch } from '../../ui/Switch';
 import { useSession } from '../auth/session';
+import { AttachButton, AttachmentCard, useFileDrop } from '../files/Attachment';
+import { useUpload, type StoredFile } from '../files/files.api';
 import { useComposerRules, useInboxMutations, useQuickReplies, type Conversation } from './inbox.api';
 
 
@@ -28,13 +30,22 @@ export function Composer({ conversation }: { conversation: Conversation }) {
   const [fromChannelId, setFromChannelId] = useState('');
   const [template, setTemplate] = useState('');
   const [parameters, setParameters] = useState<string[]>([]);
+  const [attachment, setAttachment] = useState<StoredFile | null>(null);
+  const files = useUpload();
 
   const r = rules.data;
   const from = r?.mode === 'listen_only' ? (r.answerFrom.find((a) => a.channelId === fromChannelId) ?? r.answerFrom[0]) : null;
   const mode: Mode | null = asNote ? 'text' : r?.mode === 'text' ? 'text' : r?.mode === 'template' ? 'template' : from ? from.mode : null;
   const templates = from ? from.templates : (r?.templates ?? []);
   const chosen = templates.find((tp) => `${tp.name}|${tp.language}` === template) ?? null;
-  const pending = send.isPending || note.isPending;
+  // A file goes with a reply (never a note), where the channel sends media; WhatsApp outside its window takes a template only.
+  const canAttach = !asNote && mode === 'text' && Boolean(from ? from.canSendMedia : r?.canSendMedia);
+  const pending = send.isPending || note.isPending || Boolean(files.uploading);
+  const attach = async (file: File) => {
+    const stored = await files.upload(file);
+    if (stored) setAttachment(stored);
+  };
+  const drop = useFileDrop((file) => void attach(file), { disabled: !canAttach || pending, onMany: () => files.setError(t('files.errors.oneFile')) });
   const error = send.error ?? note.error;
 
   const variables = { firstName: conversation.contact.firstName, lastName: conversation.contact.lastName, company: conversation.contact.company, agentName: me.user.name };
@@ -55,9 +66,11 @@ export function Composer({ conversation }: { conversation: Conversation }) {
       setParameters([]);
       return;
     }
-    if (!text.trim()) return;
-    await send.mutateAsync({ body: text, ...via });
+    const media = canAttach && attachment ? [{ blobId: attachment.id }] : null;
+    if (!text.trim() && !media) return;
+    await send.mutateAsync({ ...(text.trim() ? { body: text } : {}), ...(media ? { media } : {}), ...via });
     setText('');
+    setAttachment(null);
   }
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -68,8 +81,29 @@ export function Composer({ conversation }: { conversation: Conversation }) {
   };
 
   return (
-    <form onSubmit={(e) => void submit(e)} className={clsx('border-t border-border p-3', asNote ? 'bg-amber-50/70 dark:bg-amber-400/5' : 'bg-surface')} aria-label={t('inboxUi.composer.label')}>
+    <form
+      onSubmit={(e) => void submit(e)}
+      {...drop.handlers}
+      className={clsx('border-t border-border p-3', asNote ? 'bg-amber-50/70 dark:bg-amber-400/5' : 'bg-surface', drop.over && 'ring-2 ring-primary ring-inset')}
+      aria-label={t('inboxUi.composer.label')}
+    >
       {error ? <ErrorAlert error={error} className="mb-2" /> : null}
+      {files.error && canAttach ? (
+        <Alert tone="danger" className="mb-2">
+          {files.error}
+        </Alert>
+      ) : null}
+      {canAttach && (attachment || files.uploading) ? (
+        <div className="mb-2">
+          {attachment ? (
+            <AttachmentCard compact file={{ id: attachment.id, name: attachment.name, contentType: attachment.contentType, size: attachment.size, url: attachment.url }} onRemove={() => setAttachment(null)} />
+          ) : (
+            <p className="text-xs text-muted" role="status">
+              {t('files.uploading', { name: files.uploading })}
+            </p>
+          )}
+        </div>
+      ) : null}
       {r?.mode === 'cannot_send' && !asNote ? <Alert tone="warning" className="mb-2">{t('inboxUi.composer.cannotSend')}</Alert> : null}
       {r?.mode === 'listen_only' && !asNote && from ? (
         <div className="mb-2 flex flex-wrap items-center gap-2 text-xs text-muted">
@@ -129,6 +163,7 @@ export function Composer({ conversation }: { conversation: Conversation }) {
                 ))}
               </MenuContent>
             </Menu>
+            {canAttach ? <AttachButton onFile={(file) => void attach(file)} disabled={pending} /> : null}
           </div>
           <Textarea
             value={text}
@@ -140,7 +175,7 @@ export function Composer({ conversation }: { conversation: Conversation }) {
             className="max-h-40 min-h-9 flex-1 resize-none"
             data-testid="composer-input"
           />
-          <Button type="submit" size="icon" loading={pending} disabled={!text.trim()} aria-label={asNote ? t('inboxUi.composer.addNote') : t('inboxUi.composer.send')}>
+          <Button type="submit" size="icon" loading={pending} disabled={!text.trim() && !(canAttach && attachment)} aria-label={asNote ? t('inboxUi.composer.addNote') : t('inboxUi.composer.send')}>
             <Send className="size-4" aria-hidden />
           </Button>
         </div>

@@ -162,7 +162,7 @@ export function useInboxMutations(conversationId: string) {
     labels: useMutation({ mutationFn: (labelIds: string[]) => api.put<Conversation>(`/api/v1/conversations/${conversationId}/labels`, { labelIds }), onSuccess: (c) => { onConversation(c); void client.invalidateQueries({ queryKey: ['inbox', 'suggested', conversationId] }); } }),
     optOut: useMutation({ mutationFn: (reason: string) => api.post<Conversation>(`/api/v1/conversations/${conversationId}/opt-out`, reason ? { reason } : {}), onSuccess: (c) => { onConversation(c); void client.invalidateQueries({ queryKey: ['contacts'] }); } }),
     send: useMutation({
-      mutationFn: (body: { body?: string; template?: { name: string; language: string; parameters: string[] }; replyToId?: string; fromChannelId?: string }) =>
+      mutationFn: (body: { body?: string; media?: { blobId: string }[]; template?: { name: string; language: string; parameters: string[] }; replyToId?: string; fromChannelId?: string }) =>
         api.post<Message>(`/api/v1/conversations/${conversationId}/messages`, body),
       onSuccess: (m) => storeMessage(client, m),
     }),

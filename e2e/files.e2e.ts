@@ -1,0 +1,133 @@
+import { crc32, deflateSync } from 'node:zlib';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DESKTOP, launchBrowser, newContext, screenshot, waitSignedIn } from './browser';
+import { apiPost, OWNER, setUpWorkspace } from './flows';
+import { startServer, type RunningServer } from './server';
+
+let server: RunningServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+  await setUpWorkspace(server.url);
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** A real PNG (a colour gradient), so the browser can draw the thumbnails. */
+function gradientPng(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(body) >>> 0);
+    return Buffer.concat([length, body, crc]);
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header[8] = 8; // bit depth
+  header[9] = 2; // RGB
+  const rows: Buffer[] = [];
+  for (let y = 0; y < height; y++) {
+    const row = Buffer.alloc(1 + width * 3);
+    for (let x = 0; x < width; x++) row.set([Math.round((255 * x) / width), Math.round((255 * y) / height), 180], 1 + x * 3);
+    rows.push(row);
+  }
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
+}
+
+async function signedInPage() {
+  const context = await newContext(browser, { baseURL: server.url, viewport: DESKTOP, theme: 'dark' });
+  await context.page.goto('/');
+  await context.page.getByLabel(/Email or username/).fill('olga');
+  await context.page.getByLabel(/^Password$/).fill(OWNER.password);
+  await context.page.getByRole('button', { name: /^Sign in$/ }).click();
+  await waitSignedIn(context.page);
+  return context;
+}
+
+/** Drops a file on an element as a person dragging it from their desktop would. */
+async function dropFile(page: Page, selector: string, file: { name: string; type: string; data: Buffer }) {
+  const transfer = await page.evaluateHandle(
+    ({ name, type, base64 }) => {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      const dt = new DataTransfer();
+      dt.items.add(new File([bytes], name, { type }));
+      return dt;
+    },
+    { name: file.name, type: file.type, base64: file.data.toString('base64') },
+  );
+  for (const type of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent(selector, type, { dataTransfer: transfer });
+}
+
+/** Whether an <img> was served and decoded (a broken image has no natural width). */
+const loaded = (page: Page, selector: string) => page.locator(selector).first().evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0);
+
+describe('files in the browser', () => {
+  it('attaches an image to a template by dragging it, previews it for a contact, keeps it after a reload, and removes it', async () => {
+    const { page, console } = await signedInPage();
+    await apiPost(page, '/api/v1/contacts', { firstName: 'Ana', lastName: 'Prueba', phone: '+5491144445501' });
+    const image = gradientPng(320, 200);
+
+    await page.goto('/campaigns/templates/new');
+    await page.getByLabel('Template name').fill('Promo con foto');
+    await page.getByTestId('template-body').fill('Hola {{firstName}}, mirá la promo de verano');
+    // Too big for an image: refused before uploading, in the reader's words.
+    await dropFile(page, '[data-testid="file-drop"]', { name: 'enorme.png', type: 'image/png', data: Buffer.alloc(6 * 1024 * 1024) });
+    await page.getByRole('alert').getByText('enorme.png is 6 MB: image files can be at most 5 MB.').waitFor();
+    await dropFile(page, '[data-testid="file-drop"]', { name: 'verano.png', type: 'image/png', data: image });
+    const card = page.getByTestId('attachment');
+    await card.getByTestId('attachment-name').getByText('verano.png').waitFor();
+    await card.getByText(/^\d+(\.\d)? KB · image\/png$/).waitFor();
+    expect(await loaded(page, '[data-testid="attachment"] img')).toBe(true);
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('heading', { name: 'Edit template' }).waitFor();
+
+    await page.getByRole('button', { name: 'Ana Prueba' }).click();
+    await page.getByTestId('template-preview').getByText('Hola Ana, mirá la promo de verano').waitFor();
+    await page.getByTestId('template-preview-media').waitFor();
+    expect(await loaded(page, '[data-testid="template-preview-media"]')).toBe(true);
+    await screenshot(page, 'files-template-media-desktop-dark');
+
+    // Saved with the template: after a reload the file is still there, with its size looked up.
+    await page.reload();
+    await page.getByTestId('attachment').getByText('verano.png').waitFor();
+    await page.getByTestId('attachment').getByText(/KB · image\/png$/).waitFor();
+    await page.getByRole('button', { name: 'Remove verano.png' }).click();
+    await page.getByTestId('file-drop').waitFor();
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Template saved').first().waitFor();
+    const id = new URL(page.url()).pathname.split('/').pop();
+    const saved = await page.request.get(`/api/v1/templates/${id}`).then((r) => r.json() as Promise<{ media: unknown[] }>);
+    expect(saved.media).toEqual([]);
+    expect(console.errors).toEqual([]);
+  });
+
+  it('sends an image with a caption as an inbox reply on the Sandbox channel and shows it in the thread', async () => {
+    const { page, console } = await signedInPage();
+    const channel = await apiPost<{ id: string }>(page, '/api/v1/channels', { kind: 'sandbox', name: 'Demo sandbox', config: { deliveredAfterMs: 300, readAfterMs: 900 } });
+    await apiPost(page, `/api/v1/channels/${channel.id}/sandbox/inbound`, { from: '+5491144447777', text: '¿Me mandás una foto del producto?' });
+    await page.goto('/inbox');
+    await page.getByTestId('conversation-row').filter({ hasText: 'foto del producto' }).click();
+    await page.getByTestId('thread').getByText('¿Me mandás una foto del producto?').waitFor();
+
+    await page.getByLabel('Attach a file').first().setInputFiles({ name: 'producto.png', mimeType: 'image/png', buffer: gradientPng(480, 300) });
+    await page.getByTestId('attachment').getByText('producto.png').waitFor();
+    await page.getByTestId('composer-input').fill('Acá va, ¿te sirve?');
+    await screenshot(page, 'files-inbox-attachment-desktop-dark');
+    await page.getByRole('button', { name: 'Send' }).click();
+
+    const sent = page.getByTestId('message').filter({ hasText: 'Acá va, ¿te sirve?' });
+    await sent.locator('img').waitFor();
+    await expect.poll(() => sent.locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    await sent.locator('[data-testid="message-status"][data-status="read"]').waitFor();
+    await expect.poll(() => page.getByTestId('attachment').count()).toBe(0);
+    await screenshot(page, 'files-inbox-sent-desktop-dark');
+    expect(console.errors).toEqual([]);
+  });
+});
