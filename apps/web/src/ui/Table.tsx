@@ -1,5 +1,8 @@
 import { clsx } from 'clsx';
+import { ChevronRight } from 'lucide-react';
 import type { ComponentProps, ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
 
 /** A data table that scrolls sideways on narrow screens instead of overflowing the page. */
 export function Table({ children, className, label }: { children: ReactNode; className?: string; label?: string }) {
@@ -20,8 +23,9 @@ export function TBody({ children }: { children: ReactNode }) {
   return <tbody className="divide-y divide-border">{children}</tbody>;
 }
 
-export function TR({ className, ...rest }: ComponentProps<'tr'>) {
-  return <tr className={clsx('align-middle', className)} {...rest} />;
+/** A row; `linked` for a row whose RowLink makes the whole row clickable. */
+export function TR({ className, linked, ...rest }: ComponentProps<'tr'> & { linked?: boolean }) {
+  return <tr className={clsx('align-middle', linked && 'relative hover:bg-surface-2/60', className)} {...rest} />;
 }
 
 export function TH({ className, ...rest }: ComponentProps<'th'>) {
@@ -30,4 +34,35 @@ export function TH({ className, ...rest }: ComponentProps<'th'>) {
 
 export function TD({ className, ...rest }: ComponentProps<'td'>) {
   return <td className={clsx('px-4 py-3', className)} {...rest} />;
+}
+
+/**
+ * The row's main link, stretched over the whole row (of a `<TR linked>`) so a click anywhere opens it,
+ * while keyboard and screen-reader users meet one link per row with a label that names the row.
+ */
+export function RowLink({ to, label, children }: { to: string; label: string; children: ReactNode }) {
+  return (
+    <Link to={to} className="focus-ring block truncate rounded font-medium after:absolute after:inset-0" aria-label={label}>
+      {children}
+    </Link>
+  );
+}
+
+/** The header of a column of row actions: empty to the eye, named for screen readers. */
+export function ActionsTH({ className }: { className?: string }) {
+  const { t } = useTranslation();
+  return (
+    <TH className={className ?? 'w-12'}>
+      <span className="sr-only">{t('common.actions')}</span>
+    </TH>
+  );
+}
+
+/** The "opens" chevron at the end of a linked row (phones drop it to save the width). */
+export function ChevronTD() {
+  return (
+    <TD className="hidden text-right text-subtle sm:table-cell">
+      <ChevronRight className="ml-auto size-4" aria-hidden />
+    </TD>
+  );
 }

@@ -7,14 +7,12 @@ import { errorText } from '../../lib/errors';
 import { useFormat } from '../../lib/format';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
-import { Card } from '../../ui/Card';
 import { ConfirmDialog } from '../../ui/Dialog';
 import { EmptyState } from '../../ui/EmptyState';
-import { ErrorAlert } from '../../ui/ErrorAlert';
+import { ListStates } from '../../ui/ListStates';
 import { Page } from '../../ui/Page';
 import { PageHeader } from '../../ui/PageHeader';
-import { LoadingBlock } from '../../ui/Spinner';
-import { Table, TBody, TD, TH, THead, TR } from '../../ui/Table';
+import { ActionsTH, Table, TBody, TD, TH, THead, TR } from '../../ui/Table';
 import { useToast } from '../../ui/Toast';
 import { useCan } from '../auth/session';
 import { usePermissionLabels } from '../roles/PermissionPicker';
@@ -45,63 +43,56 @@ export function ApiKeysPage() {
   return (
     <Page wide>
       <PageHeader title={t('apiKeys.title')} description={t('apiKeys.subtitle')} actions={keys.data?.length ? createButton : null} />
-      {keys.isPending ? <LoadingBlock label={t('common.loading')} /> : null}
-      {keys.isError ? <ErrorAlert error={keys.error} onRetry={() => void keys.refetch()} /> : null}
-      {keys.data?.length === 0 ? (
-        <Card>
-          <EmptyState icon={KeyRound} title={t('apiKeys.emptyTitle')} body={t('apiKeys.emptyBody')} action={createButton} />
-        </Card>
-      ) : null}
-      {keys.data?.length ? (
-        <Table label={t('apiKeys.title')}>
-          <THead>
-            <TR>
-              <TH>{t('apiKeys.name')}</TH>
-              <TH className="hidden sm:table-cell">{t('apiKeys.permissions')}</TH>
-              <TH className="hidden md:table-cell">{t('apiKeys.created')}</TH>
-              <TH className="hidden sm:table-cell">{t('apiKeys.lastUsed')}</TH>
-              <TH>{t('apiKeys.status')}</TH>
-              <TH className="w-24">
-                <span className="sr-only">{t('common.actions')}</span>
-              </TH>
-            </TR>
-          </THead>
-          <TBody>
-            {keys.data.map((key) => (
-              <TR key={key.id} className={key.revokedAt ? 'opacity-60' : undefined}>
-                <TD>
-                  <p className="font-medium">{key.name}</p>
-                  <p className="font-mono text-xs whitespace-nowrap text-muted">{key.prefix}</p>
-                </TD>
-                <TD className="hidden whitespace-nowrap sm:table-cell">
-                  <span title={key.permissions.map(labels.permission).join('\n')} className="text-muted">
-                    {t('roles.permissionCount', { count: key.permissions.length })}
-                  </span>
-                </TD>
-                <TD className="hidden whitespace-nowrap text-muted md:table-cell">
-                  <time dateTime={key.createdAt}>{fmt.date(key.createdAt)}</time>
-                  {userName(key.createdBy) ? <p className="text-xs text-subtle">{userName(key.createdBy)}</p> : null}
-                </TD>
-                <TD className="hidden whitespace-nowrap text-muted sm:table-cell">
-                  {key.lastUsedAt ? <time dateTime={key.lastUsedAt} title={fmt.dateTime(key.lastUsedAt)}>{fmt.relative(key.lastUsedAt)}</time> : t('common.never')}
-                </TD>
-                <TD>
-                  <Badge tone={key.revokedAt ? 'neutral' : 'success'} dot>
-                    {key.revokedAt ? t('apiKeys.revoked') : t('apiKeys.active')}
-                  </Badge>
-                </TD>
-                <TD className="text-right">
-                  {key.revokedAt ? null : (
-                    <Button variant="ghost" size="sm" className="text-danger hover:text-danger" aria-label={`${t('apiKeys.revoke')}: ${key.name}`} onClick={() => setRevoking(key)}>
-                      {t('apiKeys.revoke')}
-                    </Button>
-                  )}
-                </TD>
+      <ListStates query={keys} items={keys.data} empty={<EmptyState icon={KeyRound} title={t('apiKeys.emptyTitle')} body={t('apiKeys.emptyBody')} action={createButton} />}>
+        {(rows) => (
+          <Table label={t('apiKeys.title')}>
+            <THead>
+              <TR>
+                <TH>{t('apiKeys.name')}</TH>
+                <TH className="hidden sm:table-cell">{t('apiKeys.permissions')}</TH>
+                <TH className="hidden md:table-cell">{t('apiKeys.created')}</TH>
+                <TH className="hidden sm:table-cell">{t('apiKeys.lastUsed')}</TH>
+                <TH>{t('apiKeys.status')}</TH>
+                <ActionsTH className="w-24" />
               </TR>
-            ))}
-          </TBody>
-        </Table>
-      ) : null}
+            </THead>
+            <TBody>
+              {rows.map((key) => (
+                <TR key={key.id} className={key.revokedAt ? 'opacity-60' : undefined}>
+                  <TD>
+                    <p className="font-medium">{key.name}</p>
+                    <p className="font-mono text-xs whitespace-nowrap text-muted">{key.prefix}</p>
+                  </TD>
+                  <TD className="hidden whitespace-nowrap sm:table-cell">
+                    <span title={key.permissions.map(labels.permission).join('\n')} className="text-muted">
+                      {t('roles.permissionCount', { count: key.permissions.length })}
+                    </span>
+                  </TD>
+                  <TD className="hidden whitespace-nowrap text-muted md:table-cell">
+                    <time dateTime={key.createdAt}>{fmt.date(key.createdAt)}</time>
+                    {userName(key.createdBy) ? <p className="text-xs text-subtle">{userName(key.createdBy)}</p> : null}
+                  </TD>
+                  <TD className="hidden whitespace-nowrap text-muted sm:table-cell">
+                    {key.lastUsedAt ? <time dateTime={key.lastUsedAt} title={fmt.dateTime(key.lastUsedAt)}>{fmt.relative(key.lastUsedAt)}</time> : t('common.never')}
+                  </TD>
+                  <TD>
+                    <Badge tone={key.revokedAt ? 'neutral' : 'success'} dot>
+                      {key.revokedAt ? t('apiKeys.revoked') : t('apiKeys.active')}
+                    </Badge>
+                  </TD>
+                  <TD className="text-right">
+                    {key.revokedAt ? null : (
+                      <Button variant="ghost" size="sm" className="text-danger hover:text-danger" aria-label={`${t('apiKeys.revoke')}: ${key.name}`} onClick={() => setRevoking(key)}>
+                        {t('apiKeys.revoke')}
+                      </Button>
+                    )}
+                  </TD>
+                </TR>
+              ))}
+            </TBody>
+          </Table>
+        )}
+      </ListStates>
       {catalogue.data ? (
         <CreateApiKeyDialog open={creating} onOpenChange={setCreating} catalogue={catalogue.data} onCreated={() => void refresh()} />
       ) : null}

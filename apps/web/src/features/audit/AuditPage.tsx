@@ -2,12 +2,10 @@ import { ScrollText, SearchX } from 'lucide-react';
 import { useTranslation } from 'react-i18next';
 import { useSearchParams } from 'react-router';
 import { Button } from '../../ui/Button';
-import { Card } from '../../ui/Card';
 import { EmptyState } from '../../ui/EmptyState';
-import { ErrorAlert } from '../../ui/ErrorAlert';
+import { ListStates, LoadMore } from '../../ui/ListStates';
 import { Page } from '../../ui/Page';
 import { PageHeader } from '../../ui/PageHeader';
-import { LoadingBlock } from '../../ui/Spinner';
 import { useCan } from '../auth/session';
 import { useAllUsers } from '../users/users.api';
 import { useAuditEvents, type AuditFilters } from './audit.api';
@@ -34,25 +32,20 @@ export function AuditPage() {
     <Page wide>
       <PageHeader title={t('audit.title')} description={t('audit.subtitle')} />
       <AuditFiltersBar filters={filters} users={users.data} onChange={(next) => setParams(next as Record<string, string>, { replace: true })} />
-      {events.isPending ? <LoadingBlock label={t('common.loading')} /> : null}
-      {events.isError ? <ErrorAlert error={events.error} onRetry={() => void events.refetch()} /> : null}
-      {events.isSuccess && items.length === 0 ? (
-        <Card>
-          {filtered ? (
+      <ListStates
+        query={events}
+        items={items}
+        empty={
+          filtered ? (
             <EmptyState icon={SearchX} title={t('audit.noResultsTitle')} body={t('audit.noResultsBody')} action={<Button variant="secondary" onClick={() => setParams({}, { replace: true })}>{t('audit.clear')}</Button>} />
           ) : (
             <EmptyState icon={ScrollText} title={t('audit.emptyTitle')} body={t('audit.emptyBody')} />
-          )}
-        </Card>
-      ) : null}
-      {items.length > 0 ? <AuditTable events={items} userName={(id) => users.data?.find((u) => u.id === id)?.name} /> : null}
-      {events.hasNextPage ? (
-        <div className="mt-4 flex justify-center">
-          <Button variant="secondary" loading={events.isFetchingNextPage} onClick={() => void events.fetchNextPage()}>
-            {t('common.loadMore')}
-          </Button>
-        </div>
-      ) : null}
+          )
+        }
+      >
+        {(rows) => <AuditTable events={rows} userName={(id) => users.data?.find((u) => u.id === id)?.name} />}
+      </ListStates>
+      <LoadMore query={events} />
     </Page>
   );
 }

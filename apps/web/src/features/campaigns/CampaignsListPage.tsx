@@ -1,16 +1,14 @@
-import { ChevronRight, Megaphone, Plus } from 'lucide-react';
+import { Megaphone, Plus } from 'lucide-react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { useFormat } from '../../lib/format';
 import { Badge } from '../../ui/Badge';
 import { buttonClass } from '../../ui/Button';
-import { Card } from '../../ui/Card';
 import { EmptyState } from '../../ui/EmptyState';
-import { ErrorAlert } from '../../ui/ErrorAlert';
+import { ListStates } from '../../ui/ListStates';
 import { Page } from '../../ui/Page';
 import { PageHeader } from '../../ui/PageHeader';
-import { LoadingBlock } from '../../ui/Spinner';
-import { Table, TBody, TD, TH, THead, TR } from '../../ui/Table';
+import { ActionsTH, ChevronTD, RowLink, Table, TBody, TD, TH, THead, TR } from '../../ui/Table';
 import { useCan } from '../auth/session';
 import { ratio, statusTone, useCampaigns } from './campaigns.api';
 
@@ -30,60 +28,51 @@ export function CampaignsListPage() {
   return (
     <Page wide>
       <PageHeader title={t('campaignsUi.title')} description={t('campaignsUi.subtitle')} actions={campaigns.data?.length ? createButton : null} />
-      {campaigns.isPending ? <LoadingBlock label={t('common.loading')} /> : null}
-      {campaigns.isError ? <ErrorAlert error={campaigns.error} onRetry={() => void campaigns.refetch()} /> : null}
-      {campaigns.data?.length === 0 ? (
-        <Card>
-          <EmptyState icon={Megaphone} title={t('campaignsUi.emptyTitle')} body={t('campaignsUi.emptyBody')} action={createButton} />
-        </Card>
-      ) : null}
-      {campaigns.data?.length ? (
-        <Table label={t('campaignsUi.title')}>
-          <THead>
-            <TR>
-              <TH>{t('campaignsUi.columns.name')}</TH>
-              <TH>{t('campaignsUi.columns.status')}</TH>
-              <TH className="hidden text-right md:table-cell">{t('campaignsUi.columns.recipients')}</TH>
-              <TH className="hidden text-right sm:table-cell">{t('campaignsUi.columns.delivered')}</TH>
-              <TH className="hidden text-right lg:table-cell">{t('campaignsUi.columns.read')}</TH>
-              <TH className="hidden text-right lg:table-cell">{t('campaignsUi.columns.replied')}</TH>
-              <TH className="hidden md:table-cell">{t('campaignsUi.columns.created')}</TH>
-              <TH className="hidden w-10 sm:table-cell">
-                <span className="sr-only">{t('common.actions')}</span>
-              </TH>
-            </TR>
-          </THead>
-          <TBody>
-            {campaigns.data.map((c) => (
-              <TR key={c.id} data-testid="campaign-row" className="relative hover:bg-surface-2/60">
-                <TD className="max-w-[12rem] sm:max-w-none">
-                  <Link to={`/campaigns/${c.id}`} className="focus-ring block truncate rounded font-medium after:absolute after:inset-0" aria-label={t('campaignsUi.open', { name: c.name })}>
-                    {c.name}
-                  </Link>
-                  <p className="truncate text-xs text-muted sm:hidden">
-                    {t('campaignsUi.columns.delivered')}: {percent(ratio(c.stats.delivered, c.stats.sent))}
-                  </p>
-                </TD>
-                <TD>
-                  <Badge tone={statusTone(c.status)} dot>
-                    {t(`campaignsUi.status.${c.status}`)}
-                  </Badge>
-                </TD>
-                <TD className="hidden text-right tabular-nums md:table-cell">{fmt.number(c.stats.total)}</TD>
-                <TD className="hidden text-right tabular-nums sm:table-cell">{percent(ratio(c.stats.delivered, c.stats.sent))}</TD>
-                <TD className="hidden text-right tabular-nums lg:table-cell">{percent(ratio(c.stats.read, c.stats.sent))}</TD>
-                <TD className="hidden text-right tabular-nums lg:table-cell">{percent(ratio(c.stats.replied, c.stats.sent))}</TD>
-                <TD className="hidden whitespace-nowrap text-muted md:table-cell">
-                  <time dateTime={c.createdAt}>{fmt.date(c.createdAt)}</time>
-                </TD>
-                <TD className="hidden text-right text-subtle sm:table-cell">
-                  <ChevronRight className="ml-auto size-4" aria-hidden />
-                </TD>
+      <ListStates query={campaigns} items={campaigns.data} empty={<EmptyState icon={Megaphone} title={t('campaignsUi.emptyTitle')} body={t('campaignsUi.emptyBody')} action={createButton} />}>
+        {(rows) => (
+          <Table label={t('campaignsUi.title')}>
+            <THead>
+              <TR>
+                <TH>{t('campaignsUi.columns.name')}</TH>
+                <TH>{t('campaignsUi.columns.status')}</TH>
+                <TH className="hidden text-right md:table-cell">{t('campaignsUi.columns.recipients')}</TH>
+                <TH className="hidden text-right sm:table-cell">{t('campaignsUi.columns.delivered')}</TH>
+                <TH className="hidden text-right lg:table-cell">{t('campaignsUi.columns.read')}</TH>
+                <TH className="hidden text-right lg:table-cell">{t('campaignsUi.columns.replied')}</TH>
+                <TH className="hidden md:table-cell">{t('campaignsUi.columns.created')}</TH>
+                <ActionsTH className="hidden w-10 sm:table-cell" />
               </TR>
-            ))}
-          </TBody>
-        </Table>
-      ) : null}
+            </THead>
+            <TBody>
+              {rows.map((c) => (
+                <TR key={c.id} data-testid="campaign-row" linked>
+                  <TD className="max-w-[12rem] sm:max-w-none">
+                    <RowLink to={`/campaigns/${c.id}`} label={t('campaignsUi.open', { name: c.name })}>
+                      {c.name}
+                    </RowLink>
+                    <p className="truncate text-xs text-muted sm:hidden">
+                      {t('campaignsUi.columns.delivered')}: {percent(ratio(c.stats.delivered, c.stats.sent))}
+                    </p>
+                  </TD>
+                  <TD>
+                    <Badge tone={statusTone(c.status)} dot>
+                      {t(`campaignsUi.status.${c.status}`)}
+                    </Badge>
+                  </TD>
+                  <TD className="hidden text-right tabular-nums md:table-cell">{fmt.number(c.stats.total)}</TD>
+                  <TD className="hidden text-right tabular-nums sm:table-cell">{percent(ratio(c.stats.delivered, c.stats.sent))}</TD>
+                  <TD className="hidden text-right tabular-nums lg:table-cell">{percent(ratio(c.stats.read, c.stats.sent))}</TD>
+                  <TD className="hidden text-right tabular-nums lg:table-cell">{percent(ratio(c.stats.replied, c.stats.sent))}</TD>
+                  <TD className="hidden whitespace-nowrap text-muted md:table-cell">
+                    <time dateTime={c.createdAt}>{fmt.date(c.createdAt)}</time>
+                  </TD>
+                  <ChevronTD />
+                </TR>
+              ))}
+            </TBody>
+          </Table>
+        )}
+      </ListStates>
     </Page>
   );
 }

@@ -6,8 +6,8 @@ import { useFormat } from '../../lib/format';
 import { Badge } from '../../ui/Badge';
 import { buttonClass } from '../../ui/Button';
 import { Card, CardBody, CardHeader } from '../../ui/Card';
-import { Button } from '../../ui/Button';
 import { ErrorAlert } from '../../ui/ErrorAlert';
+import { LoadMore } from '../../ui/ListStates';
 import { Select } from '../../ui/Select';
 import { LoadingBlock } from '../../ui/Spinner';
 import { Table, TBody, TD, TH, THead, TR } from '../../ui/Table';
@@ -92,13 +92,7 @@ export function RecipientsReport({ campaign }: { campaign: Campaign }) {
               ))}
             </TBody>
           </Table>
-          {recipients.hasNextPage ? (
-            <div className="flex justify-center border-t border-border p-3">
-              <Button variant="secondary" size="sm" loading={recipients.isFetchingNextPage} onClick={() => void recipients.fetchNextPage()}>
-                {t('common.loadMore')}
-              </Button>
-            </div>
-          ) : null}
+          <LoadMore query={recipients} size="sm" className="flex justify-center border-t border-border p-3" />
         </div>
       )}
     </Card>

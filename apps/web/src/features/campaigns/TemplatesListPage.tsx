@@ -1,16 +1,14 @@
-import { ChevronRight, FileText, Plus } from 'lucide-react';
+import { FileText, Plus } from 'lucide-react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { useFormat } from '../../lib/format';
 import { Badge } from '../../ui/Badge';
 import { buttonClass } from '../../ui/Button';
-import { Card } from '../../ui/Card';
 import { EmptyState } from '../../ui/EmptyState';
-import { ErrorAlert } from '../../ui/ErrorAlert';
+import { ListStates } from '../../ui/ListStates';
 import { Page } from '../../ui/Page';
 import { PageHeader } from '../../ui/PageHeader';
-import { LoadingBlock } from '../../ui/Spinner';
-import { Table, TBody, TD, TH, THead, TR } from '../../ui/Table';
+import { ActionsTH, ChevronTD, RowLink, Table, TBody, TD, TH, THead, TR } from '../../ui/Table';
 import { useCan } from '../auth/session';
 import { useMessageTemplates } from './campaigns.api';
 
@@ -29,52 +27,47 @@ export function TemplatesListPage() {
   return (
     <Page wide>
       <PageHeader title={t('campaignsUi.templates.title')} description={t('campaignsUi.templates.subtitle')} actions={templates.data?.length ? createButton : null} />
-      {templates.isPending ? <LoadingBlock label={t('common.loading')} /> : null}
-      {templates.isError ? <ErrorAlert error={templates.error} onRetry={() => void templates.refetch()} /> : null}
-      {templates.data?.length === 0 ? (
-        <Card>
-          <EmptyState icon={FileText} title={t('campaignsUi.templates.emptyTitle')} body={t('campaignsUi.templates.emptyBody', { example: '{{firstName}}' })} action={createButton} />
-        </Card>
-      ) : null}
-      {templates.data?.length ? (
-        <Table label={t('campaignsUi.templates.title')}>
-          <THead>
-            <TR>
-              <TH>{t('campaignsUi.templates.columns.name')}</TH>
-              <TH className="hidden md:table-cell">{t('campaignsUi.templates.columns.body')}</TH>
-              <TH className="hidden sm:table-cell">{t('campaignsUi.templates.columns.whatsapp')}</TH>
-              <TH className="hidden lg:table-cell">{t('campaignsUi.templates.columns.updated')}</TH>
-              <TH className="hidden w-10 sm:table-cell">
-                <span className="sr-only">{t('common.actions')}</span>
-              </TH>
-            </TR>
-          </THead>
-          <TBody>
-            {templates.data.map((tpl) => (
-              <TR key={tpl.id} data-testid="template-row" className="relative hover:bg-surface-2/60">
-                <TD className="max-w-[14rem] sm:max-w-[18rem]">
-                  <Link to={`/campaigns/templates/${tpl.id}`} className="focus-ring block truncate rounded font-medium after:absolute after:inset-0" aria-label={t('campaignsUi.templates.open', { name: tpl.name })}>
-                    {tpl.name}
-                  </Link>
-                  <p className="truncate text-xs text-muted md:hidden">{tpl.body}</p>
-                </TD>
-                <TD className="hidden max-w-[28rem] md:table-cell">
-                  <p className="truncate text-muted">{tpl.body || t('campaignsUi.templates.none')}</p>
-                </TD>
-                <TD className="hidden sm:table-cell">
-                  {tpl.whatsappTemplate ? <Badge tone="success">{t('campaignsUi.templates.mappedTo', { name: tpl.whatsappTemplate.name, language: tpl.whatsappTemplate.language })}</Badge> : <span className="text-subtle">{t('campaignsUi.templates.whatsappNone')}</span>}
-                </TD>
-                <TD className="hidden whitespace-nowrap text-muted lg:table-cell">
-                  <time dateTime={tpl.updatedAt}>{fmt.date(tpl.updatedAt)}</time>
-                </TD>
-                <TD className="hidden text-right text-subtle sm:table-cell">
-                  <ChevronRight className="ml-auto size-4" aria-hidden />
-                </TD>
+      <ListStates
+        query={templates}
+        items={templates.data}
+        empty={<EmptyState icon={FileText} title={t('campaignsUi.templates.emptyTitle')} body={t('campaignsUi.templates.emptyBody', { example: '{{firstName}}' })} action={createButton} />}
+      >
+        {(rows) => (
+          <Table label={t('campaignsUi.templates.title')}>
+            <THead>
+              <TR>
+                <TH>{t('campaignsUi.templates.columns.name')}</TH>
+                <TH className="hidden md:table-cell">{t('campaignsUi.templates.columns.body')}</TH>
+                <TH className="hidden sm:table-cell">{t('campaignsUi.templates.columns.whatsapp')}</TH>
+                <TH className="hidden lg:table-cell">{t('campaignsUi.templates.columns.updated')}</TH>
+                <ActionsTH className="hidden w-10 sm:table-cell" />
               </TR>
-            ))}
-          </TBody>
-        </Table>
-      ) : null}
+            </THead>
+            <TBody>
+              {rows.map((tpl) => (
+                <TR key={tpl.id} data-testid="template-row" linked>
+                  <TD className="max-w-[14rem] sm:max-w-[18rem]">
+                    <RowLink to={`/campaigns/templates/${tpl.id}`} label={t('campaignsUi.templates.open', { name: tpl.name })}>
+                      {tpl.name}
+                    </RowLink>
+                    <p className="truncate text-xs text-muted md:hidden">{tpl.body}</p>
+                  </TD>
+                  <TD className="hidden max-w-[28rem] md:table-cell">
+                    <p className="truncate text-muted">{tpl.body || t('campaignsUi.templates.none')}</p>
+                  </TD>
+                  <TD className="hidden sm:table-cell">
+                    {tpl.whatsappTemplate ? <Badge tone="success">{t('campaignsUi.templates.mappedTo', { name: tpl.whatsappTemplate.name, language: tpl.whatsappTemplate.language })}</Badge> : <span className="text-subtle">{t('campaignsUi.templates.whatsappNone')}</span>}
+                  </TD>
+                  <TD className="hidden whitespace-nowrap text-muted lg:table-cell">
+                    <time dateTime={tpl.updatedAt}>{fmt.date(tpl.updatedAt)}</time>
+                  </TD>
+                  <ChevronTD />
+                </TR>
+              ))}
+            </TBody>
+          </Table>
+        )}
+      </ListStates>
     </Page>
   );
 }

@@ -1,19 +1,18 @@
 import type { Channel } from '@leadmaster/contracts';
 import { useQueryClient } from '@tanstack/react-query';
-import { ChevronRight, Plus, RadioTower } from 'lucide-react';
+import { Plus, RadioTower } from 'lucide-react';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { Link } from 'react-router';
 import { useFormat } from '../../lib/format';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
 import { Card, CardBody, CardHeader } from '../../ui/Card';
 import { EmptyState } from '../../ui/EmptyState';
 import { ErrorAlert } from '../../ui/ErrorAlert';
+import { ListStates } from '../../ui/ListStates';
 import { Page } from '../../ui/Page';
 import { PageHeader } from '../../ui/PageHeader';
-import { LoadingBlock } from '../../ui/Spinner';
-import { Table, TBody, TD, TH, THead, TR } from '../../ui/Table';
+import { ActionsTH, ChevronTD, RowLink, Table, TBody, TD, TH, THead, TR } from '../../ui/Table';
 import { useCan } from '../auth/session';
 import { AddChannelDialog } from './AddChannelDialog';
 import { statusTone } from './ChannelPage';
@@ -37,62 +36,53 @@ export function ChannelsPage() {
   return (
     <Page wide>
       <PageHeader title={t('channels.title')} description={t('channels.subtitle')} actions={channels.data?.length ? addButton : null} />
-      {channels.isPending ? <LoadingBlock label={t('common.loading')} /> : null}
-      {channels.isError ? <ErrorAlert error={channels.error} onRetry={() => void channels.refetch()} /> : null}
-      {channels.data?.length === 0 ? (
-        <Card>
-          <EmptyState icon={RadioTower} title={t('channels.emptyTitle')} body={t('channels.emptyBody')} action={addButton} />
-        </Card>
-      ) : null}
-      {channels.data?.length ? (
-        <Table label={t('channels.title')}>
-          <THead>
-            <TR>
-              <TH>{t('channels.columns.name')}</TH>
-              <TH className="hidden md:table-cell">{t('channels.columns.kind')}</TH>
-              <TH>{t('channels.columns.status')}</TH>
-              <TH className="hidden sm:table-cell">{t('channels.columns.created')}</TH>
-              <TH className="hidden w-10 sm:table-cell">
-                <span className="sr-only">{t('common.actions')}</span>
-              </TH>
-            </TR>
-          </THead>
-          <TBody>
-            {channels.data.map((c) => (
-              <TR key={c.id} data-testid="channel-row" className="relative hover:bg-surface-2/60">
-                <TD className="max-w-[12rem] sm:max-w-none">
-                  <div className="flex min-w-0 items-center gap-3">
-                    <span className="hidden min-[400px]:contents">
-                      <KindMark kind={c.kind} />
-                    </span>
-                    <div className="min-w-0">
-                      <Link to={`/channels/${c.id}`} className="focus-ring block truncate rounded font-medium after:absolute after:inset-0" aria-label={t('channels.open', { name: c.name })}>
-                        {c.name}
-                      </Link>
-                      <p className="truncate text-xs text-muted md:hidden">{t(`channels.kind.${c.kind}`)}</p>
-                    </div>
-                  </div>
-                </TD>
-                <TD className="hidden md:table-cell">
-                  <div className="space-y-0.5">
-                    <p className="text-sm">{t(`channels.kind.${c.kind}`)}</p>
-                    <ServiceDots kind={c.kind} />
-                  </div>
-                </TD>
-                <TD>
-                  <ChannelStatus channel={c} />
-                </TD>
-                <TD className="hidden whitespace-nowrap text-muted sm:table-cell">
-                  <time dateTime={c.createdAt}>{fmt.date(c.createdAt)}</time>
-                </TD>
-                <TD className="hidden text-right text-subtle sm:table-cell">
-                  <ChevronRight className="ml-auto size-4" aria-hidden />
-                </TD>
+      <ListStates query={channels} items={channels.data} empty={<EmptyState icon={RadioTower} title={t('channels.emptyTitle')} body={t('channels.emptyBody')} action={addButton} />}>
+        {(rows) => (
+          <Table label={t('channels.title')}>
+            <THead>
+              <TR>
+                <TH>{t('channels.columns.name')}</TH>
+                <TH className="hidden md:table-cell">{t('channels.columns.kind')}</TH>
+                <TH>{t('channels.columns.status')}</TH>
+                <TH className="hidden sm:table-cell">{t('channels.columns.created')}</TH>
+                <ActionsTH className="hidden w-10 sm:table-cell" />
               </TR>
-            ))}
-          </TBody>
-        </Table>
-      ) : null}
+            </THead>
+            <TBody>
+              {rows.map((c) => (
+                <TR key={c.id} data-testid="channel-row" linked>
+                  <TD className="max-w-[12rem] sm:max-w-none">
+                    <div className="flex min-w-0 items-center gap-3">
+                      <span className="hidden min-[400px]:contents">
+                        <KindMark kind={c.kind} />
+                      </span>
+                      <div className="min-w-0">
+                        <RowLink to={`/channels/${c.id}`} label={t('channels.open', { name: c.name })}>
+                          {c.name}
+                        </RowLink>
+                        <p className="truncate text-xs text-muted md:hidden">{t(`channels.kind.${c.kind}`)}</p>
+                      </div>
+                    </div>
+                  </TD>
+                  <TD className="hidden md:table-cell">
+                    <div className="space-y-0.5">
+                      <p className="text-sm">{t(`channels.kind.${c.kind}`)}</p>
+                      <ServiceDots kind={c.kind} />
+                    </div>
+                  </TD>
+                  <TD>
+                    <ChannelStatus channel={c} />
+                  </TD>
+                  <TD className="hidden whitespace-nowrap text-muted sm:table-cell">
+                    <time dateTime={c.createdAt}>{fmt.date(c.createdAt)}</time>
+                  </TD>
+                  <ChevronTD />
+                </TR>
+              ))}
+            </TBody>
+          </Table>
+        )}
+      </ListStates>
       {manage ? <InboundProblems channels={channels.data ?? []} /> : null}
       <AddChannelDialog open={adding} onOpenChange={setAdding} onCreated={() => void queryClient.invalidateQueries({ queryKey: CHANNELS_KEY })} />
     </Page>

@@ -6,16 +6,14 @@ import { toFormErrors, useFormErrors } from '../../lib/errors';
 import { Alert } from '../../ui/Alert';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
-import { Card } from '../../ui/Card';
 import { Dialog } from '../../ui/Dialog';
 import { EmptyState } from '../../ui/EmptyState';
-import { ErrorAlert } from '../../ui/ErrorAlert';
 import { Field } from '../../ui/Field';
 import { Input } from '../../ui/Input';
+import { ListStates } from '../../ui/ListStates';
 import { Page } from '../../ui/Page';
 import { PageHeader } from '../../ui/PageHeader';
 import { Select } from '../../ui/Select';
-import { LoadingBlock } from '../../ui/Spinner';
 import { Table, TBody, TD, TH, THead, TR } from '../../ui/Table';
 import { TagInput } from '../../ui/TagInput';
 import { useToast } from '../../ui/Toast';
@@ -58,39 +56,34 @@ export function ContactFieldsPage() {
         }
       />
       {!canManage ? <Alert className="mb-4">{t('contactFields.readOnly')}</Alert> : null}
-      {fields.isPending ? <LoadingBlock label={t('common.loading')} /> : null}
-      {fields.isError ? <ErrorAlert error={fields.error} onRetry={() => void fields.refetch()} /> : null}
-      {fields.data?.length === 0 ? (
-        <Card>
-          <EmptyState icon={ListPlus} title={t('contactFields.emptyTitle')} body={t('contactFields.emptyBody')} />
-        </Card>
-      ) : null}
-      {fields.data?.length ? (
-        <Table label={t('contactFields.title')}>
-          <THead>
-            <TR>
-              <TH>{t('contactFields.label')}</TH>
-              <TH className="hidden sm:table-cell">{t('contactFields.key')}</TH>
-              <TH>{t('contactFields.type')}</TH>
-            </TR>
-          </THead>
-          <TBody>
-            {fields.data.map((field) => (
-              <TR key={field.key}>
-                <TD>
-                  <p className="font-medium">{field.label}</p>
-                  <p className="font-mono text-xs text-subtle sm:hidden">{field.key}</p>
-                  {field.choices.length ? <p className="mt-0.5 text-xs text-muted">{field.choices.join(' · ')}</p> : null}
-                </TD>
-                <TD className="hidden font-mono text-xs text-muted sm:table-cell">{field.key}</TD>
-                <TD>
-                  <Badge>{t(`contactFields.types.${field.type}`)}</Badge>
-                </TD>
+      <ListStates query={fields} items={fields.data} empty={<EmptyState icon={ListPlus} title={t('contactFields.emptyTitle')} body={t('contactFields.emptyBody')} />}>
+        {(rows) => (
+          <Table label={t('contactFields.title')}>
+            <THead>
+              <TR>
+                <TH>{t('contactFields.label')}</TH>
+                <TH className="hidden sm:table-cell">{t('contactFields.key')}</TH>
+                <TH>{t('contactFields.type')}</TH>
               </TR>
-            ))}
-          </TBody>
-        </Table>
-      ) : null}
+            </THead>
+            <TBody>
+              {rows.map((field) => (
+                <TR key={field.key}>
+                  <TD>
+                    <p className="font-medium">{field.label}</p>
+                    <p className="font-mono text-xs text-subtle sm:hidden">{field.key}</p>
+                    {field.choices.length ? <p className="mt-0.5 text-xs text-muted">{field.choices.join(' · ')}</p> : null}
+                  </TD>
+                  <TD className="hidden font-mono text-xs text-muted sm:table-cell">{field.key}</TD>
+                  <TD>
+                    <Badge>{t(`contactFields.types.${field.type}`)}</Badge>
+                  </TD>
+                </TR>
+              ))}
+            </TBody>
+          </Table>
+        )}
+      </ListStates>
       {canManage ? (
         <CreateFieldDialog
           open={creating}

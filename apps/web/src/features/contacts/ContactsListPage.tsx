@@ -4,14 +4,12 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
-import { Card } from '../../ui/Card';
 import { EmptyState } from '../../ui/EmptyState';
-import { ErrorAlert } from '../../ui/ErrorAlert';
 import { Input } from '../../ui/Input';
+import { ListStates } from '../../ui/ListStates';
 import { Page } from '../../ui/Page';
 import { PageHeader } from '../../ui/PageHeader';
 import { Select } from '../../ui/Select';
-import { LoadingBlock } from '../../ui/Spinner';
 import { useToast } from '../../ui/Toast';
 import { useCan } from '../auth/session';
 import { useAllUsers } from '../users/users.api';
@@ -147,11 +145,11 @@ export function ContactsListPage() {
 
       <BulkBar selection={selection} loadedCount={contacts.length} allLoaded={!pages.hasNextPage} filter={effectiveFilter} onSelectionChange={setSelection} />
 
-      {pages.isPending ? <LoadingBlock label={t('common.loading')} /> : null}
-      {pages.isError ? <ErrorAlert error={pages.error} onRetry={() => void pages.refetch()} /> : null}
-      {pages.isSuccess && contacts.length === 0 ? (
-        <Card>
-          {narrowed ? (
+      <ListStates
+        query={pages}
+        items={contacts}
+        empty={
+          narrowed ? (
             <EmptyState
               icon={SearchX}
               title={t('contacts.noMatchTitle')}
@@ -185,25 +183,26 @@ export function ContactsListPage() {
                 </>
               }
             />
-          )}
-        </Card>
-      ) : null}
-      {contacts.length > 0 ? (
-        <div className={pages.isPlaceholderData ? 'opacity-60 transition-opacity' : undefined} aria-busy={pages.isPlaceholderData || undefined}>
-          <ContactsTable
-            contacts={contacts}
-            threshold={threshold}
-            selection={selection}
-            onSelectionChange={setSelection}
-            hasNextPage={pages.hasNextPage}
-            isFetchingNextPage={pages.isFetchingNextPage}
-            fetchNextPage={() => void pages.fetchNextPage()}
-          />
-          <p className="mt-2 text-xs text-subtle" aria-live="polite">
-            {pages.hasNextPage ? t('contacts.loadedSome', { count: contacts.length }) : t('contacts.loadedAll', { count: contacts.length })}
-          </p>
-        </div>
-      ) : null}
+          )
+        }
+      >
+        {(rows) => (
+          <div className={pages.isPlaceholderData ? 'opacity-60 transition-opacity' : undefined} aria-busy={pages.isPlaceholderData || undefined}>
+            <ContactsTable
+              contacts={rows}
+              threshold={threshold}
+              selection={selection}
+              onSelectionChange={setSelection}
+              hasNextPage={pages.hasNextPage}
+              isFetchingNextPage={pages.isFetchingNextPage}
+              fetchNextPage={() => void pages.fetchNextPage()}
+            />
+            <p className="mt-2 text-xs text-subtle" aria-live="polite">
+              {pages.hasNextPage ? t('contacts.loadedSome', { count: rows.length }) : t('contacts.loadedAll', { count: rows.length })}
+            </p>
+          </div>
+        )}
+      </ListStates>
 
       <FilterDialog
         open={filtersOpen}

@@ -12,12 +12,11 @@ import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
 import { ConfirmDialog } from '../../ui/Dialog';
 import { EmptyState } from '../../ui/EmptyState';
-import { ErrorAlert } from '../../ui/ErrorAlert';
+import { ListStates, LoadMore } from '../../ui/ListStates';
 import { Menu, MenuContent, MenuItem, MenuSeparator, MenuTrigger } from '../../ui/Menu';
 import { Page } from '../../ui/Page';
 import { PageHeader } from '../../ui/PageHeader';
-import { LoadingBlock } from '../../ui/Spinner';
-import { Table, TBody, TD, TH, THead, TR } from '../../ui/Table';
+import { ActionsTH, Table, TBody, TD, TH, THead, TR } from '../../ui/Table';
 import { useToast } from '../../ui/Toast';
 import { useCan, useSession } from '../auth/session';
 import { ROLES_KEY, useRoles } from '../roles/roles.api';
@@ -84,96 +83,89 @@ export function UsersPage() {
         }
       />
       {!canManage ? <Alert className="mb-4">{t('users.readOnly')}</Alert> : null}
-      {pages.isPending ? <LoadingBlock label={t('common.loading')} /> : null}
-      {pages.isError ? <ErrorAlert error={pages.error} onRetry={() => void pages.refetch()} /> : null}
-      {pages.isSuccess && users.length === 0 ? <EmptyState icon={Users} title={t('users.emptyTitle')} body={t('users.emptyBody')} /> : null}
-      {users.length > 0 ? (
-        <Table label={t('users.title')}>
-          <THead>
-            <TR>
-              <TH>{t('users.name')}</TH>
-              <TH className="hidden sm:table-cell">{t('users.role')}</TH>
-              <TH>{t('users.status')}</TH>
-              <TH className="hidden sm:table-cell">{t('users.twoFactor')}</TH>
-              <TH className="hidden md:table-cell">{t('users.lastLogin')}</TH>
-              {canManage ? <TH className="w-12"><span className="sr-only">{t('common.actions')}</span></TH> : null}
-            </TR>
-          </THead>
-          <TBody>
-            {users.map((user) => (
-              <TR key={user.id}>
-                <TD>
-                  <div className="flex min-w-0 items-center gap-3">
-                    <Avatar name={user.name} />
-                    <div className="min-w-0">
-                      <p className="truncate font-medium">
-                        {user.name}
-                        {user.id === me.user.id ? <span className="ml-2 text-xs font-normal text-subtle">({t('common.you')})</span> : null}
-                      </p>
-                      <p className="truncate text-[13px] text-muted">{user.email}</p>
-                      <p className="truncate text-[13px] text-muted sm:hidden">{roleLabel({ name: user.roleName, builtin: roleOf(user)?.builtin ?? null })}</p>
-                    </div>
-                  </div>
-                </TD>
-                <TD className="hidden whitespace-nowrap sm:table-cell">{roleLabel({ name: user.roleName, builtin: roleOf(user)?.builtin ?? null })}</TD>
-                <TD>
-                  <Badge tone={user.status === 'active' ? 'success' : 'neutral'} dot>
-                    {user.status === 'active' ? t('users.active') : t('users.disabled')}
-                  </Badge>
-                </TD>
-                <TD className="hidden sm:table-cell">
-                  <Badge tone={user.twoFactorEnabled ? 'primary' : 'neutral'}>{user.twoFactorEnabled ? t('users.on') : t('users.off')}</Badge>
-                </TD>
-                <TD className="hidden whitespace-nowrap text-muted md:table-cell">
-                  {user.lastLoginAt ? <time dateTime={user.lastLoginAt} title={fmt.dateTime(user.lastLoginAt)}>{fmt.relative(user.lastLoginAt)}</time> : t('common.never')}
-                </TD>
-                {canManage ? (
-                  <TD className="text-right">
-                    <Menu>
-                      <MenuTrigger asChild>
-                        <Button variant="ghost" size="icon" className="size-8" aria-label={t('common.moreActions', { name: user.name })}>
-                          <MoreHorizontal className="size-4" aria-hidden />
-                        </Button>
-                      </MenuTrigger>
-                      <MenuContent align="end">
-                        <MenuItem icon={<Pencil />} onSelect={() => setEditing(user)}>
-                          {t('users.edit')}
-                        </MenuItem>
-                        {user.twoFactorEnabled ? (
-                          <MenuItem icon={<KeyRound />} onSelect={() => setPending({ kind: 'reset2fa', user })}>
-                            {t('users.reset2fa')}
-                          </MenuItem>
-                        ) : null}
-                        {user.id !== me.user.id ? (
-                          <>
-                            <MenuSeparator />
-                            {user.status === 'active' ? (
-                              <MenuItem icon={<UserX />} tone="danger" onSelect={() => setPending({ kind: 'disable', user })}>
-                                {t('users.disable')}
-                              </MenuItem>
-                            ) : (
-                              <MenuItem icon={<UserCheck />} onSelect={() => void setStatus(user, 'active').catch(() => undefined)}>
-                                {t('users.enable')}
-                              </MenuItem>
-                            )}
-                          </>
-                        ) : null}
-                      </MenuContent>
-                    </Menu>
-                  </TD>
-                ) : null}
+      <ListStates query={pages} items={users} empty={<EmptyState icon={Users} title={t('users.emptyTitle')} body={t('users.emptyBody')} />}>
+        {(rows) => (
+          <Table label={t('users.title')}>
+            <THead>
+              <TR>
+                <TH>{t('users.name')}</TH>
+                <TH className="hidden sm:table-cell">{t('users.role')}</TH>
+                <TH>{t('users.status')}</TH>
+                <TH className="hidden sm:table-cell">{t('users.twoFactor')}</TH>
+                <TH className="hidden md:table-cell">{t('users.lastLogin')}</TH>
+                {canManage ? <ActionsTH /> : null}
               </TR>
-            ))}
-          </TBody>
-        </Table>
-      ) : null}
-      {pages.hasNextPage ? (
-        <div className="mt-4 flex justify-center">
-          <Button variant="secondary" loading={pages.isFetchingNextPage} onClick={() => void pages.fetchNextPage()}>
-            {t('common.loadMore')}
-          </Button>
-        </div>
-      ) : null}
+            </THead>
+            <TBody>
+              {rows.map((user) => (
+                <TR key={user.id}>
+                  <TD>
+                    <div className="flex min-w-0 items-center gap-3">
+                      <Avatar name={user.name} />
+                      <div className="min-w-0">
+                        <p className="truncate font-medium">
+                          {user.name}
+                          {user.id === me.user.id ? <span className="ml-2 text-xs font-normal text-subtle">({t('common.you')})</span> : null}
+                        </p>
+                        <p className="truncate text-[13px] text-muted">{user.email}</p>
+                        <p className="truncate text-[13px] text-muted sm:hidden">{roleLabel({ name: user.roleName, builtin: roleOf(user)?.builtin ?? null })}</p>
+                      </div>
+                    </div>
+                  </TD>
+                  <TD className="hidden whitespace-nowrap sm:table-cell">{roleLabel({ name: user.roleName, builtin: roleOf(user)?.builtin ?? null })}</TD>
+                  <TD>
+                    <Badge tone={user.status === 'active' ? 'success' : 'neutral'} dot>
+                      {user.status === 'active' ? t('users.active') : t('users.disabled')}
+                    </Badge>
+                  </TD>
+                  <TD className="hidden sm:table-cell">
+                    <Badge tone={user.twoFactorEnabled ? 'primary' : 'neutral'}>{user.twoFactorEnabled ? t('users.on') : t('users.off')}</Badge>
+                  </TD>
+                  <TD className="hidden whitespace-nowrap text-muted md:table-cell">
+                    {user.lastLoginAt ? <time dateTime={user.lastLoginAt} title={fmt.dateTime(user.lastLoginAt)}>{fmt.relative(user.lastLoginAt)}</time> : t('common.never')}
+                  </TD>
+                  {canManage ? (
+                    <TD className="text-right">
+                      <Menu>
+                        <MenuTrigger asChild>
+                          <Button variant="ghost" size="icon" className="size-8" aria-label={t('common.moreActions', { name: user.name })}>
+                            <MoreHorizontal className="size-4" aria-hidden />
+                          </Button>
+                        </MenuTrigger>
+                        <MenuContent align="end">
+                          <MenuItem icon={<Pencil />} onSelect={() => setEditing(user)}>
+                            {t('users.edit')}
+                          </MenuItem>
+                          {user.twoFactorEnabled ? (
+                            <MenuItem icon={<KeyRound />} onSelect={() => setPending({ kind: 'reset2fa', user })}>
+                              {t('users.reset2fa')}
+                            </MenuItem>
+                          ) : null}
+                          {user.id !== me.user.id ? (
+                            <>
+                              <MenuSeparator />
+                              {user.status === 'active' ? (
+                                <MenuItem icon={<UserX />} tone="danger" onSelect={() => setPending({ kind: 'disable', user })}>
+                                  {t('users.disable')}
+                                </MenuItem>
+                              ) : (
+                                <MenuItem icon={<UserCheck />} onSelect={() => void setStatus(user, 'active').catch(() => undefined)}>
+                                  {t('users.enable')}
+                                </MenuItem>
+                              )}
+                            </>
+                          ) : null}
+                        </MenuContent>
+                      </Menu>
+                    </TD>
+                  ) : null}
+                </TR>
+              ))}
+            </TBody>
+          </Table>
+        )}
+      </ListStates>
+      <LoadMore query={pages} />
 
       {canManage && roles.data ? (
         <>

@@ -8,16 +8,14 @@ import { useFormat } from '../../../lib/format';
 import { Alert } from '../../../ui/Alert';
 import { Badge } from '../../../ui/Badge';
 import { Button } from '../../../ui/Button';
-import { Card } from '../../../ui/Card';
 import { ConfirmDialog, Dialog } from '../../../ui/Dialog';
 import { EmptyState } from '../../../ui/EmptyState';
-import { ErrorAlert } from '../../../ui/ErrorAlert';
 import { Field } from '../../../ui/Field';
 import { Input } from '../../../ui/Input';
+import { ListStates, LoadMore } from '../../../ui/ListStates';
 import { Page } from '../../../ui/Page';
 import { PageHeader } from '../../../ui/PageHeader';
-import { LoadingBlock } from '../../../ui/Spinner';
-import { Table, TBody, TD, TH, THead, TR } from '../../../ui/Table';
+import { ActionsTH, Table, TBody, TD, TH, THead, TR } from '../../../ui/Table';
 import { useToast } from '../../../ui/Toast';
 import { useCan } from '../../auth/session';
 import { CONTACTS_KEY, contactsApi, type BlacklistEntry } from '../contacts.api';
@@ -63,66 +61,51 @@ export function BlacklistPage() {
           ) : null
         }
       />
-      {pages.isPending ? <LoadingBlock label={t('common.loading')} /> : null}
-      {pages.isError ? <ErrorAlert error={pages.error} onRetry={() => void pages.refetch()} /> : null}
-      {pages.isSuccess && entries.length === 0 ? (
-        <Card>
-          <EmptyState icon={Ban} title={t('blacklist.emptyTitle')} body={t('blacklist.emptyBody')} />
-        </Card>
-      ) : null}
-      {entries.length ? (
-        <Table label={t('blacklist.title')}>
-          <THead>
-            <TR>
-              <TH>{t('blacklist.phone')}</TH>
-              <TH>{t('blacklist.reason')}</TH>
-              <TH className="hidden md:table-cell">{t('blacklist.addedBy')}</TH>
-              <TH className="hidden sm:table-cell">{t('blacklist.contacts')}</TH>
-              {canManage ? (
-                <TH className="w-12">
-                  <span className="sr-only">{t('common.actions')}</span>
-                </TH>
-              ) : null}
-            </TR>
-          </THead>
-          <TBody>
-            {entries.map((entry) => (
-              <TR key={entry.phoneKey}>
-                <TD className="whitespace-nowrap">
-                  <span className="font-medium tabular-nums" title={entry.phone}>
-                    {shown(entry)}
-                  </span>
-                  <p className="text-xs text-subtle">
-                    <time dateTime={entry.createdAt} title={fmt.dateTime(entry.createdAt)}>
-                      {fmt.relative(entry.createdAt)}
-                    </time>
-                  </p>
-                </TD>
-                <TD className="max-w-72">
-                  <p className="break-words">{entry.reason}</p>
-                  <p className="text-xs text-subtle">{t('blacklist.sourceLabel', { source: entry.source })}</p>
-                </TD>
-                <TD className="hidden text-muted md:table-cell">{entry.addedBy ? (userName(entry.addedBy) ?? t('contacts.anotherUser')) : t('blacklist.automatic')}</TD>
-                <TD className="hidden sm:table-cell">{entry.contactCount ? <Badge tone="neutral">{t('blacklist.contactCount', { count: entry.contactCount })}</Badge> : <span className="text-subtle">{t('blacklist.notAContact')}</span>}</TD>
-                {canManage ? (
-                  <TD className="text-right">
-                    <Button variant="ghost" size="icon" className="size-8" aria-label={t('blacklist.removeLabel', { phone: shown(entry) })} onClick={() => setRemoving(entry)}>
-                      <Trash2 className="size-4" aria-hidden />
-                    </Button>
-                  </TD>
-                ) : null}
+      <ListStates query={pages} items={entries} empty={<EmptyState icon={Ban} title={t('blacklist.emptyTitle')} body={t('blacklist.emptyBody')} />}>
+        {(rows) => (
+          <Table label={t('blacklist.title')}>
+            <THead>
+              <TR>
+                <TH>{t('blacklist.phone')}</TH>
+                <TH>{t('blacklist.reason')}</TH>
+                <TH className="hidden md:table-cell">{t('blacklist.addedBy')}</TH>
+                <TH className="hidden sm:table-cell">{t('blacklist.contacts')}</TH>
+                {canManage ? <ActionsTH /> : null}
               </TR>
-            ))}
-          </TBody>
-        </Table>
-      ) : null}
-      {pages.hasNextPage ? (
-        <div className="mt-4 flex justify-center">
-          <Button variant="secondary" loading={pages.isFetchingNextPage} onClick={() => void pages.fetchNextPage()}>
-            {t('common.loadMore')}
-          </Button>
-        </div>
-      ) : null}
+            </THead>
+            <TBody>
+              {rows.map((entry) => (
+                <TR key={entry.phoneKey}>
+                  <TD className="whitespace-nowrap">
+                    <span className="font-medium tabular-nums" title={entry.phone}>
+                      {shown(entry)}
+                    </span>
+                    <p className="text-xs text-subtle">
+                      <time dateTime={entry.createdAt} title={fmt.dateTime(entry.createdAt)}>
+                        {fmt.relative(entry.createdAt)}
+                      </time>
+                    </p>
+                  </TD>
+                  <TD className="max-w-72">
+                    <p className="break-words">{entry.reason}</p>
+                    <p className="text-xs text-subtle">{t('blacklist.sourceLabel', { source: entry.source })}</p>
+                  </TD>
+                  <TD className="hidden text-muted md:table-cell">{entry.addedBy ? (userName(entry.addedBy) ?? t('contacts.anotherUser')) : t('blacklist.automatic')}</TD>
+                  <TD className="hidden sm:table-cell">{entry.contactCount ? <Badge tone="neutral">{t('blacklist.contactCount', { count: entry.contactCount })}</Badge> : <span className="text-subtle">{t('blacklist.notAContact')}</span>}</TD>
+                  {canManage ? (
+                    <TD className="text-right">
+                      <Button variant="ghost" size="icon" className="size-8" aria-label={t('blacklist.removeLabel', { phone: shown(entry) })} onClick={() => setRemoving(entry)}>
+                        <Trash2 className="size-4" aria-hidden />
+                      </Button>
+                    </TD>
+                  ) : null}
+                </TR>
+              ))}
+            </TBody>
+          </Table>
+        )}
+      </ListStates>
+      <LoadMore query={pages} />
       {canManage ? (
         <>
           <AddDialog
