@@ -87,7 +87,7 @@ export function createFilesService(deps: Pick<ModuleDeps, 'database'>) {
       return presentFile(row!);
     } catch (err) {
       if (err instanceof AppError && err.code === 'payload_too_large') {
-        throw new AppError('payload_too_large', `A ${kind} file can be at most ${megabytes(maxBytes)}`, { field: 'file', kind, contentType, maxBytes });
+        throw new AppError('payload_too_large', `${kind[0]!.toUpperCase()}${kind.slice(1)} files can be at most ${megabytes(maxBytes)}`, { field: 'file', kind, contentType, maxBytes });
       }
       throw err;
     }

@@ -68,7 +68,7 @@ describe('file uploads', () => {
     const before = await blobCount(user.tenantId);
     const res = await upload(client, { name: 'big.jpg', type: 'image/jpeg', content: jpeg(5 * MB + 1) });
     expect(res.status).toBe(413);
-    expect(res.body.error).toMatchObject({ code: 'payload_too_large', message: 'A image file can be at most 5 MB', details: { kind: 'image', maxBytes: 5 * MB, contentType: 'image/jpeg' } });
+    expect(res.body.error).toMatchObject({ code: 'payload_too_large', message: 'Image files can be at most 5 MB', details: { kind: 'image', maxBytes: 5 * MB, contentType: 'image/jpeg' } });
     expect(await blobCount(user.tenantId)).toBe(before);
     // The same size is fine for a document (100 MB).
     const doc = await upload(client, { name: 'big.pdf', type: 'application/pdf', content: Buffer.concat([pdf(), Buffer.alloc(5 * MB, 0x20)]) });
