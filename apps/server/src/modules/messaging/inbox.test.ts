@@ -224,6 +224,32 @@ describe('search folds accents', () => {
 });
 
 describe('conversation list', () => {
+  it('pages a message-word search in the list\'s order, newest conversations checked one by one and older ones through the index, without gap or repeat', async () => {
+    const a = await buildSignedInUser(t);
+    const channel = await cloudChannel(a.client);
+    // 14 conversations, the newest last; the word in #0, #1, #11 and #13. With limit=1 a search walks 10
+    // conversations before it asks the full-text index, so its pages take both ways.
+    const having = new Set([0, 1, 11, 13]);
+    for (let i = 0; i < 14; i++) {
+      const text = having.has(i) ? `Consulta ${i}: la garantía extendida` : `Consulta ${i}: sin novedades`;
+      await inbound({ tenantId: a.user.tenantId, channelId: channel.id, from: `54911444900${String(i).padStart(2, '0')}`, name: `N${i} Prueba`, text, id: `wamid.walk${i}`, secondsAgo: 3000 - i * 60 });
+    }
+    const pages = async (q: string, limit: number) => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res: { body: { items: { contact: { firstName: string } }[]; nextCursor: string | null } } = await a.client.get(`/api/v1/conversations?limit=${limit}&search=${encodeURIComponent(q)}${cursor ? `&cursor=${cursor}` : ''}`);
+        seen.push(...res.body.items.map((c) => c.contact.firstName));
+        cursor = res.body.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    expect(await pages('garantia', 1)).toEqual(['N13', 'N11', 'N1', 'N0']);
+    expect(await pages('garant', 3)).toEqual(['N13', 'N11', 'N1', 'N0']);
+    expect(await pages('consulta', 5)).toEqual(Array.from({ length: 14 }, (_, i) => `N${13 - i}`));
+    expect(await pages('garantia sin', 1)).toEqual([]);
+  });
+
   it('puts pinned conversations first, pages by keyset, filters and searches names, numbers and message text', async () => {
     const a = await buildSignedInUser(t);
     const channel = await cloudChannel(a.client);

@@ -2,7 +2,7 @@ import { and, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../../platform/db/database';
 import { channelAccounts } from '../channels/channels.tables';
 import { contacts } from '../contacts/contacts.tables';
-import { conversationReads, conversations } from './messaging.tables';
+import { conversationReads, conversations, messages } from './messaging.tables';
 
 /** What a conversation list orders by: its last message, or its creation while it has none. */
 export const conversationActivity = sql`coalesce(${conversations.lastMessageAt}, ${conversations.createdAt})`;
@@ -103,11 +103,16 @@ export const TEXT_SEARCH_CONFIG = sql.raw(`'public.leadmaster_text'::regconfig`)
 
 /**
  * Inbox search: the contact's name (trigram index on contacts.search_text, accents folded), its
- * number in any format (the phone key), or words of any message of the conversation (full-text
- * index, accents folded, for the session's tenant only). Each part is a subquery on its own index,
- * so the list keeps walking its keyset index and checks each conversation against the (hashed) matches.
+ * number in any format (the phone key), or words of any message of the conversation (accents folded,
+ * for the session's tenant only). Each part is a subquery on its own index, so the list keeps walking
+ * its keyset index and checks each conversation against the matches. Message words two ways:
+ * - `messagesVia: 'index'`: every matching message's conversation gathered through the full-text
+ *   index, hashed (costs in proportion to the tenant's matching messages: fine for a rare word);
+ * - `messagesVia: 'thread'`: each listed conversation's own messages read through the thread index
+ *   until one matches (costs in proportion to the conversations walked: for a bounded walk of the
+ *   newest, where a common word fills the page long before the index would have gathered its matches).
  */
-export function conversationSearch(options: { tenantId: string; phoneKey: string | null; digits: string; words: string[]; textQuery: string | null }): SQL {
+export function conversationSearch(options: { tenantId: string; phoneKey: string | null; digits: string; words: string[]; textQuery: string | null; messagesVia: 'index' | 'thread' }): SQL {
   const contactMatches: SQL[] = [];
   if (options.phoneKey) contactMatches.push(or(eq(contacts.phoneKey, options.phoneKey), sql`${contacts.phoneKey} like ${`%${options.digits.slice(-8)}%`}`)!);
   if (options.words.length) contactMatches.push(and(...options.words.map((w) => sql`${contacts.searchText} like ${`%${escapeLike(w)}%`}`))!);
@@ -115,7 +120,11 @@ export function conversationSearch(options: { tenantId: string; phoneKey: string
   if (contactMatches.length) {
     conditions.push(sql`${conversations.contactId} in (select ${contacts.id} from ${contacts} where ${contacts.tenantId} = ${options.tenantId} and (${or(...contactMatches)}))`);
   }
-  if (options.textQuery) {
+  if (options.textQuery && options.messagesVia === 'thread') {
+    conditions.push(
+      sql`exists (select 1 from ${messages} where ${messages.tenantId} = ${conversations.tenantId} and ${messages.conversationId} = ${conversations.id} and to_tsvector(${TEXT_SEARCH_CONFIG}, ${messages.body}) @@ to_tsquery(${TEXT_SEARCH_CONFIG}, ${options.textQuery}))`,
+    );
+  } else if (options.textQuery) {
     // Through app_inbox_message_matches (migration 0015): under the app role's row-level security the
     // full-text index could not serve `@@`, and every message of the tenant was read instead.
     conditions.push(sql`${conversations.id} in (select conversation_id from app_inbox_message_matches(to_tsquery(${TEXT_SEARCH_CONFIG}, ${options.textQuery})))`);
