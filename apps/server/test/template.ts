@@ -98,7 +98,13 @@ export async function preparePostgresTemplate(adminUrl: string): Promise<string>
     await admin.unsafe(`CREATE DATABASE "${building}"`);
     await install({ url: withDatabase(adminUrl, building) });
     // Renaming last makes the template appear complete or not at all.
-    await admin.unsafe(`ALTER DATABASE "${building}" RENAME TO "${name}"`);
+    try {
+      await admin.unsafe(`ALTER DATABASE "${building}" RENAME TO "${name}"`);
+    } catch (err) {
+      // Another test run built the same template meanwhile: theirs is as good as ours.
+      if ((err as { code?: string }).code !== '42P04') throw err;
+      await admin.unsafe(`DROP DATABASE IF EXISTS "${building}"`);
+    }
     return name;
   } finally {
     await admin.end();
