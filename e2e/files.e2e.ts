@@ -1,7 +1,7 @@
 import { crc32, deflateSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, launchBrowser, newContext, screenshot, waitSignedIn } from './browser';
+import { DESKTOP, launchBrowser, newContext, PHONE, screenshot, waitSignedIn } from './browser';
 import { apiPost, OWNER, setUpWorkspace } from './flows';
 import { startServer, type RunningServer } from './server';
 
@@ -128,6 +128,14 @@ describe('files in the browser', () => {
     await sent.locator('[data-testid="message-status"][data-status="read"]').waitFor();
     await expect.poll(() => page.getByTestId('attachment').count()).toBe(0);
     await screenshot(page, 'files-inbox-sent-desktop-dark');
+
+    // On a phone the composer keeps its buttons, the attached file and the text in reach.
+    await page.setViewportSize(PHONE);
+    await page.getByLabel('Attach a file').first().setInputFiles({ name: 'lista-de-precios-2026.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7\n%%EOF\n') });
+    await page.getByTestId('attachment').getByText('lista-de-precios-2026.pdf').waitFor();
+    await screenshot(page, 'files-inbox-attachment-phone-dark');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByTestId('message').filter({ hasText: 'lista-de-precios-2026.pdf' }).getByRole('link').waitFor();
     expect(console.errors).toEqual([]);
   });
 });
