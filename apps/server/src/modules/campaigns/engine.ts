@@ -213,10 +213,11 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
   async function claimBatch(tenantId: string, campaignId: string, options: { limit?: number; after?: ClaimCursor | null } = {}): Promise<{ claimed: number; queued?: number; stopped: boolean; last?: ClaimCursor }> {
     const now = clock.now();
     return database.withTenant(tenantId, async (tx) => {
-      const campaign = await loadCampaign(tx, tenantId, campaignId);
-      if (!campaign || campaign.status !== 'running') return { claimed: 0, stopped: true };
-      if (await guardRailsDue(tx, campaign)) return { claimed: 0, stopped: true };
-      const rows = await tx
+      // The campaign, the tenant's settings and the claim go out together (postgres.js pipelines a
+      // connection's queries): one round trip. The claim reads the campaign's state itself, so it
+      // takes nothing from a campaign that is not running; rows it locked for a campaign found
+      // stopped below are simply left pending at the end of the transaction.
+      const claiming = tx
         .select({ contactId: campaignRecipients.contactId, channelId: campaignRecipients.channelId, attempts: campaignRecipients.attempts, dueAt: sql<string>`${campaignRecipients.dueAt}::text` })
         .from(campaignRecipients)
         .where(
@@ -235,10 +236,18 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
         .orderBy(asc(campaignRecipients.dueAt), asc(campaignRecipients.contactId))
         .limit(options.limit ?? CLAIM_BATCH)
         .for('update', { skipLocked: true });
+      const [campaign, settings, claimedRows] = await Promise.all([loadCampaign(tx, tenantId, campaignId), tenantSettings(tx, tenantId), claiming]);
+      if (!campaign || campaign.status !== 'running') return { claimed: 0, stopped: true };
+      if (await guardRailsDue(tx, campaign)) return { claimed: 0, stopped: true };
+      const rows = claimedRows;
       if (rows.length === 0) return { claimed: 0, stopped: false };
 
-      const template = await findTemplate(tx, tenantId, campaign.templateId);
-      const channels = new Map((await channelsByIds(tx, tenantId, campaign.channelIds)).map((c) => [c.id, c]));
+      const [template, channelList, data] = await Promise.all([
+        findTemplate(tx, tenantId, campaign.templateId),
+        channelsByIds(tx, tenantId, campaign.channelIds),
+        gateData(tx, { tenantId, campaignId, contactIds: rows.map((r) => r.contactId), channelIds: campaign.channelIds, frequencyCapDays: campaign.frequencyCapDays, now }),
+      ]);
+      const channels = new Map(channelList.map((c) => [c.id, c]));
       for (const channel of channels.values()) {
         const reason = channelPauseReason(channel, template?.whatsappTemplate ?? null);
         if (reason) {
@@ -246,8 +255,6 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
           return { claimed: 0, stopped: true };
         }
       }
-      const settings = await tenantSettings(tx, tenantId);
-      const data = await gateData(tx, { tenantId, campaignId, contactIds: rows.map((r) => r.contactId), channelIds: campaign.channelIds, frequencyCapDays: campaign.frequencyCapDays, now });
       const media = (template?.media ?? []).map((m) => ({ blobId: m.blobId, providerMediaId: null, mimeType: m.mimeType, fileName: m.fileName, caption: null, voice: false }));
 
       // What becomes of each row, decided in memory; written below in one statement.

@@ -122,45 +122,37 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
   async function queueMany(tx: Tx, tenantId: string, list: QueueMessage[], options: { announce?: boolean } = {}): Promise<({ id: string } | { error: 'outside_whatsapp_window' | 'channel_not_found' })[]> {
     if (list.length === 0) return [];
     const now = clock.now();
-    const kinds = await channelKindsOf(tx, tenantId, [...new Set(list.map((m) => m.channelId))]);
-    const pairs = new Map<string, { channelId: string; contactId: string }>();
-    for (const m of list) if (kinds.has(m.channelId)) pairs.set(`${m.channelId}:${m.contactId}`, { channelId: m.channelId, contactId: m.contactId });
-    const pairList = [...pairs.values()];
-    const found = new Map<string, { id: string; lastInboundAt: Date | null }>();
-    // One read per channel account (a batch has one or a few), on the (tenant, channel, contact) key:
-    // a join with the pairs let the planner hash the tenant's whole conversations table.
-    const lookUp = async (wanted: { channelId: string; contactId: string }[]) => {
-      const byChannel = new Map<string, string[]>();
-      for (const p of wanted) byChannel.set(p.channelId, [...(byChannel.get(p.channelId) ?? []), p.contactId]);
-      for (const [channelId, contactIds] of byChannel) {
-        const rows = await tx.execute<{ id: string; channel_id: string; contact_id: string; last_inbound_at: string | null }>(sql`
-          select c.id, c.channel_id, c.contact_id, c.last_inbound_at::text from ${conversations} c
-           where c.tenant_id = ${tenantId} and c.channel_id = ${channelId}::uuid and c.contact_id = any(${sql.param(contactIds)}::uuid[])`);
-        for (const r of rows) found.set(`${r.channel_id}:${r.contact_id}`, { id: r.id, lastInboundAt: r.last_inbound_at ? new Date(r.last_inbound_at) : null });
-      }
-    };
-    await lookUp(pairList);
-    const missing = pairList.filter((p) => !found.has(`${p.channelId}:${p.contactId}`));
-    if (missing.length) {
-      await tx.execute(sql`
-        insert into ${conversations} (tenant_id, id, channel_id, contact_id)
-        select ${tenantId}, v.id, v.channel_id, v.contact_id
-          from unnest(${sql.param(missing.map(() => newId()))}::uuid[], ${sql.param(missing.map((p) => p.channelId))}::uuid[], ${sql.param(missing.map((p) => p.contactId))}::uuid[]) as v(id, channel_id, contact_id)
-        on conflict do nothing`);
-      await lookUp(missing);
+    const byChannel = new Map<string, Set<string>>();
+    for (const m of list) {
+      const contacts = byChannel.get(m.channelId);
+      if (contacts) contacts.add(m.contactId);
+      else byChannel.set(m.channelId, new Set([m.contactId]));
     }
+    // The channels' kinds and their existing conversations with these contacts, read together (one
+    // round trip): one read per channel account (a batch has one or a few), on the (tenant, channel,
+    // contact) key; a join with the pairs let the planner hash the tenant's whole conversations table.
+    const [kinds, ...existing] = await Promise.all([
+      channelKindsOf(tx, tenantId, [...byChannel.keys()]),
+      ...[...byChannel].map(([channelId, contactIds]) =>
+        tx.execute<{ id: string; channel_id: string; contact_id: string; last_inbound_at: string | null }>(sql`
+          select c.id, c.channel_id, c.contact_id, c.last_inbound_at::text from ${conversations} c
+           where c.tenant_id = ${tenantId} and c.channel_id = ${channelId}::uuid and c.contact_id = any(${sql.param([...contactIds])}::uuid[])`),
+      ),
+    ]);
+    const found = new Map<string, { id: string; lastInboundAt: Date | null }>();
+    for (const r of existing.flat()) found.set(`${r.channel_id}:${r.contact_id}`, { id: r.id, lastInboundAt: r.last_inbound_at ? new Date(r.last_inbound_at) : null });
 
     const results: ({ id: string } | { error: 'outside_whatsapp_window' | 'channel_not_found' })[] = [];
-    const rows: (typeof messages.$inferInsert)[] = [];
-    const latest = new Map<string, { at: Date; preview: string }>();
+    const rows: (typeof messages.$inferInsert & { id: string; pair: string })[] = [];
     for (const m of list) {
       const kind = kinds.get(m.channelId);
-      const conversation = found.get(`${m.channelId}:${m.contactId}`);
-      if (!kind || !conversation) {
+      if (!kind) {
         results.push({ error: 'channel_not_found' });
         continue;
       }
-      if (kind === 'whatsapp_cloud' && !m.template && now.getTime() - (conversation.lastInboundAt?.getTime() ?? 0) > WHATSAPP_WINDOW_MS) {
+      const pair = `${m.channelId}:${m.contactId}`;
+      const lastInboundAt = found.get(pair)?.lastInboundAt ?? null;
+      if (kind === 'whatsapp_cloud' && !m.template && now.getTime() - (lastInboundAt?.getTime() ?? 0) > WHATSAPP_WINDOW_MS) {
         results.push({ error: 'outside_whatsapp_window' });
         continue;
       }
@@ -168,7 +160,8 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
       const row = {
         tenantId,
         id: newId(),
-        conversationId: conversation.id,
+        pair,
+        conversationId: '',
         contactId: m.contactId,
         channelId: m.channelId,
         direction: 'outbound' as const,
@@ -185,27 +178,39 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
       };
       rows.push(row);
       results.push({ id: row.id });
-      latest.set(conversation.id, { at: now, preview: previewOf(row as MessageRow) });
     }
     if (rows.length === 0) return results;
+    // Each conversation that gets a message, written once: a new one is created with its last
+    // message already set (not inserted, then updated: each write of a conversation row touches its
+    // eight indexes), an existing one gets its last-message fields. One statement for the batch;
+    // one created meanwhile by another transaction is updated instead (the conflict), and its id used.
+    const latest = new Map<string, { channelId: string; contactId: string; id: string; preview: string }>();
+    for (const row of rows) latest.set(row.pair, { channelId: row.channelId, contactId: row.contactId, id: found.get(row.pair)?.id ?? newId(), preview: previewOf(row as unknown as MessageRow) });
+    const touched = [...latest.values()];
+    const upserted = await tx.execute<{ id: string; channel_id: string; contact_id: string }>(sql`
+      insert into ${conversations} as c (tenant_id, id, channel_id, contact_id, last_message_at, last_message_preview, last_message_direction)
+      select ${tenantId}, v.id, v.channel_id, v.contact_id, ${now.toISOString()}::timestamptz, v.preview, 'outbound'
+        from unnest(${sql.param(touched.map((t) => t.id))}::uuid[], ${sql.param(touched.map((t) => t.channelId))}::uuid[], ${sql.param(touched.map((t) => t.contactId))}::uuid[], ${sql.param(touched.map((t) => t.preview))}::text[])
+          as v(id, channel_id, contact_id, preview)
+      on conflict (tenant_id, channel_id, contact_id) do update
+         set last_message_at = excluded.last_message_at, last_message_preview = excluded.last_message_preview, last_message_direction = excluded.last_message_direction
+      returning c.id, c.channel_id, c.contact_id`);
+    const conversationOf = new Map(upserted.map((r) => [`${r.channel_id}:${r.contact_id}`, r.id]));
+    for (const row of rows) row.conversationId = conversationOf.get(row.pair)!;
     const col = <T>(f: (r: (typeof rows)[number]) => T) => sql.param(rows.map(f));
-    await tx.execute(sql`
+    // The messages and the tenant's drain, sent together.
+    const inserted = tx.execute(sql`
       insert into ${messages} (tenant_id, id, conversation_id, contact_id, channel_id, direction, service, type, body, media, template, status, source, created_by, reply_to_id, created_at)
       select ${tenantId}, v.id, v.conversation_id, v.contact_id, v.channel_id, 'outbound', v.service, v.type, v.body, v.media, v.template, 'queued', v.source, v.created_by, v.reply_to_id, ${now.toISOString()}::timestamptz
         from unnest(${col((r) => r.id)}::uuid[], ${col((r) => r.conversationId)}::uuid[], ${col((r) => r.contactId)}::uuid[], ${col((r) => r.channelId)}::uuid[],
                     ${col((r) => r.service)}::text[], ${col((r) => r.type)}::text[], ${col((r) => r.body)}::text[], ${col((r) => JSON.stringify(r.media))}::jsonb[],
                     ${col((r) => (r.template ? JSON.stringify(r.template) : null))}::jsonb[], ${col((r) => r.source)}::text[], ${col((r) => r.createdBy)}::uuid[], ${col((r) => r.replyToId)}::uuid[])
           as v(id, conversation_id, contact_id, channel_id, service, type, body, media, template, source, created_by, reply_to_id)`);
-    const changed = [...latest];
-    // Timestamps travel as text: postgres.js cannot serialise an array parameter of timestamptz.
-    await tx.execute(sql`
-      update ${conversations} c set last_message_at = v.at::timestamptz, last_message_preview = v.preview, last_message_direction = 'outbound'
-        from unnest(${sql.param(changed.map(([id]) => id))}::uuid[], ${sql.param(changed.map(([, v]) => v.at.toISOString()))}::text[], ${sql.param(changed.map(([, v]) => v.preview))}::text[]) as v(id, at, preview)
-       where c.tenant_id = ${tenantId} and c.id = v.id`);
-    await scheduleDrain(tx, tenantId);
+    await Promise.all([inserted, scheduleDrain(tx, tenantId)]);
+    const changed = [...new Set(conversationOf.values())];
     if (options.announce !== false) {
-      for (const row of rows) realtime.publishAfterCommit(tx, tenantId, 'message.created', presentMessage({ ...row, providerMessageId: null, errorCode: null, errorMessage: null, attempts: 0, leaseUntil: null, nextAttemptAt: null, sentAt: null, deliveredAt: null, readAt: null, failedAt: null, statusAt: null } as MessageRow));
-      for (const [conversationId] of changed) realtime.conversationChanged(tx, tenantId, conversationId);
+      for (const { pair: _pair, ...row } of rows) realtime.publishAfterCommit(tx, tenantId, 'message.created', presentMessage({ ...row, providerMessageId: null, errorCode: null, errorMessage: null, attempts: 0, leaseUntil: null, nextAttemptAt: null, sentAt: null, deliveredAt: null, readAt: null, failedAt: null, statusAt: null } as MessageRow));
+      for (const conversationId of changed) realtime.conversationChanged(tx, tenantId, conversationId);
     }
     return results;
   }
