@@ -53,20 +53,22 @@ async function signedInPage() {
 
 /** Drops a file on an element as a person dragging it from their desktop would. */
 async function dropFile(page: Page, selector: string, file: { name: string; type: string; data: Buffer }) {
-  const transfer = await page.evaluateHandle(
-    ({ name, type, base64 }) => {
-      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-      const dt = new DataTransfer();
-      dt.items.add(new File([bytes], name, { type }));
-      return dt;
-    },
-    { name: file.name, type: file.type, base64: file.data.toString('base64') },
-  );
+  // Browser code as text: the e2e project is type-checked without the DOM library.
+  const transfer = await page.evaluateHandle(`(() => {
+    const bytes = Uint8Array.from(atob(${JSON.stringify(file.data.toString('base64'))}), (c) => c.charCodeAt(0));
+    const dt = new DataTransfer();
+    dt.items.add(new File([bytes], ${JSON.stringify(file.name)}, { type: ${JSON.stringify(file.type)} }));
+    return dt;
+  })()`);
   for (const type of ['dragenter', 'dragover', 'drop']) await page.dispatchEvent(selector, type, { dataTransfer: transfer });
 }
 
 /** Whether an <img> was served and decoded (a broken image has no natural width). */
-const loaded = (page: Page, selector: string) => page.locator(selector).first().evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0);
+const decoded = (img: unknown) => {
+  const { complete, naturalWidth } = img as { complete: boolean; naturalWidth: number };
+  return complete && naturalWidth > 0;
+};
+const loaded = (page: Page, selector: string) => page.locator(selector).first().evaluate(decoded);
 
 describe('files in the browser', () => {
   it('attaches an image to a template by dragging it, previews it for a contact, keeps it after a reload, and removes it', async () => {
@@ -124,7 +126,7 @@ describe('files in the browser', () => {
 
     const sent = page.getByTestId('message').filter({ hasText: 'Acá va, ¿te sirve?' });
     await sent.locator('img').waitFor();
-    await expect.poll(() => sent.locator('img').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    await expect.poll(() => sent.locator('img').evaluate(decoded)).toBe(true);
     await sent.locator('[data-testid="message-status"][data-status="read"]').waitFor();
     await expect.poll(() => page.getByTestId('attachment').count()).toBe(0);
     await screenshot(page, 'files-inbox-sent-desktop-dark');
