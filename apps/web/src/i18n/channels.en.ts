@@ -170,6 +170,7 @@ export const channelsEn = {
       columns: { received: 'Received', channel: 'Channel', error: 'Error', attempts: 'Attempts' },
       preview: 'Show the stored body',
       unknownChannel: 'Removed channel',
+      status: { pending: 'Retrying', processed: 'Processed', ignored: 'Ignored', dead: 'Gave up' },
     },
   },
 };

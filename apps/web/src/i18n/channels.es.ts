@@ -174,6 +174,7 @@ export const channelsEs: Strings<typeof channelsEn> = {
       columns: { received: 'Recibido', channel: 'Canal', error: 'Error', attempts: 'Intentos' },
       preview: 'Ver el cuerpo guardado',
       unknownChannel: 'Canal quitado',
+      status: { pending: 'Reintentando', processed: 'Procesado', ignored: 'Ignorado', dead: 'Abandonado' },
     },
   },
 };

@@ -421,6 +421,7 @@ export const en = {
     system: 'System',
     apiKey: 'API key',
     anonymous: 'Anonymous',
+    firstRunSetup: 'First-run setup',
     actions: {
       auth: {
         login: 'Signed in',

@@ -423,6 +423,7 @@ export const es: Dictionary = {
     system: 'Sistema',
     apiKey: 'Clave de API',
     anonymous: 'Anónimo',
+    firstRunSetup: 'Configuración inicial',
     actions: {
       auth: {
         login: 'Inició sesión',

@@ -22,6 +22,8 @@ export function AuditTable({ events, userName }: { events: AuditEvent[]; userNam
   const actor = (event: AuditEvent) => {
     if (event.actorType === 'api_key') return `${t('audit.apiKey')}: ${event.actorLabel ?? event.actorId ?? ''}`;
     if (event.actorType === 'system') return t('audit.system');
+    // The server records the setup wizard's actor under a fixed English label; say it in the reader's language.
+    if (event.actorType === 'anonymous' && event.actorLabel === 'first-run setup') return t('audit.firstRunSetup');
     return (event.actorId ? userName(event.actorId) : undefined) ?? event.actorLabel ?? t('audit.anonymous');
   };
 

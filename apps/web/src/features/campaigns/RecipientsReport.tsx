@@ -19,9 +19,11 @@ const tone = (status: RecipientState) =>
 
 /** The per-recipient report: one row per ledger entry, filtered by status, exportable as CSV. */
 export function RecipientsReport({ campaign }: { campaign: Campaign }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   const fmt = useFormat();
   const reasonText = useSkipReasonText();
+  // A send that failed says why in words where the inbox knows the provider's code; the bare code otherwise.
+  const failureText = (code: string) => (i18n.exists(`inboxUi.failure.${code}`) ? t(`inboxUi.failure.${code}` as 'inboxUi.failure.unknown') : t('campaignsUi.report.error', { code }));
   const [status, setStatus] = useState<RecipientState | null>(null);
   const draft = campaign.status === 'draft';
   const recipients = useRecipients(campaign.id, status, !draft);
@@ -84,7 +86,7 @@ export function RecipientsReport({ campaign }: { campaign: Campaign }) {
                   <TD>
                     <Badge tone={tone(r.status)}>{t(`campaignsUi.recipientStatus.${r.status}`)}</Badge>
                   </TD>
-                  <TD className="hidden text-muted sm:table-cell">{r.skipReason ? reasonText(r.skipReason) : r.errorCode ? t('campaignsUi.report.error', { code: r.errorCode }) : ''}</TD>
+                  <TD className="hidden text-muted sm:table-cell">{r.skipReason ? reasonText(r.skipReason) : r.errorCode ? <span title={r.errorCode}>{failureText(r.errorCode)}</span> : ''}</TD>
                   <TD className="hidden whitespace-nowrap text-muted md:table-cell">
                     <time dateTime={r.updatedAt}>{fmt.dateTime(r.updatedAt)}</time>
                   </TD>

@@ -124,7 +124,7 @@ function InboundProblems({ channels }: { channels: Channel[] }) {
         {problems.data?.map((p) => (
           <details key={p.id} data-testid="inbound-problem" className="rounded-md border border-border">
             <summary className="focus-ring flex cursor-pointer flex-wrap items-center gap-x-3 gap-y-1 px-3 py-2 text-[13px]">
-              <Badge tone={p.status === 'dead' ? 'danger' : 'warning'}>{p.status}</Badge>
+              <Badge tone={p.status === 'dead' ? 'danger' : 'warning'}>{t(`channels.problems.status.${p.status}`)}</Badge>
               <span className="font-medium">{name(p.channelId)}</span>
               <span className="min-w-0 flex-1 truncate text-danger">{p.error}</span>
               <time className="text-muted" dateTime={p.receivedAt}>{fmt.dateTime(p.receivedAt)}</time>

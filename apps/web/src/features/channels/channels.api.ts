@@ -11,7 +11,7 @@ export const PROBLEMS_KEY = ['channels', 'inbound-problems'] as const;
 
 export type ChannelTestResult = { ok: boolean; info: Record<string, unknown> | null; error: { code: string; message: string; retryable: boolean } | null; testedAt: string };
 export type TemplateList = { items: ChannelTemplate[]; nextCursor: null; syncedAt: string | null };
-export type InboundProblem = { id: string; channelId: string; status: string; attempts: number; error: string | null; receivedAt: string; preview: string };
+export type InboundProblem = { id: string; channelId: string; status: 'pending' | 'processed' | 'ignored' | 'dead'; attempts: number; error: string | null; receivedAt: string; preview: string };
 
 export function useChannels() {
   return useQuery({ queryKey: CHANNELS_KEY, queryFn: ({ signal }) => api.get<Page<Channel>>('/api/v1/channels', signal).then((p) => p.items) });
