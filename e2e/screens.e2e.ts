@@ -26,6 +26,17 @@ const SCREENS: { path: string; name: string; ready: (page: Page) => Promise<unkn
   { path: '/settings/inbox', name: 'inbox-settings', ready: (p) => p.getByTestId('label-row').first().waitFor() },
   { path: '/settings/audit', name: 'audit', ready: (p) => p.getByRole('table').waitFor() },
   { path: '/settings/security', name: 'security', ready: (p) => p.getByText('Verificación en dos pasos').first().waitFor() },
+  // A new workspace's lists: each empty state says what to do next.
+  { path: '/contacts', name: 'contacts-empty', ready: (p) => p.getByRole('heading', { name: 'Todavía no hay contactos' }).waitFor() },
+  { path: '/contacts/import', name: 'import', ready: (p) => p.getByRole('heading', { name: 'Importar contactos' }).waitFor() },
+  { path: '/contacts/validation', name: 'validation-empty', ready: (p) => p.getByRole('heading', { name: 'No queda nada por revisar' }).waitFor() },
+  { path: '/contacts/blacklist', name: 'blacklist-empty', ready: (p) => p.getByRole('heading', { name: 'No hay números bloqueados' }).waitFor() },
+  { path: '/campaigns', name: 'campaigns-empty', ready: (p) => p.getByRole('heading', { name: 'Todavía no hay campañas' }).waitFor() },
+  { path: '/campaigns/templates', name: 'templates-empty', ready: (p) => p.getByRole('heading', { name: 'Todavía no hay plantillas' }).waitFor() },
+  { path: '/channels', name: 'channels-empty', ready: (p) => p.getByRole('heading', { name: 'Todavía no hay canales' }).waitFor() },
+  { path: '/settings/contact-fields', name: 'contact-fields-empty', ready: (p) => p.getByRole('heading', { name: 'Todavía no hay campos personalizados' }).waitFor() },
+  { path: '/settings/scoring', name: 'scoring', ready: (p) => p.getByText('Todavía no hay contactos para probar las reglas.').waitFor() },
+  { path: '/calendar', name: 'calendar', ready: (p) => p.getByRole('heading', { name: 'El calendario llega pronto' }).waitFor() },
 ];
 
 async function signedInPage(viewport: { width: number; height: number }, theme: 'dark' | 'light') {
@@ -82,6 +93,6 @@ describe('every main screen renders in both themes and on a phone', () => {
       await page.getByRole('menu').waitFor();
       await screenshot(page, `user-menu-${label}`);
       expect(console.errors).toEqual([]);
-    });
+    }, 300_000); // 18 screens: more than the default two minutes on a loaded machine
   }
 });
