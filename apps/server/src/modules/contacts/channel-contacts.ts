@@ -7,6 +7,7 @@ import { getTenant } from '../tenants';
 import { blacklist, contacts } from './contacts.tables';
 import { searchTextOf } from './contact-filter';
 import { normalizePhone } from './phone';
+import { explanationsOf, storeExplanationsCte } from './scores.repository';
 
 export type ContactForSender = { contactId: string; created: boolean; phoneE164: string | null; country: string };
 
@@ -130,21 +131,22 @@ export async function findOrCreateContactsForSenders(
     // One array per column (a statement whose text is the same for every batch: prepared once).
     const arr = <T>(f: (r: (typeof rows)[number], i: number) => T) => sql.param(rows.map(f));
     const score = (f: (s: NonNullable<NewContactScoring['scores']>) => number) => arr((_, i) => (subjects[i]!.scores ? f(subjects[i]!.scores!) : 0));
-    const details = arr((_, i) => (subjects[i]!.scores ? JSON.stringify(subjects[i]!.scores!.details) : null));
+    const explanations = explanationsOf(subjects.map((x) => x.scores?.details));
     const scoredAt = arr((_, i) => subjects[i]!.scores?.at.toISOString() ?? null);
     // Booleans travel as text: postgres.js would type an array of booleans as a single boolean.
     const returned = await tx.execute<{ id: string }>(sql`
+      with ${storeExplanationsCte({ tenantId, distinct: explanations.distinct })}
       insert into ${contacts} (tenant_id, id, first_name, last_name, email, phone_raw, phone_e164, phone_key, phone_valid, phone_type, phone_country,
-                               source, search_text, blacklisted, score_contactability, score_digital_maturity, score_potential, score_details, scored_at)
+                               source, search_text, blacklisted, score_contactability, score_digital_maturity, score_potential, score_explanation_id, scored_at)
       select ${tenantId}, v.id, v.first_name, v.last_name, v.email, v.phone_raw, v.phone_e164, v.phone_key, v.phone_valid::boolean, v.phone_type, v.phone_country,
-             v.source, v.search_text, v.blacklisted::boolean, v.contactability, v.digital, v.potential, v.details, v.scored_at
+             v.source, v.search_text, v.blacklisted::boolean, v.contactability, v.digital, v.potential, v.explanation, v.scored_at
         from unnest(${arr((r) => r.id)}::uuid[], ${arr((r) => r.firstName)}::text[], ${arr((r) => r.lastName)}::text[], ${arr((r) => r.email)}::text[],
                     ${arr((r) => r.phoneRaw)}::text[], ${arr((r) => r.phoneE164)}::text[], ${arr((r) => r.phoneKey)}::text[], ${arr((r) => (r.phoneValid ? 't' : 'f'))}::text[],
                     ${arr((r) => r.phoneType)}::text[], ${arr((r) => r.phoneCountry)}::text[], ${arr((r) => r.source)}::text[], ${arr((r) => r.searchText)}::text[],
                     ${arr((r) => (r.blacklisted ? 't' : 'f'))}::text[], ${score((x) => x.contactability)}::smallint[], ${score((x) => x.digitalMaturity)}::smallint[],
-                    ${score((x) => x.potential)}::smallint[], ${details}::jsonb[], ${scoredAt}::text[]::timestamptz[])
+                    ${score((x) => x.potential)}::smallint[], ${sql.param(explanations.ids)}::uuid[], ${scoredAt}::text[]::timestamptz[])
           as v(id, first_name, last_name, email, phone_raw, phone_e164, phone_key, phone_valid, phone_type, phone_country, source, search_text, blacklisted,
-               contactability, digital, potential, details, scored_at)
+               contactability, digital, potential, explanation, scored_at)
       on conflict (tenant_id, phone_key) where phone_key is not null do nothing
       returning id`);
     for (const r of returned) inserted.add(r.id);

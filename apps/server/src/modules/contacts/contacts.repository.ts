@@ -1,10 +1,17 @@
 import { and, asc, desc, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
 import type { ContactFilter } from '@leadmaster/contracts';
 import type { Tx } from '../../platform/db/database';
-import { blacklist, consentStates, contacts, type ConsentStatus } from './contacts.tables';
+import { blacklist, consentStates, contacts, scoreExplanations, type ConsentStatus, type ScoreDetails } from './contacts.tables';
 import { allOf, filterConditions } from './contact-filter';
 
-export type ContactRow = typeof contacts.$inferSelect;
+/** The explanation of a contact's scores, read from the row it shares with other contacts (a look-up by key). */
+export const scoreDetailsOf = sql<ScoreDetails | null>`(select ${scoreExplanations.details} from ${scoreExplanations}
+  where ${scoreExplanations.tenantId} = ${contacts.tenantId} and ${scoreExplanations.id} = ${contacts.scoreExplanationId})`;
+
+/** A contact as it is presented: its columns and its score explanation. */
+const contactColumns = { ...getTableColumns(contacts), scoreDetails: scoreDetailsOf };
+
+export type ContactRow = typeof contacts.$inferSelect & { scoreDetails: ScoreDetails | null };
 export type Sort = 'recent' | 'name' | 'contactability' | 'potential';
 
 /**
@@ -83,7 +90,7 @@ export async function findContacts(
   }
   await planSearchForItsText(tx, options.filter);
   const rows = await tx
-    .select({ ...getTableColumns(contacts), consent: consentPairs })
+    .select({ ...contactColumns, consent: consentPairs })
     .from(contacts)
     .where(allOf(where))
     .orderBy(...spec.order)
@@ -104,12 +111,12 @@ export async function findContactIdsAfter(
 }
 
 export async function findContact(tx: Tx, options: { tenantId: string; contactId: string }) {
-  const [row] = await tx.select().from(contacts).where(and(eq(contacts.tenantId, options.tenantId), eq(contacts.id, options.contactId)));
+  const [row] = await tx.select(contactColumns).from(contacts).where(and(eq(contacts.tenantId, options.tenantId), eq(contacts.id, options.contactId)));
   return row ?? null;
 }
 
 export async function findContactByPhoneKey(tx: Tx, options: { tenantId: string; phoneKey: string }) {
-  const [row] = await tx.select().from(contacts).where(and(eq(contacts.tenantId, options.tenantId), eq(contacts.phoneKey, options.phoneKey)));
+  const [row] = await tx.select(contactColumns).from(contacts).where(and(eq(contacts.tenantId, options.tenantId), eq(contacts.phoneKey, options.phoneKey)));
   return row ?? null;
 }
 

@@ -62,7 +62,8 @@ export const contacts = pgTable(
     scoreContactability: smallint().notNull().default(0),
     scoreDigitalMaturity: smallint().notNull().default(0),
     scorePotential: smallint().notNull().default(0),
-    scoreDetails: jsonb().$type<ScoreDetails>(),
+    /** The explanation of the three scores: a row of score_explanations, shared by every contact with the same one. */
+    scoreExplanationId: uuid(),
     scoredAt: tstz(),
     /** The import that created the contact: tells a duplicate inside one file from an existing contact. */
     importId: uuid(),
@@ -85,6 +86,23 @@ export const contacts = pgTable(
       .on(t.tenantId, sql`${t.scoreContactability} desc`, sql`${t.id} desc`)
       .where(sql`${t.validationStatus} = 'pending'`),
   ],
+);
+
+/**
+ * Score explanations, stored once per distinct text and named by its hash: a million contacts share
+ * a few dozen of them. Inline, each contact carried ~600 bytes of JSON that every import and re-score
+ * wrote again (decision 0032). Rows are never changed; a new explanation is a new row.
+ */
+export const scoreExplanations = pgTable(
+  'score_explanations',
+  {
+    tenantId: tenantId(),
+    /** md5 of the explanation's JSON text, as a uuid. */
+    id: uuid().notNull(),
+    details: jsonb().$type<ScoreDetails>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] })],
 );
 
 export type ConsentChannel = 'whatsapp' | 'imessage' | 'sms' | 'any';

@@ -1,6 +1,7 @@
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
+import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../../platform/db/database';
-import { contacts, type ScoreDetails } from './contacts.tables';
+import { contacts, scoreExplanations, type ScoreDetails } from './contacts.tables';
 import { consentFromPairs, consentPairs } from './contacts.repository';
 
 /**
@@ -42,46 +43,74 @@ export async function loadScoringRows(tx: Tx, options: { tenantId: string; conta
 export type ScoreUpdate = { contactId: string; contactability: number; digitalMaturity: number; potential: number; details: ScoreDetails };
 
 /**
+ * The explanations of a batch of contacts, each serialised and hashed once: the id of each contact's
+ * (null where it has none) and the distinct ones to store. Contacts with the same inputs share one
+ * explanation object (scoring memoises), so most contacts cost a map look-up.
+ */
+export function explanationsOf(details: readonly unknown[]): { ids: (string | null)[]; distinct: { id: string; text: string }[] } {
+  const byObject = new Map<unknown, string>();
+  const byText = new Map<string, string>();
+  const ids = details.map((d) => {
+    if (!d) return null;
+    let id = byObject.get(d);
+    if (id !== undefined) return id;
+    const text = JSON.stringify(d);
+    id = byText.get(text);
+    if (id === undefined) {
+      const hex = createHash('md5').update(text).digest('hex');
+      id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+      byText.set(text, id);
+    }
+    byObject.set(d, id);
+    return id;
+  });
+  // In id order: two transactions storing the same explanations wait for each other in one order, never in a cycle.
+  const distinct = [...byText].map(([text, id]) => ({ id, text })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return { ids, distinct };
+}
+
+/**
+ * A CTE (`stored_explanations as (…)`) that stores the explanations a statement's contacts refer
+ * to, when not stored yet: the write of the contacts and of their explanations is one statement.
+ */
+export function storeExplanationsCte(options: { tenantId: string; distinct: { id: string; text: string }[] }): SQL {
+  return sql`stored_explanations as (
+    insert into ${scoreExplanations} (tenant_id, id, details)
+    select ${options.tenantId}, e.id, e.details
+      from unnest(${sql.param(options.distinct.map((d) => d.id))}::uuid[], ${sql.param(options.distinct.map((d) => d.text))}::jsonb[]) as e(id, details)
+    on conflict do nothing)`;
+}
+
+/**
  * Writes many contacts' scores in one statement, and only where they changed: a re-score that
  * changes nothing writes nothing (no new row versions, no index entries, no WAL). The explanations
- * travel once per distinct value (a few dozen per page, not one per contact).
+ * are stored once per distinct value (a few dozen per page, not one per contact).
  */
 export async function writeScores(tx: Tx, options: { tenantId: string; updates: ScoreUpdate[]; at: Date }): Promise<number> {
   if (options.updates.length === 0) return 0;
   const u = options.updates;
-  const distinct = new Map<string, number>();
-  // Contacts with the same inputs share one explanation object (scoring memoises): serialised once.
-  const byObject = new Map<ScoreDetails, number>();
-  const detailIndex = u.map((x) => {
-    let i = byObject.get(x.details);
-    if (i !== undefined) return i;
-    const text = JSON.stringify(x.details);
-    i = distinct.get(text);
-    if (i === undefined) distinct.set(text, (i = distinct.size + 1));
-    byObject.set(x.details, i);
-    return i;
-  });
+  const explanations = explanationsOf(u.map((x) => x.details));
   const rows = await tx.execute<{ n: number }>(sql`
-    with v as (
-      select v.id, v.contactability, v.digital, v.potential, (${sql.param([...distinct.keys()])}::jsonb[])[v.detail] as details
+    with ${storeExplanationsCte({ tenantId: options.tenantId, distinct: explanations.distinct })}, v as (
+      select v.id, v.contactability, v.digital, v.potential, v.explanation
         from unnest(
           ${sql.param(u.map((x) => x.contactId))}::uuid[],
           ${sql.param(u.map((x) => x.contactability))}::int[],
           ${sql.param(u.map((x) => x.digitalMaturity))}::int[],
           ${sql.param(u.map((x) => x.potential))}::int[],
-          ${sql.param(detailIndex)}::int[]
-        ) as v(id, contactability, digital, potential, detail)
+          ${sql.param(explanations.ids)}::uuid[]
+        ) as v(id, contactability, digital, potential, explanation)
     ), changed as (
       update ${contacts} as c set
         score_contactability = v.contactability,
         score_digital_maturity = v.digital,
         score_potential = v.potential,
-        score_details = v.details,
+        score_explanation_id = v.explanation,
         scored_at = ${options.at.toISOString()}::timestamptz
       from v
       where c.tenant_id = ${options.tenantId} and c.id = v.id
-        and (c.score_contactability, c.score_digital_maturity, c.score_potential, c.score_details)
-            is distinct from (v.contactability::smallint, v.digital::smallint, v.potential::smallint, v.details)
+        and (c.score_contactability, c.score_digital_maturity, c.score_potential, c.score_explanation_id)
+            is distinct from (v.contactability::smallint, v.digital::smallint, v.potential::smallint, v.explanation)
       returning 1
     )
     select count(*)::int as n from changed`);

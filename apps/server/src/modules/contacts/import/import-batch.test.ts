@@ -22,7 +22,7 @@ const candidate = (record: string[], rowNumber: number) => {
   return r.candidate as Candidate;
 };
 
-type Stored = { first_name: string; blacklisted: boolean; score_contactability: number; score_digital_maturity: number; score_details: unknown };
+type Stored = { first_name: string; blacklisted: boolean; score_contactability: number; score_digital_maturity: number; score_explanation_id: string; details: unknown };
 
 describe('import batches', () => {
   it('write each new contact once, already scored with its consent and the blacklist', async () => {
@@ -60,7 +60,9 @@ describe('import batches', () => {
     const stored = () =>
       database.withTenant(tenantId, (tx) =>
         tx.execute<Stored>(
-          sql`select first_name, blacklisted, score_contactability, score_digital_maturity, score_details from contacts where tenant_id = ${tenantId} order by first_name`,
+          sql`select c.first_name, c.blacklisted, c.score_contactability, c.score_digital_maturity, c.score_explanation_id, e.details
+                from contacts c left join score_explanations e on e.tenant_id = c.tenant_id and e.id = c.score_explanation_id
+               where c.tenant_id = ${tenantId} order by c.first_name`,
         ),
       );
     const afterImport = await stored();
@@ -69,6 +71,9 @@ describe('import batches', () => {
       ['Bea', true, 0, 0],
       ['Ciro', false, 20, 0], // no valid phone, consent 20
     ]);
+    // Each explanation is stored once and shared: Ana's says why she scored 65.
+    expect(afterImport.every((c) => c.details !== null)).toBe(true);
+    expect((afterImport[0]!.details as { contactability: { label: string }[] }).contactability.map((p) => p.label)).toContain('valid mobile');
     // A full re-score finds nothing to change: the import scored exactly as scoring does.
     await t.runtime.modules.scoring.scoring.rescoreAll({ tenantId });
     expect(await stored()).toEqual(afterImport);

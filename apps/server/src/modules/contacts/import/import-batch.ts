@@ -4,6 +4,7 @@ import type { Tx } from '../../../platform/db/database';
 import type { DomainEvents, NewContactScoring } from '../../../platform/events/domain-events';
 import { blacklist, consentEvents, consentStates, contacts, importIssues, type ConsentChannel, type ImportMode } from '../contacts.tables';
 import { searchTextOf } from '../contact-filter';
+import { explanationsOf, storeExplanationsCte } from '../scores.repository';
 import type { Candidate } from './import-rows';
 
 export type BatchCounts = { inserted: number; updated: number; skipped: number; rejected: number };
@@ -133,36 +134,22 @@ export async function writeBatch(
     // Scoring (a module above this one) fills in the scores, so each new row is written once.
     await options.events.emit(tx, 'contacts.creating', { tenantId, contacts: subjects });
     const scored = subjects.every((s) => s.scores !== null);
-    const details = new Map<string, number>();
-    // Contacts with the same inputs share one explanation object (scoring memoises): serialised once.
-    const byObject = new Map<unknown, number>();
-    // Index 0 is outside the array: NULL, for a contact left unscored.
-    const detailOf = (i: number) => {
-      if (!subjects[i]!.scores) return 0;
-      const object = subjects[i]!.scores!.details;
-      let n = byObject.get(object);
-      if (n !== undefined) return n;
-      const text = JSON.stringify(object);
-      n = details.get(text);
-      if (n === undefined) details.set(text, (n = details.size + 1));
-      byObject.set(object, n);
-      return n;
-    };
-    const detailIndex = inserts.map((_, i) => detailOf(i));
+    const explanations = explanationsOf(subjects.map((s) => s.scores?.details));
     const at = subjects[0]?.scores?.at ?? null;
 
     // Booleans travel as text: postgres.js would type an array of booleans as a single boolean.
     const arr = <T>(f: (c: (typeof inserts)[number], i: number) => T) => sql.param(inserts.map(f));
     const score = (f: (s: NonNullable<NewContactScoring['scores']>) => number) => arr((_, i) => (subjects[i]!.scores ? f(subjects[i]!.scores!) : 0));
     const rows = await tx.execute<{ id: string }>(sql`
+      with ${storeExplanationsCte({ tenantId, distinct: explanations.distinct })}
       insert into ${contacts} (tenant_id, id, first_name, last_name, company, phone_raw, phone_e164, phone_key, phone_valid, phone_type,
                                phone_country, email, website, address, tags, attributes, search_text, source, import_id, blacklisted,
-                               score_contactability, score_digital_maturity, score_potential, score_details, scored_at)
+                               score_contactability, score_digital_maturity, score_potential, score_explanation_id, scored_at)
       select ${tenantId}, v.id, v.first_name, v.last_name, v.company, v.phone_raw, v.phone_e164, v.phone_key, v.phone_valid::boolean, v.phone_type,
              v.phone_country, v.email, v.website, v.address,
              case when v.tags = '' then '{}'::text[] else string_to_array(v.tags, ${TAG_SEP}) end,
              v.attributes, v.search_text, ${source}, ${importId}::uuid, v.blacklisted::boolean,
-             v.contactability, v.digital, v.potential, (${sql.param([...details.keys()])}::jsonb[])[v.detail], ${at ? at.toISOString() : null}::timestamptz
+             v.contactability, v.digital, v.potential, v.explanation, ${at ? at.toISOString() : null}::timestamptz
         from unnest(${arr((c) => c.id)}::uuid[], ${arr((c) => c.firstName)}::text[], ${arr((c) => c.lastName)}::text[],
                     ${arr((c) => c.company)}::text[], ${arr((c) => c.phoneRaw)}::text[], ${arr((c) => c.phoneE164)}::text[],
                     ${arr((c) => c.phoneKey)}::text[], ${arr((c) => (c.phoneValid ? 't' : 'f'))}::text[], ${arr((c) => c.phoneType)}::text[],
@@ -170,9 +157,9 @@ export async function writeBatch(
                     ${arr((c) => c.address)}::text[], ${arr((c) => c.tags.join(TAG_SEP))}::text[], ${arr((c) => JSON.stringify(c.attributes))}::jsonb[],
                     ${arr((c) => c.searchText)}::text[], ${arr((_, i) => (subjects[i]!.blacklisted ? 't' : 'f'))}::text[],
                     ${score((s) => s.contactability)}::smallint[], ${score((s) => s.digitalMaturity)}::smallint[], ${score((s) => s.potential)}::smallint[],
-                    ${sql.param(detailIndex)}::int[])
+                    ${sql.param(explanations.ids)}::uuid[])
           as v(id, first_name, last_name, company, phone_raw, phone_e164, phone_key, phone_valid, phone_type, phone_country, email, website,
-               address, tags, attributes, search_text, blacklisted, contactability, digital, potential, detail)
+               address, tags, attributes, search_text, blacklisted, contactability, digital, potential, explanation)
       on conflict (tenant_id, phone_key) where phone_key is not null do nothing
       returning id`);
     const inserted = new Set(rows.map((r) => r.id));
