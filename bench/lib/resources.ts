@@ -198,7 +198,9 @@ export function isLocalPostgres(url: string | undefined): boolean {
 /** The statements of the contacts module, by what they are for. */
 export const classifyContactsStatement: StatementClassifier = (query) => {
   const q = query.trimStart();
-  if (/^insert into "contacts"/i.test(q)) return 'insert contacts';
+  // Writes of contacts store their score explanations first, in the same statement (a CTE).
+  if (/^insert into "contacts"/i.test(q) || /^with stored_explanations as[\s\S]*\binsert into "contacts"/i.test(q)) return 'insert contacts';
+  if (/^with stored_explanations as[\s\S]*\bupdate "contacts" as c set\s+score_/i.test(q)) return 'write scores (update contacts)';
   if (/^update "contacts" as c set\s+score_/i.test(q)) return 'write scores (update contacts)';
   if (/^update "contacts" as c set blacklisted/i.test(q)) return 'mark blacklisted (update contacts)';
   if (/^update "contacts" as c set first_name/i.test(q)) return 'update existing contacts';
