@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -95,6 +96,27 @@ async function commitFloor(owner: ReturnType<typeof createSql>): Promise<{ p50: 
   return { p50: times[Math.floor(times.length * 0.5)]!, p99: times[Math.floor(times.length * 0.99)]! };
 }
 
+/** CPU time (user + system, ms) of a local process, from /proc (null where it cannot be read: not Linux, gone, another machine). */
+function cpuMs(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // utime and stime, in clock ticks (100 per second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU the processes used since `before` was taken (those that ended meanwhile are left out). */
+function cpuSince(before: Map<number, number | null>): number | null {
+  let sum: number | null = null;
+  for (const [pid, start] of before) {
+    const now = cpuMs(pid);
+    if (start !== null && now !== null) sum = (sum ?? 0) + now - start;
+  }
+  return sum;
+}
+
 async function startEmptyServer(cleanup: Cleanup): Promise<string> {
   const child = spawn(process.execPath, [EMPTY_SERVER], { stdio: ['ignore', 'pipe', 'inherit'] });
   cleanup.defer('empty Fastify server', () => void child.kill('SIGKILL'));
@@ -150,7 +172,13 @@ waited between being stored and its message being stored (\`processed_at - recei
     const owner = database.kind === 'postgres' ? createSql({ url: database.env.DATABASE_URL! }, { max: 1 }) : createSql({ socketPath: socketPathFor(database.env.DATA_DIR!) }, { max: 1 });
     ctx.cleanup.defer('owner connection', () => owner.end({ timeout: 5 }));
     const floor = await commitFloor(owner);
+    // What processing costs, per event, in the backlog left after the load (no HTTP then): CPU of the
+    // server process (with PGlite, the database too) and of the database's backends when it is local.
+    const backends = database.kind === 'postgres' ? (await owner<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`).map((r) => r.pid) : [];
+    const serverCpu = new Map([[server.pid, cpuMs(server.pid)]]);
+    const backendCpu = new Map(backends.map((pid) => [pid, cpuMs(pid)]));
     const drainStarted = Date.now();
+    const [before] = await owner<{ n: number }[]>`select count(*)::int as n from inbound_events where status <> 'pending'`;
     const limitMs = ctx.quick ? 60_000 : 300_000;
     let pending = Infinity;
     while (pending > 0 && Date.now() - drainStarted < limitMs) {
@@ -158,6 +186,10 @@ waited between being stored and its message being stored (\`processed_at - recei
       if (pending > 0) await new Promise((r) => setTimeout(r, 250));
     }
     const drainSeconds = (Date.now() - drainStarted) / 1000;
+    const [after] = await owner<{ n: number }[]>`select count(*)::int as n from inbound_events where status <> 'pending'`;
+    const drained = after!.n - before!.n;
+    const serverMs = cpuSince(serverCpu);
+    const backendMs = cpuSince(backendCpu);
     const [stats] = await owner<{ stored: number; processed: number; dead: number; messages: number; p50: number; p95: number; p99: number; first: string; last: string }[]>`
       select count(*)::int as stored,
              count(*) filter (where status = 'processed')::int as processed,
@@ -187,6 +219,18 @@ waited between being stored and its message being stored (\`processed_at - recei
       { name: 'Webhooks stored (warm-up included)', value: stats!.stored, unit: 'events', decimals: 0, detail: `${stats!.processed} processed, ${stats!.dead} dead-lettered, ${stats!.messages} messages` },
       { name: 'Processing rate (stored → message)', value: stats!.processed / Math.max(processingSpan, 0.001), unit: 'webhooks/s', decimals: 0 },
       { name: 'Backlog drained after the load', value: drainSeconds, unit: 's', decimals: 1, detail: pending > 0 ? `${pending} still pending at the limit` : 'all processed' },
+      ...(drained >= 500 && serverMs !== null
+        ? [
+            {
+              name: 'Processing CPU per event after the load: server process',
+              value: (serverMs * 1000) / drained,
+              unit: 'µs',
+              decimals: 0,
+              detail: `${drained.toLocaleString('en-US')} events processed after the load${database.kind === 'embedded' ? ' (PGlite runs in this process)' : ''}`,
+            },
+          ]
+        : []),
+      ...(drained >= 500 && backendMs !== null ? [{ name: 'Processing CPU per event after the load: database backends', value: (backendMs * 1000) / drained, unit: 'µs', decimals: 0 }] : []),
       { name: 'Webhook stored → message stored: p50', value: stats!.p50, unit: 'ms', decimals: 0 },
       { name: 'Webhook stored → message stored: p95', value: stats!.p95, unit: 'ms', decimals: 0, target: { op: '<', value: 200 } },
       { name: 'Webhook stored → message stored: p99', value: stats!.p99, unit: 'ms', decimals: 0 },

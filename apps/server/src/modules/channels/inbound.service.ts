@@ -171,12 +171,17 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
   }
 
   type StoredEvent = { e: typeof inboundEvents.$inferSelect; kind: ChannelKind };
-  /** Stored events with their channel's kind (which parser reads them). */
+  /**
+   * Stored events with their channel's kind (which parser reads them). The kind is a sub-select, not
+   * a join: the claim below then reads inbound_events alone, in the order of its pending index.
+   */
   const withKind = (tx: Tx) =>
     tx
-      .select({ e: inboundEvents, kind: channelAccounts.kind })
-      .from(inboundEvents)
-      .innerJoin(channelAccounts, and(eq(channelAccounts.tenantId, inboundEvents.tenantId), eq(channelAccounts.id, inboundEvents.channelId)));
+      .select({
+        e: inboundEvents,
+        kind: sql<ChannelKind>`(select ${channelAccounts.kind} from ${channelAccounts} where ${channelAccounts.tenantId} = ${inboundEvents.tenantId} and ${channelAccounts.id} = ${inboundEvents.channelId})`,
+      })
+      .from(inboundEvents);
 
   /**
    * Processes stored events in the caller's transaction, as one batch: parses each (an unreadable
@@ -217,14 +222,20 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
     }
     for (const e of parsed) await events.emit(tx, 'channels.inbound', { tenantId, ...e });
     if (parsed.length) await events.emit(tx, 'channels.inbound-batch', { tenantId, events: parsed });
-    const ids = [...outcome.keys()];
-    // The last statement of the batch: its time (not the transaction's start) is when the messages were stored.
-    if (ids.length) {
+    // The last statements of the batch: their time (not the transaction's start) is when the
+    // messages were stored. One statement per outcome (usually one for the whole batch); `id = any`
+    // reads the primary key whatever the planner believes of the table's size.
+    const groups = new Map<string, { status: string; error: string | null; ids: string[] }>();
+    for (const [id, o] of outcome) {
+      const key = `${o.status}\u0000${o.error ?? ''}`;
+      const group = groups.get(key) ?? { status: o.status, error: o.error, ids: [] };
+      group.ids.push(id);
+      groups.set(key, group);
+    }
+    for (const g of groups.values()) {
       await tx.execute(sql`
-        update ${inboundEvents} as e set status = v.status, error = v.error, processed_at = clock_timestamp(), attempts = e.attempts + 1
-          from unnest(${sql.param(ids)}::uuid[], ${sql.param(ids.map((id) => outcome.get(id)!.status))}::text[], ${sql.param(ids.map((id) => outcome.get(id)!.error))}::text[])
-            as v(id, status, error)
-         where e.tenant_id = ${tenantId} and e.id = v.id`);
+        update ${inboundEvents} set status = ${g.status}, error = ${g.error}, processed_at = clock_timestamp(), attempts = attempts + 1
+         where tenant_id = ${tenantId} and id = any(${sql.param(g.ids)}::uuid[])`);
     }
     return new Map([...outcome].map(([id, o]) => [id, o.status]));
   }

@@ -39,16 +39,15 @@ export async function resolveSenders(tx: Tx, events: DomainEvents, options: { te
   const all = [...new Map(parsed.flatMap((p) => p.identities).map((i) => [keyOf(i), i])).values()];
   const known = new Map<string, string>();
   if (all.length) {
-    const rows = await tx
-      .select({ kind: contactIdentities.kind, value: contactIdentities.value, contactId: contactIdentities.contactId })
-      .from(contactIdentities)
-      .where(
-        and(
-          eq(contactIdentities.tenantId, tenantId),
-          sql`(${contactIdentities.kind}, ${contactIdentities.value}) in (select * from unnest(${sql.param(all.map((i) => i.kind))}::text[], ${sql.param(all.map((i) => i.value))}::text[]))`,
-        ),
-      );
-    for (const r of rows) known.set(`${r.kind}:${r.value}`, r.contactId);
+    // One probe of the unique (kind, value) index per identity: never a scan of the tenant's identities.
+    const rows = await tx.execute<{ kind: string; value: string; contact_id: string }>(sql`
+      select v.kind, v.value, i.contact_id
+        from unnest(${sql.param(all.map((i) => i.kind))}::text[], ${sql.param(all.map((i) => i.value))}::text[]) as v(kind, value)
+        cross join lateral (
+          select ${contactIdentities.contactId} from ${contactIdentities}
+           where ${contactIdentities.tenantId} = ${tenantId} and ${contactIdentities.kind} = v.kind and ${contactIdentities.value} = v.value
+           limit 1) as i`);
+    for (const r of rows) known.set(`${r.kind}:${r.value}`, r.contact_id);
   }
 
   // Senders with a number (or an e-mail handle and no known identity) are the contacts module's to find or create.

@@ -56,17 +56,30 @@ export function normalizeForKeywords(text: string): string {
     .trim();
 }
 
+type Prepared = { raw: string; keyword: string; anywhere: boolean }[];
+/** Each keyword list normalised once (a drain's batch matches hundreds of replies against the same list). */
+const preparedLists = new WeakMap<readonly string[], Prepared>();
+function prepared(keywords: readonly string[]): Prepared {
+  let list = preparedLists.get(keywords);
+  if (!list) {
+    list = keywords.flatMap((raw) => {
+      const keyword = normalizeForKeywords(raw);
+      return keyword ? [{ raw, keyword, anywhere: keyword.includes(' ') || UNAMBIGUOUS.has(keyword) }] : [];
+    });
+    preparedLists.set(keywords, list);
+  }
+  return list;
+}
+
 /** The keyword the text matches, or null. */
 export function matchOptOut(text: string | null | undefined, keywords: readonly string[] = DEFAULT_OPT_OUT_KEYWORDS): string | null {
   if (!text) return null;
   const normalized = normalizeForKeywords(text);
   if (!normalized || normalized.length > 200) return null;
   const padded = ` ${normalized} `;
-  for (const raw of keywords) {
-    const keyword = normalizeForKeywords(raw);
-    if (!keyword) continue;
+  for (const { raw, keyword, anywhere } of prepared(keywords)) {
     if (normalized === keyword) return raw;
-    if ((keyword.includes(' ') || UNAMBIGUOUS.has(keyword)) && padded.includes(` ${keyword} `)) return raw;
+    if (anywhere && padded.includes(` ${keyword} `)) return raw;
   }
   return null;
 }
