@@ -7,6 +7,8 @@ import { contactsSearch } from './contacts-search';
 import { webhookIngestion } from './webhook-ingestion';
 import { campaignEngine } from './campaign-engine';
 import { inbox } from './inbox';
+import { campaignReliability } from './campaign-reliability';
+import { campaignTimelineScenario } from './campaign-timeline';
 
 /** Every scenario, in report order. A new one is a file in this folder plus a line here. */
-export const SCENARIOS: Scenario[] = [httpOverhead, eventLoopStall, contactsImport, contactsRescore, contactsSearch, webhookIngestion, inbox, campaignEngine];
+export const SCENARIOS: Scenario[] = [httpOverhead, eventLoopStall, contactsImport, contactsRescore, contactsSearch, webhookIngestion, inbox, campaignEngine, campaignReliability, campaignTimelineScenario];
