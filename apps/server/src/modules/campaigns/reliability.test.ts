@@ -32,6 +32,8 @@ const WORKERS = 4;
 const KILL_EVERY_MS = 2_000;
 /** The number's configured rate: high, so the test measures crashes rather than pacing (10,000 sends take 20 s at least, under chaos). */
 const RATE = 500;
+/** Time budgets grow with the size past 10,000 recipients (the full run of 100,000 gets ten times as long). */
+const SCALE = Math.max(1, RECIPIENTS / 10_000);
 const SECRET_KEY = 'x'.repeat(43);
 const TOKEN = 'EAAG-reliability-token';
 const APP_SECRET = 'reliability-app-secret';
@@ -273,12 +275,12 @@ describe.skipIf(!onPostgres)('campaign reliability on PostgreSQL with worker pro
     })().finally(() => owner.end());
     // Chaos while the provider is still being called; then the survivors finish the campaign.
     const sendsSoFar = () => graph.requests.filter((r) => r.path.endsWith('/messages')).length;
-    const chaosDeadline = Date.now() + 8 * 60_000;
+    const chaosDeadline = Date.now() + 8 * 60_000 * SCALE;
     while (sendsSoFar() < RECIPIENTS * 0.9 && Date.now() < chaosDeadline) await new Promise((r) => setTimeout(r, 500));
     chaos = false;
     await Promise.all([killer, terminator]);
     const chaosSeconds = (Date.now() - started) / 1000;
-    await waitForCompletion(user.tenantId, campaignId, 6 * 60_000);
+    await waitForCompletion(user.tenantId, campaignId, 6 * 60_000 * SCALE);
 
     const figures = { ...(await report(user.tenantId, campaignId, graph.requests)), workerStarts: fleet.started, backendsTerminated: terminated, chaosSeconds, totalSeconds: (Date.now() - started) / 1000 };
     console.log('campaign reliability:', JSON.stringify(figures));
@@ -293,5 +295,5 @@ describe.skipIf(!onPostgres)('campaign reliability on PostgreSQL with worker pro
     expect(figures.workerStarts).toBeGreaterThan(WORKERS + 5);
     expect(figures.backendsTerminated).toBeGreaterThan(0);
     await fleet.stopAll();
-  }, 15 * 60_000);
+  }, 15 * 60_000 * SCALE);
 });
