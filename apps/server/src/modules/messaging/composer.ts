@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { ComposerRules } from '@leadmaster/contracts';
+import type { ChannelKind, ComposerRules } from '@leadmaster/contracts';
 import type { Tx } from '../../platform/db/database';
 import { AppError } from '../../platform/errors';
 import { conversations } from './messaging.tables';
@@ -12,7 +12,7 @@ type ConversationRow = typeof conversations.$inferSelect;
  * attachment without building adapters (and decrypting secrets) on every look; a reply with a
  * file asks the channel's own adapter (conversations.service.ts).
  */
-const SENDS_MEDIA: Record<string, boolean> = { sandbox: true, whatsapp_cloud: true, bluebubbles: true, whatsapp_web: false };
+export const SENDS_MEDIA: Record<ChannelKind, boolean> = { sandbox: true, whatsapp_cloud: true, bluebubbles: true, whatsapp_web: false };
 
 /** WhatsApp lets a business write free text only within 24 h of the contact's last message. */
 const WHATSAPP_WINDOW_MS = 24 * 60 * 60 * 1000;
@@ -68,7 +68,7 @@ export async function composerRules(tx: Tx, options: { tenantId: string; convers
   const own = await channelForComposer(tx, tenantId, conversation.channelId);
   if (!own) return { mode: 'cannot_send', windowClosesAt: null, canSendMedia: false, templates: [], answerFrom: [] };
   if (own.kind !== 'whatsapp_web') {
-    return { ...windowOf(own.kind, conversation.lastInboundAt, now), canSendMedia: SENDS_MEDIA[own.kind] ?? false, templates: own.kind === 'whatsapp_cloud' ? approvedTemplates(own.providerState) : [], answerFrom: [] };
+    return { ...windowOf(own.kind, conversation.lastInboundAt, now), canSendMedia: SENDS_MEDIA[own.kind as ChannelKind] ?? false, templates: own.kind === 'whatsapp_cloud' ? approvedTemplates(own.providerState) : [], answerFrom: [] };
   }
   const clouds = await cloudChannelsOf(tx, tenantId);
   const theirs = clouds.length
@@ -82,7 +82,7 @@ export async function composerRules(tx: Tx, options: { tenantId: string; convers
     name: c.name,
     // The window is per business number: writing to the listener opened none on the Cloud number.
     ...windowOf('whatsapp_cloud', theirs.find((t) => t.channelId === c.id)?.lastInboundAt ?? null, now),
-    canSendMedia: SENDS_MEDIA.whatsapp_cloud!,
+    canSendMedia: SENDS_MEDIA.whatsapp_cloud,
     templates: approvedTemplates(c.providerState),
   }));
   return { mode: answerFrom.length ? 'listen_only' : 'cannot_send', windowClosesAt: null, canSendMedia: false, templates: [], answerFrom };
