@@ -4,9 +4,9 @@ import type { Tx } from '../../platform/db/database';
 import { filterConditions } from '../contacts';
 import { consentStates, contacts, segments } from '../contacts/contacts.tables';
 import { channelAccounts } from '../channels/channels.tables';
-import { conversations, messages } from '../messaging/messaging.tables';
+import { conversations } from '../messaging/messaging.tables';
 import { tenants } from '../tenants/tenants.tables';
-import { campaignRecipients, type CampaignAudience } from './campaigns.tables';
+import { campaignRecipients, campaignTimeline as campaignTimeline_, type CampaignAudience } from './campaigns.tables';
 import type { ConsentState, GateRecipient } from './gate';
 
 /**
@@ -249,43 +249,29 @@ export type TimelineBucket = 'minute' | 'hour' | 'day';
 export type TimelinePoint = { at: string; queued: number; sent: number; delivered: number; read: number; replied: number; failed: number };
 
 /**
- * The campaign's outcomes over time (decision 0026), derived from timestamps the send path writes
- * anyway: nothing is recorded for it, so the hot path pays nothing. Each ledger row counts once per
- * outcome it has reached, by its *current* status (the same funnel as computeStats, so each
- * series adds up to the counters), at the time its message reached it: queued at the ledger's
+ * The campaign's outcomes over time: the per-minute rows the ledger's trigger keeps (decision 0034,
+ * superseding 0026's derivation), summed into minute, hour or day buckets (UTC). Each ledger row
+ * counts once per outcome its *current* status has reached (the same funnel as computeStats, so
+ * each series adds up to the counters) at the time its message reached it: queued at the ledger's
  * `queued_at`, sent/delivered/read at the message's `sent_at`/`delivered_at`/`read_at`, replied at
- * the ledger's `replied_at`, failed at the message's `failed_at`. A stage the provider never
- * reported (a read with no delivery receipt) takes the next known time, then the row's
- * `updated_at`. One pass over the campaign's ledger rows joined to their messages (~2 s for
- * 200,000 recipients on a loaded PostgreSQL, decision 0026): read on demand by the campaign's page,
- * throttled there. Formatted after grouping (to_char per event cost a quarter of the time).
+ * the ledger's `replied_at`, failed at the message's `failed_at`; a stage the provider never
+ * reported takes the next known time, then the row's `updated_at`. Reads one index range of a few
+ * rows per minute of sending, however many recipients the campaign has.
  */
 export async function campaignTimeline(tx: Tx, tenantId: string, campaignId: string, bucket: TimelineBucket): Promise<TimelinePoint[]> {
-  const unit = sql.raw(`'${({ minute: 'minute', hour: 'hour', day: 'day' } as const)[bucket]}'`);
-  const r = campaignRecipients;
-  const m = messages;
+  const width = sql.raw(`'${({ minute: '1 minute', hour: '1 hour', day: '1 day' } as const)[bucket]}'::interval`);
+  const c = campaignTimeline_;
   const rows = await tx.execute<TimelinePoint>(sql`
-    select to_char(t.bucket, 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as "at", t.queued, t.sent, t.delivered, t.read, t.replied, t.failed
+    select to_char(t.bucket at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') as "at", t.queued, t.sent, t.delivered, t.read, t.replied, t.failed
       from (
-        select date_trunc(${unit}, e.at at time zone 'UTC') as bucket,
-           (count(*) filter (where e.kind = 'queued'))::int as "queued",
-           (count(*) filter (where e.kind = 'sent'))::int as "sent",
-           (count(*) filter (where e.kind = 'delivered'))::int as "delivered",
-           (count(*) filter (where e.kind = 'read'))::int as "read",
-           (count(*) filter (where e.kind = 'replied'))::int as "replied",
-           (count(*) filter (where e.kind = 'failed'))::int as "failed"
-      from ${r}
-      left join ${m} on ${m.tenantId} = ${r.tenantId} and ${m.id} = ${r.messageId}
-     cross join lateral (values
-       ('queued', case when ${r.status} not in ('pending', 'skipped') then coalesce(${r.queuedAt}, ${r.updatedAt}) end),
-       ('sent', case when ${r.status} in ('sent', 'delivered', 'read', 'replied') then coalesce(${m.sentAt}, ${m.deliveredAt}, ${m.readAt}, ${r.repliedAt}, ${r.updatedAt}) end),
-       ('delivered', case when ${r.status} in ('delivered', 'read', 'replied') then coalesce(${m.deliveredAt}, ${m.readAt}, ${r.repliedAt}, ${r.updatedAt}) end),
-       ('read', case when ${r.status} in ('read', 'replied') then coalesce(${m.readAt}, ${r.repliedAt}, ${r.updatedAt}) end),
-       ('replied', case when ${r.status} = 'replied' then coalesce(${r.repliedAt}, ${r.updatedAt}) end),
-       ('failed', case when ${r.status} = 'failed' then coalesce(${m.failedAt}, ${r.updatedAt}) end)
-     ) as e(kind, at)
-     where ${r.tenantId} = ${tenantId} and ${r.campaignId} = ${campaignId} and e.at is not null
-     group by 1) as t
+        select date_bin(${width}, ${c.minute}, timestamptz '2000-01-01 00:00Z') as bucket,
+               sum(${c.queued})::int as "queued", sum(${c.sent})::int as "sent", sum(${c.delivered})::int as "delivered",
+               sum(${c.read})::int as "read", sum(${c.replied})::int as "replied", sum(${c.failed})::int as "failed"
+          from ${c}
+         where ${c.tenantId} = ${tenantId} and ${c.campaignId} = ${campaignId}
+         group by 1) as t
+     -- A minute whose rows cancel out (a cool-down took back what it had) is no point of the chart.
+     where (t.queued, t.sent, t.delivered, t.read, t.replied, t.failed) <> (0, 0, 0, 0, 0, 0)
      order by t.bucket`);
   return [...rows];
 }

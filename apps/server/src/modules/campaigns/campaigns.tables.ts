@@ -110,3 +110,30 @@ export const campaignRecipients = pgTable(
  * the index's own condition (no message, no skip reason), which every pending row meets.
  */
 export const recipientIsPending = and(eq(campaignRecipients.status, 'pending'), isNull(campaignRecipients.messageId), isNull(campaignRecipients.skipReason))!;
+
+/**
+ * The campaign's outcomes per minute (decision 0034), for its chart over time: added to by a
+ * statement trigger on the ledger (`app_campaign_timeline_changed`, migration 0026): a statement
+ * that changes ledger statuses inserts, per campaign and minute, how many rows reached each stage
+ * of the funnel (or left it: a 131049 cool-down back to pending takes back its queued and sent) at
+ * the time the ledger and its message say. Append-only (no row is updated, so workers never wait
+ * on each other's counts): a minute's figure is the sum of its rows.
+ */
+export const campaignTimeline = pgTable(
+  'campaign_timeline',
+  {
+    tenantId: tenantId(),
+    campaignId: uuid().notNull(),
+    minute: tstz().notNull(),
+    queued: integer().notNull().default(0),
+    sent: integer().notNull().default(0),
+    delivered: integer().notNull().default(0),
+    read: integer().notNull().default(0),
+    replied: integer().notNull().default(0),
+    failed: integer().notNull().default(0),
+  },
+  (t) => [
+    index('campaign_timeline_tenant_campaign_idx').on(t.tenantId, t.campaignId, t.minute),
+    foreignKey({ columns: [t.tenantId, t.campaignId], foreignColumns: [campaigns.tenantId, campaigns.id], name: 'campaign_timeline_campaign_fk' }).onDelete('cascade'),
+  ],
+);

@@ -162,9 +162,26 @@ describe('campaign timeline', () => {
     // The sends were paced a minute apart: queued in three different minutes, from the launch on.
     expect(points.filter((p) => p.queued > 0).map((p) => p.at)).toEqual([0, 1, 2].map((i) => minute(new Date(start.getTime() + i * 60_000))));
 
+    // A 131049 cool-down sends a recipient back to pending (as the engine writes it): its queued,
+    // sent, delivered and read are taken back from the minutes they were counted in.
+    const cooled = rows.find(({ r }) => r.status === 'read')!.r;
+    await t.db.withTenant(user.tenantId, (tx) =>
+      tx
+        .update(campaignRecipients)
+        .set({ status: 'pending', messageId: null, errorCode: '131049', dueAt: new Date(clock.now().getTime() + 86_400_000) })
+        .where(and(eq(campaignRecipients.tenantId, user.tenantId), eq(campaignRecipients.campaignId, id), eq(campaignRecipients.contactId, cooled.contactId))),
+    );
+    const after = ((await client.get(`/api/v1/campaigns/${id}/timeline`)).body.points as Point[]).reduce(
+      (a, p) => Object.fromEntries(SERIES.map((k) => [k, a[k]! + p[k]])) as Record<(typeof SERIES)[number], number>,
+      Object.fromEntries(SERIES.map((k) => [k, 0])) as Record<(typeof SERIES)[number], number>,
+    );
+    const s2 = (await client.get(`/api/v1/campaigns/${id}`)).body.stats;
+    expect(after).toEqual({ queued: s2.total - s2.pending - s2.skipped, sent: s2.sent, delivered: s2.delivered, read: s2.read, replied: s2.replied, failed: s2.failed });
+    expect(after.read).toBe(s.read - 1);
+
     const hourly = (await client.get(`/api/v1/campaigns/${id}/timeline?bucket=hour`)).body as { bucket: string; points: Point[] };
     expect(hourly.bucket).toBe('hour');
-    expect(hourly.points.reduce((a, p) => a + p.sent, 0)).toBe(s.sent);
+    expect(hourly.points.reduce((a, p) => a + p.sent, 0)).toBe(s2.sent);
     expect((await client.get(`/api/v1/campaigns/${id}/timeline?bucket=week`)).status).toBe(400);
 
     // Another workspace sees neither the campaign nor its counts.
