@@ -121,7 +121,15 @@ export async function seedInbox(ctx: ScenarioContext, options: { runtime: Runtim
     });
     if (channel.status !== 201) throw new Error(`creating the channel answered ${channel.status}: ${JSON.stringify(channel.body)}`);
     for (let i = 2; i <= sizes.tenants; i++) await provisionArgentineTenant(runtime, { name: `Empresa ${i}`, slug: `empresa-${String(i).padStart(2, '0')}` });
-    await load(ctx, owner, sizes, options.label);
+    // The load's temp table and session settings live on its connection, and on a busy machine it
+    // outlasts postgres.js's connection lifetime (30–60 min), which reconnected it halfway
+    // ("seed_tenants does not exist" at tenant 39 of 50 after 35 min): one connection without a limit.
+    const loader = options.env.DATABASE_URL ? postgres(options.env.DATABASE_URL, { max: 1, max_lifetime: null, onnotice: () => undefined }) : owner;
+    try {
+      await load(ctx, loader, sizes, options.label);
+    } finally {
+      if (loader !== owner) await loader.end({ timeout: 5 });
+    }
     seedSeconds = (performance.now() - started) / 1000;
   }
   const cookie = await signIn(call);
