@@ -7,7 +7,7 @@ import { decodeCursor, encodeCursor } from '../../apps/server/src/platform/http/
 import { isListCursor } from '../../apps/server/src/modules/messaging/inbox.routes';
 import type { Runtime } from '../../apps/server/src/runtime';
 import { fetchCaller, type HttpCall } from '../lib/bench-tenant';
-import { describeScans, statementCapture, summarizePlan, type CapturedStatement } from '../lib/explain';
+import { describeScans, statementCapture, summarizePlan, type CapturedStatement, type PlanSummary } from '../lib/explain';
 import { startInProcess } from '../lib/in-process';
 import { keptPostgresDatabase, LONG_THREAD_MESSAGES, ownerConnection, seedInbox, signIn, totalMessages, type InboxSizes, type SeededInbox } from '../lib/inbox-dataset';
 import { startServerProcess } from '../lib/server-process';
@@ -186,7 +186,7 @@ async function measureQueries(ctx: ScenarioContext, runtime: Runtime, seeded: Se
     // when it did not fill the page, the full-text index for the rest. Both are explained.
     const pages = statements.filter((st) => query.pick.test(st.query) && (query.kind === 'unread' || /limit/i.test(st.query)));
     if (!pages.length) throw new Error(`${query.label}: the page query was not captured`);
-    const explained = [];
+    const explained: { statement: CapturedStatement; plan: string; summary: PlanSummary; textQuery: string | undefined; inner: string | null; innerSummary: PlanSummary | null }[] = [];
     for (const statement of pages) {
       const plan = await capture.explain(seeded.tenantId, statement);
       // A text search through the index passes its tsquery to app_inbox_message_matches.
