@@ -379,6 +379,7 @@ export const contactsEn = {
     contactCount_other: '{{count}} contacts',
     notAContact: 'Not a contact',
     sourceLabel: 'Source: {{source}}',
+    sources: { manual: 'added by hand', inbox: 'opt-out marked in the inbox', inbound: 'opt-out reply' },
     emptyTitle: 'No blocked numbers',
     emptyBody: 'Numbers blocked by hand or by an opt-out reply (STOP, BAJA…) will appear here.',
     remove: 'Unblock',

@@ -383,6 +383,7 @@ export const contactsEs: Strings<typeof contactsEn> = {
     contactCount_other: '{{count}} contactos',
     notAContact: 'No es un contacto',
     sourceLabel: 'Origen: {{source}}',
+    sources: { manual: 'agregado a mano', inbox: 'baja marcada en la bandeja', inbound: 'respuesta de baja' },
     emptyTitle: 'No hay números bloqueados',
     emptyBody: 'Aquí aparecerán los números bloqueados a mano o por una respuesta de baja (STOP, BAJA…).',
     remove: 'Desbloquear',

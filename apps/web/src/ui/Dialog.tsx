@@ -3,6 +3,7 @@ import { X } from 'lucide-react';
 import { AlertDialog as AD, Dialog as D } from 'radix-ui';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Alert } from './Alert';
 import { Button } from './Button';
 
 const overlay = 'fixed inset-0 z-40 bg-overlay animate-fade-in';
@@ -77,6 +78,57 @@ export function Dialog(props: {
         </D.Content>
       </D.Portal>
     </D.Root>
+  );
+}
+
+/**
+ * A dialog that is a form, with Cancel and a submit button. While `busy` it stays open (Esc, outside
+ * clicks and Cancel wait) and the submit button spins; `error` is what went wrong with the whole form
+ * (field errors belong beside their fields).
+ */
+export function FormDialog(props: {
+  open: boolean;
+  onOpenChange: (open: boolean) => void;
+  title: ReactNode;
+  description?: ReactNode;
+  size?: keyof typeof WIDTHS;
+  onSubmit: () => void;
+  busy: boolean;
+  submitLabel: ReactNode;
+  /** Said instead of the label while busy, e.g. "Creating…". */
+  busyLabel?: ReactNode;
+  tone?: 'primary' | 'danger';
+  error?: ReactNode;
+  children: ReactNode;
+}) {
+  const { t } = useTranslation();
+  const { busy, onOpenChange } = props;
+  return (
+    <Dialog
+      open={props.open}
+      onOpenChange={(open) => !busy && onOpenChange(open)}
+      title={props.title}
+      {...(props.description ? { description: props.description } : {})}
+      {...(props.size ? { size: props.size } : {})}
+      onSubmit={props.onSubmit}
+      footer={
+        <>
+          <Button variant="secondary" disabled={busy} onClick={() => onOpenChange(false)}>
+            {t('common.cancel')}
+          </Button>
+          <Button type="submit" variant={props.tone ?? 'primary'} loading={busy} loadingText={props.busyLabel}>
+            {props.submitLabel}
+          </Button>
+        </>
+      }
+    >
+      {props.error ? (
+        <Alert tone="danger" className="mb-4">
+          {props.error}
+        </Alert>
+      ) : null}
+      {props.children}
+    </Dialog>
   );
 }
 

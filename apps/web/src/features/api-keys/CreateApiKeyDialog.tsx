@@ -5,7 +5,7 @@ import { checks, toFormErrors, useFormErrors } from '../../lib/errors';
 import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
 import { CopyButton } from '../../ui/CopyButton';
-import { Dialog } from '../../ui/Dialog';
+import { Dialog, FormDialog } from '../../ui/Dialog';
 import { Field } from '../../ui/Field';
 import { Input } from '../../ui/Input';
 import { useSession } from '../auth/session';
@@ -74,26 +74,19 @@ export function CreateApiKeyDialog(props: { open: boolean; onOpenChange: (open: 
   }
 
   return (
-    <Dialog
+    <FormDialog
       open={props.open}
-      onOpenChange={(open) => !busy && props.onOpenChange(open)}
+      onOpenChange={props.onOpenChange}
       title={t('apiKeys.createTitle')}
       description={t('apiKeys.subtitle')}
       size="lg"
       onSubmit={() => void submit()}
-      footer={
-        <>
-          <Button variant="secondary" disabled={busy} onClick={() => props.onOpenChange(false)}>
-            {t('common.cancel')}
-          </Button>
-          <Button type="submit" loading={busy} loadingText={t('common.creating')}>
-            {t('apiKeys.create')}
-          </Button>
-        </>
-      }
+      busy={busy}
+      submitLabel={t('apiKeys.create')}
+      busyLabel={t('common.creating')}
+      error={form.errors.message}
     >
       <div className="space-y-4">
-        {form.errors.message ? <Alert tone="danger">{form.errors.message}</Alert> : null}
         <Field label={t('apiKeys.name')} error={form.field('name')}>
           {(p) => <Input {...p} name="name" autoFocus maxLength={80} placeholder={t('apiKeys.namePlaceholder')} value={name} onChange={(e) => setName(e.target.value)} />}
         </Field>
@@ -102,7 +95,7 @@ export function CreateApiKeyDialog(props: { open: boolean; onOpenChange: (open: 
           <PermissionPicker catalogue={props.catalogue} value={permissions} onChange={setPermissions} grantable={me.permissions} error={form.field('permissions')} />
         </div>
       </div>
-    </Dialog>
+    </FormDialog>
   );
 }
 

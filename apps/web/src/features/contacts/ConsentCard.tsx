@@ -4,11 +4,10 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { toFormErrors, useFormErrors } from '../../lib/errors';
 import { useFormat } from '../../lib/format';
-import { Alert } from '../../ui/Alert';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
 import { Card, CardBody, CardHeader } from '../../ui/Card';
-import { Dialog } from '../../ui/Dialog';
+import { FormDialog } from '../../ui/Dialog';
 import { ErrorAlert } from '../../ui/ErrorAlert';
 import { Field } from '../../ui/Field';
 import { Input, Textarea } from '../../ui/Input';
@@ -119,25 +118,17 @@ function RecordConsentDialog(props: { open: boolean; onOpenChange: (open: boolea
     }
   };
   return (
-    <Dialog
+    <FormDialog
       open={props.open}
-      onOpenChange={(open) => !busy && props.onOpenChange(open)}
+      onOpenChange={props.onOpenChange}
       title={t('consent.recordTitle')}
       description={t('consent.recordBody')}
       onSubmit={() => void submit()}
-      footer={
-        <>
-          <Button variant="secondary" disabled={busy} onClick={() => props.onOpenChange(false)}>
-            {t('common.cancel')}
-          </Button>
-          <Button type="submit" loading={busy}>
-            {t('consent.record')}
-          </Button>
-        </>
-      }
+      busy={busy}
+      submitLabel={t('consent.record')}
+      error={form.errors.message}
     >
       <div className="space-y-4">
-        {form.errors.message ? <Alert tone="danger">{form.errors.message}</Alert> : null}
         <div className="grid gap-4 sm:grid-cols-2">
           <Field label={t('consent.channel')} error={form.field('channel')}>
             {(p) => (
@@ -162,6 +153,6 @@ function RecordConsentDialog(props: { open: boolean; onOpenChange: (open: boolea
           {(p) => <Textarea {...p} value={values.text} onChange={(e) => setValues({ ...values, text: e.target.value })} />}
         </Field>
       </div>
-    </Dialog>
+    </FormDialog>
   );
 }

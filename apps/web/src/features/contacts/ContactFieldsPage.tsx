@@ -6,7 +6,7 @@ import { toFormErrors, useFormErrors } from '../../lib/errors';
 import { Alert } from '../../ui/Alert';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
-import { Dialog } from '../../ui/Dialog';
+import { FormDialog } from '../../ui/Dialog';
 import { EmptyState } from '../../ui/EmptyState';
 import { Field } from '../../ui/Field';
 import { Input } from '../../ui/Input';
@@ -42,21 +42,16 @@ export function ContactFieldsPage() {
   const canManage = useCan()('settings.manage');
   const fields = useContactFields();
   const [creating, setCreating] = useState(false);
+  const createButton = canManage ? (
+    <Button icon={<Plus className="size-4" aria-hidden />} onClick={() => setCreating(true)}>
+      {t('contactFields.create')}
+    </Button>
+  ) : null;
   return (
     <Page>
-      <PageHeader
-        title={t('contactFields.title')}
-        description={t('contactFields.subtitle')}
-        actions={
-          canManage ? (
-            <Button icon={<Plus className="size-4" aria-hidden />} onClick={() => setCreating(true)}>
-              {t('contactFields.create')}
-            </Button>
-          ) : null
-        }
-      />
+      <PageHeader title={t('contactFields.title')} description={t('contactFields.subtitle')} actions={fields.data?.length ? createButton : null} />
       {!canManage ? <Alert className="mb-4">{t('contactFields.readOnly')}</Alert> : null}
-      <ListStates query={fields} items={fields.data} empty={<EmptyState icon={ListPlus} title={t('contactFields.emptyTitle')} body={t('contactFields.emptyBody')} />}>
+      <ListStates query={fields} items={fields.data} empty={<EmptyState icon={ListPlus} title={t('contactFields.emptyTitle')} body={t('contactFields.emptyBody')} action={createButton} />}>
         {(rows) => (
           <Table label={t('contactFields.title')}>
             <THead>
@@ -129,25 +124,18 @@ function CreateFieldDialog(props: { open: boolean; onOpenChange: (open: boolean)
     }
   };
   return (
-    <Dialog
+    <FormDialog
       open={props.open}
-      onOpenChange={(open) => !busy && props.onOpenChange(open)}
+      onOpenChange={props.onOpenChange}
       title={t('contactFields.createTitle')}
       description={t('contactFields.createBody')}
       onSubmit={() => void submit()}
-      footer={
-        <>
-          <Button variant="secondary" disabled={busy} onClick={() => props.onOpenChange(false)}>
-            {t('common.cancel')}
-          </Button>
-          <Button type="submit" loading={busy} loadingText={t('common.creating')}>
-            {t('contactFields.create')}
-          </Button>
-        </>
-      }
+      busy={busy}
+      submitLabel={t('contactFields.create')}
+      busyLabel={t('common.creating')}
+      error={form.errors.message}
     >
       <div className="space-y-4">
-        {form.errors.message ? <Alert tone="danger">{form.errors.message}</Alert> : null}
         <Field label={t('contactFields.label')} error={form.field('label')}>
           {(p) => (
             <Input
@@ -190,6 +178,6 @@ function CreateFieldDialog(props: { open: boolean; onOpenChange: (open: boolean)
           </Field>
         ) : null}
       </div>
-    </Dialog>
+    </FormDialog>
   );
 }

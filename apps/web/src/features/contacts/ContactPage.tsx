@@ -9,7 +9,7 @@ import { Alert } from '../../ui/Alert';
 import { Badge } from '../../ui/Badge';
 import { Button } from '../../ui/Button';
 import { Card, CardBody, CardHeader } from '../../ui/Card';
-import { ConfirmDialog, Dialog } from '../../ui/Dialog';
+import { ConfirmDialog, FormDialog } from '../../ui/Dialog';
 import { EmptyState } from '../../ui/EmptyState';
 import { ErrorAlert } from '../../ui/ErrorAlert';
 import { Field } from '../../ui/Field';
@@ -275,27 +275,20 @@ function BlockDialog(props: { open: boolean; onOpenChange: (open: boolean) => vo
     }
   };
   return (
-    <Dialog
+    <FormDialog
       open={props.open}
-      onOpenChange={(open) => !busy && props.onOpenChange(open)}
+      onOpenChange={props.onOpenChange}
       title={t('contacts.blockTitle')}
       description={t('contacts.blockBody', { phone: props.contact.phone })}
       onSubmit={() => void submit()}
-      footer={
-        <>
-          <Button variant="secondary" disabled={busy} onClick={() => props.onOpenChange(false)}>
-            {t('common.cancel')}
-          </Button>
-          <Button type="submit" variant="danger" loading={busy}>
-            {t('contacts.blockNumber')}
-          </Button>
-        </>
-      }
+      busy={busy}
+      submitLabel={t('contacts.blockNumber')}
+      tone="danger"
+      error={form.errors.message}
     >
-      {form.errors.message ? <Alert tone="danger" className="mb-4">{form.errors.message}</Alert> : null}
       <Field label={t('blacklist.reason')} hint={t('blacklist.reasonHint')} error={form.field('reason')}>
         {(p) => <Input {...p} autoFocus value={reason} onChange={(e) => setReason(e.target.value)} />}
       </Field>
-    </Dialog>
+    </FormDialog>
   );
 }

@@ -4,8 +4,7 @@ import { Link } from 'react-router';
 import { ApiError } from '../../lib/api';
 import { checks, toFormErrors, useFormErrors } from '../../lib/errors';
 import { Alert } from '../../ui/Alert';
-import { Button } from '../../ui/Button';
-import { Dialog } from '../../ui/Dialog';
+import { FormDialog } from '../../ui/Dialog';
 import { AttributeFields, draftToAttributes, type AttributeDraft } from './AttributeFields';
 import { ContactFields, EMPTY_CONTACT, type ContactDraft } from './ContactFields';
 import { contactsApi, useContactFields, type Contact, type ContactInput } from './contacts.api';
@@ -67,26 +66,19 @@ export function NewContactDialog(props: { open: boolean; onOpenChange: (open: bo
   };
 
   return (
-    <Dialog
+    <FormDialog
       open={props.open}
-      onOpenChange={(open) => !busy && props.onOpenChange(open)}
+      onOpenChange={props.onOpenChange}
       size="lg"
       title={t('contacts.newTitle')}
       description={t('contacts.newBody')}
       onSubmit={() => void submit()}
-      footer={
-        <>
-          <Button variant="secondary" disabled={busy} onClick={() => props.onOpenChange(false)}>
-            {t('common.cancel')}
-          </Button>
-          <Button type="submit" loading={busy} loadingText={t('common.creating')}>
-            {t('contacts.create')}
-          </Button>
-        </>
-      }
+      busy={busy}
+      submitLabel={t('contacts.create')}
+      busyLabel={t('common.creating')}
+      error={form.errors.message}
     >
       <div className="space-y-4">
-        {form.errors.message ? <Alert tone="danger">{form.errors.message}</Alert> : null}
         {duplicate ? (
           <Alert tone="warning" title={t('contacts.duplicateTitle')}>
             <Link to={`/contacts/${duplicate}`} className="font-medium underline underline-offset-2" onClick={() => props.onOpenChange(false)}>
@@ -103,6 +95,6 @@ export function NewContactDialog(props: { open: boolean; onOpenChange: (open: bo
           </fieldset>
         ) : null}
       </div>
-    </Dialog>
+    </FormDialog>
   );
 }

@@ -3,9 +3,8 @@ import { Bookmark, BookmarkPlus, Check, ChevronDown, Save, Trash2 } from 'lucide
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { errorText, toFormErrors, useFormErrors } from '../../lib/errors';
-import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
-import { ConfirmDialog, Dialog } from '../../ui/Dialog';
+import { ConfirmDialog, FormDialog } from '../../ui/Dialog';
 import { Field } from '../../ui/Field';
 import { Input } from '../../ui/Input';
 import { Menu, MenuContent, MenuItem, MenuLabel, MenuSeparator, MenuTrigger } from '../../ui/Menu';
@@ -138,27 +137,19 @@ function SaveSegmentDialog(props: { open: boolean; onOpenChange: (open: boolean)
     }
   };
   return (
-    <Dialog
+    <FormDialog
       open={props.open}
-      onOpenChange={(open) => !busy && props.onOpenChange(open)}
+      onOpenChange={props.onOpenChange}
       title={t('segments.saveTitle')}
       description={t('segments.saveBody')}
       onSubmit={() => void submit()}
-      footer={
-        <>
-          <Button variant="secondary" disabled={busy} onClick={() => props.onOpenChange(false)}>
-            {t('common.cancel')}
-          </Button>
-          <Button type="submit" loading={busy}>
-            {t('segments.save')}
-          </Button>
-        </>
-      }
+      busy={busy}
+      submitLabel={t('segments.save')}
+      error={form.errors.message}
     >
-      {form.errors.message ? <Alert tone="danger" className="mb-4">{form.errors.message}</Alert> : null}
       <Field label={t('segments.name')} error={form.field('name')}>
         {(p) => <Input {...p} autoFocus value={name} onChange={(e) => setName(e.target.value)} placeholder={t('segments.namePlaceholder')} />}
       </Field>
-    </Dialog>
+    </FormDialog>
   );
 }

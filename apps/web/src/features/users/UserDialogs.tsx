@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { checks, toFormErrors, useFormErrors } from '../../lib/errors';
 import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
-import { Dialog } from '../../ui/Dialog';
+import { Dialog, FormDialog } from '../../ui/Dialog';
 import { Field } from '../../ui/Field';
 import { Input, PasswordInput } from '../../ui/Input';
 import { Select } from '../../ui/Select';
@@ -68,25 +68,18 @@ export function CreateUserDialog(props: { open: boolean; onOpenChange: (open: bo
   };
 
   return (
-    <Dialog
+    <FormDialog
       open={props.open}
-      onOpenChange={(open) => !busy && props.onOpenChange(open)}
+      onOpenChange={props.onOpenChange}
       title={t('users.createTitle')}
       description={t('users.createBody')}
       onSubmit={() => void submit()}
-      footer={
-        <>
-          <Button variant="secondary" disabled={busy} onClick={() => props.onOpenChange(false)}>
-            {t('common.cancel')}
-          </Button>
-          <Button type="submit" loading={busy} loadingText={t('common.creating')}>
-            {t('users.create')}
-          </Button>
-        </>
-      }
+      busy={busy}
+      submitLabel={t('users.create')}
+      busyLabel={t('common.creating')}
+      error={form.errors.message}
     >
       <div className="space-y-4">
-        {form.errors.message ? <Alert tone="danger">{form.errors.message}</Alert> : null}
         <Field label={t('users.name')} error={form.field('name')}>
           {(p) => <Input {...p} name="name" autoFocus autoComplete="off" value={values.name} onChange={(e) => setValues({ ...values, name: e.target.value })} />}
         </Field>
@@ -107,7 +100,7 @@ export function CreateUserDialog(props: { open: boolean; onOpenChange: (open: bo
           </Field>
         </div>
       </div>
-    </Dialog>
+    </FormDialog>
   );
 }
 

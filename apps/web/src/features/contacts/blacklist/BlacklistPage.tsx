@@ -5,10 +5,9 @@ import { useTranslation } from 'react-i18next';
 import { api, query, type Page as ApiPage } from '../../../lib/api';
 import { errorText, toFormErrors, useFormErrors } from '../../../lib/errors';
 import { useFormat } from '../../../lib/format';
-import { Alert } from '../../../ui/Alert';
 import { Badge } from '../../../ui/Badge';
 import { Button } from '../../../ui/Button';
-import { ConfirmDialog, Dialog } from '../../../ui/Dialog';
+import { ConfirmDialog, FormDialog } from '../../../ui/Dialog';
 import { EmptyState } from '../../../ui/EmptyState';
 import { Field } from '../../../ui/Field';
 import { Input } from '../../../ui/Input';
@@ -47,21 +46,20 @@ export function BlacklistPage() {
   const entries = pages.data?.pages.flatMap((p) => p.items) ?? [];
   const refresh = () => Promise.all([queryClient.invalidateQueries({ queryKey: KEY }), queryClient.invalidateQueries({ queryKey: CONTACTS_KEY })]);
   const shown = (e: BlacklistEntry) => (e.phoneE164 ? formatPhone(e.phoneE164) : e.phone);
+  // The server stores where an entry came from as 'manual', 'inbox:<user>' or 'inbound:<channel>'.
+  const source = (s: string) => (s === 'manual' ? t('blacklist.sources.manual') : s.startsWith('inbox:') ? t('blacklist.sources.inbox') : s.startsWith('inbound:') ? t('blacklist.sources.inbound') : s);
+
+  // Like every list: the button sits in the empty state until there are rows, then in the header.
+  const addButton = canManage ? (
+    <Button icon={<Plus className="size-4" aria-hidden />} onClick={() => setAdding(true)}>
+      {t('blacklist.add')}
+    </Button>
+  ) : null;
 
   return (
     <Page wide>
-      <PageHeader
-        title={t('blacklist.title')}
-        description={t('blacklist.subtitle')}
-        actions={
-          canManage ? (
-            <Button icon={<Plus className="size-4" aria-hidden />} onClick={() => setAdding(true)}>
-              {t('blacklist.add')}
-            </Button>
-          ) : null
-        }
-      />
-      <ListStates query={pages} items={entries} empty={<EmptyState icon={Ban} title={t('blacklist.emptyTitle')} body={t('blacklist.emptyBody')} />}>
+      <PageHeader title={t('blacklist.title')} description={t('blacklist.subtitle')} actions={entries.length ? addButton : null} />
+      <ListStates query={pages} items={entries} empty={<EmptyState icon={Ban} title={t('blacklist.emptyTitle')} body={t('blacklist.emptyBody')} action={addButton} />}>
         {(rows) => (
           <Table label={t('blacklist.title')}>
             <THead>
@@ -88,7 +86,7 @@ export function BlacklistPage() {
                   </TD>
                   <TD className="max-w-72">
                     <p className="break-words">{entry.reason}</p>
-                    <p className="text-xs text-subtle">{t('blacklist.sourceLabel', { source: entry.source })}</p>
+                    <p className="text-xs text-subtle">{t('blacklist.sourceLabel', { source: source(entry.source) })}</p>
                   </TD>
                   <TD className="hidden text-muted md:table-cell">{entry.addedBy ? (userName(entry.addedBy) ?? t('contacts.anotherUser')) : t('blacklist.automatic')}</TD>
                   <TD className="hidden sm:table-cell">{entry.contactCount ? <Badge tone="neutral">{t('blacklist.contactCount', { count: entry.contactCount })}</Badge> : <span className="text-subtle">{t('blacklist.notAContact')}</span>}</TD>
@@ -169,25 +167,18 @@ function AddDialog(props: { open: boolean; onOpenChange: (open: boolean) => void
     }
   };
   return (
-    <Dialog
+    <FormDialog
       open={props.open}
-      onOpenChange={(open) => !busy && props.onOpenChange(open)}
+      onOpenChange={props.onOpenChange}
       title={t('blacklist.addTitle')}
       description={t('blacklist.addBody')}
       onSubmit={() => void submit()}
-      footer={
-        <>
-          <Button variant="secondary" disabled={busy} onClick={() => props.onOpenChange(false)}>
-            {t('common.cancel')}
-          </Button>
-          <Button type="submit" variant="danger" loading={busy}>
-            {t('blacklist.add')}
-          </Button>
-        </>
-      }
+      busy={busy}
+      submitLabel={t('blacklist.add')}
+      tone="danger"
+      error={form.errors.message}
     >
       <div className="space-y-4">
-        {form.errors.message ? <Alert tone="danger">{form.errors.message}</Alert> : null}
         <Field label={t('blacklist.phone')} hint={t('contacts.phoneHint')} error={form.field('phone')}>
           {(p) => <Input {...p} autoFocus type="tel" inputMode="tel" value={values.phone} onChange={(e) => setValues({ ...values, phone: e.target.value })} />}
         </Field>
@@ -195,6 +186,6 @@ function AddDialog(props: { open: boolean; onOpenChange: (open: boolean) => void
           {(p) => <Input {...p} value={values.reason} onChange={(e) => setValues({ ...values, reason: e.target.value })} />}
         </Field>
       </div>
-    </Dialog>
+    </FormDialog>
   );
 }

@@ -9,7 +9,7 @@ import { Alert } from '../../../ui/Alert';
 import { Badge } from '../../../ui/Badge';
 import { Button } from '../../../ui/Button';
 import { Card, CardBody, CardHeader } from '../../../ui/Card';
-import { Dialog } from '../../../ui/Dialog';
+import { FormDialog } from '../../../ui/Dialog';
 import { EmptyState } from '../../../ui/EmptyState';
 import { ErrorAlert } from '../../../ui/ErrorAlert';
 import { Field } from '../../../ui/Field';
@@ -281,9 +281,9 @@ function TextPrompt(props: { open: boolean; kind: 'reject' | 'note'; name: strin
   }, [props.open]);
   const reject = props.kind === 'reject';
   return (
-    <Dialog
+    <FormDialog
       open={props.open}
-      onOpenChange={(open) => !busy && props.onOpenChange(open)}
+      onOpenChange={props.onOpenChange}
       title={reject ? t('review.rejectTitle', { name: props.name }) : t('review.noteTitle', { name: props.name })}
       description={reject ? t('review.rejectBody') : t('review.noteBody')}
       onSubmit={async () => {
@@ -293,16 +293,9 @@ function TextPrompt(props: { open: boolean; kind: 'reject' | 'note'; name: strin
         setBusy(false);
         if (ok) props.onOpenChange(false);
       }}
-      footer={
-        <>
-          <Button variant="secondary" disabled={busy} onClick={() => props.onOpenChange(false)}>
-            {t('common.cancel')}
-          </Button>
-          <Button type="submit" variant={reject ? 'danger' : 'primary'} loading={busy}>
-            {reject ? t('review.reject') : t('review.saveNote')}
-          </Button>
-        </>
-      }
+      busy={busy}
+      submitLabel={reject ? t('review.reject') : t('review.saveNote')}
+      tone={reject ? 'danger' : 'primary'}
     >
       <Field label={reject ? t('review.reason') : t('review.note')} error={error}>
         {(p) => (
@@ -318,7 +311,7 @@ function TextPrompt(props: { open: boolean; kind: 'reject' | 'note'; name: strin
           />
         )}
       </Field>
-    </Dialog>
+    </FormDialog>
   );
 }
 
