@@ -159,7 +159,12 @@ describe('campaigns in the browser', () => {
       await page.goto('/campaigns/new');
       await page.getByLabel('Campaign name').waitFor();
       await screenshot(page, `campaigns-builder-${label}-${theme}`);
+      await page.goto('/campaigns');
+      await page.getByTestId('campaign-row').first().waitFor();
+      await screenshot(page, `campaigns-list-${label}-${theme}`);
       await page.goto('/campaigns/templates');
+      await page.getByTestId('template-row').first().waitFor();
+      await screenshot(page, `campaigns-templates-${label}-${theme}`);
       await page.getByTestId('template-row').first().click();
       await page.getByTestId('template-body').waitFor();
       await screenshot(page, `campaigns-template-${label}-${theme}`);
