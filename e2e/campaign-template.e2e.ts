@@ -84,7 +84,7 @@ describe('a campaign whose WhatsApp template Meta paused, in the browser', () =>
     // Scheduling it anyway is refused, saying why.
     await page.getByRole('button', { name: /^Schedule$/ }).click();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Schedule' }).click();
-    await page.getByText(/its WhatsApp template "seguimiento" \(es_AR\) is not approved by Meta on Ventas WhatsApp \(PAUSED\)/).first().waitFor();
+    await page.getByText(/The WhatsApp template "seguimiento" \(es_AR\) is not approved by Meta on Ventas WhatsApp \(PAUSED\)/).first().waitFor();
     // The confirmation stays open on a failed launch: closed by hand.
     await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel' }).click();
     await page.getByRole('alertdialog').waitFor({ state: 'detached' });
@@ -95,6 +95,13 @@ describe('a campaign whose WhatsApp template Meta paused, in the browser', () =>
     await page.getByText('La plantilla de WhatsApp seguimiento (es_AR) no está aprobada en Ventas WhatsApp').waitFor();
     expect(await blocked.textContent()).toBe('Meta la marca como PAUSED. La campaña no se puede lanzar hasta que Meta la apruebe.');
     await screenshot(page, 'campaign-template-paused-es');
+    // Refused in the reader's language: the web's own words, filled from the refusal's details.
+    await page.getByRole('button', { name: /^Programar$/ }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Programar' }).click();
+    await page.getByText(/Meta no aprobó la plantilla de WhatsApp "seguimiento" \(es_AR\) en Ventas WhatsApp \(PAUSED\)/).first().waitFor();
+    await screenshot(page, 'campaign-template-refused-es');
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Cancelar' }).click();
+    await page.getByRole('alertdialog').waitFor({ state: 'detached' });
     await pickLanguage(page, 'English');
 
     // Meta reinstates it: the warning goes, and the campaign can be scheduled.

@@ -41,6 +41,23 @@ export const en = {
     invalid_totp: 'That code is not valid. Check your authenticator app and try again.',
     forbidden: 'You do not have permission to do this.',
     generic: 'Something went wrong. Try again.',
+    reasons: {
+      template_not_approved: 'The WhatsApp template "{{name}}" ({{language}}) is not approved by Meta on {{numbers}}. Launch or resume the campaign once Meta approves it again (or sync the number\'s templates), or use another template.',
+      templateMissing: 'not in its synced template list',
+      channel_cannot_send_media: 'This channel cannot send files.',
+      listen_only: 'A WhatsApp Web number only listens: answer from a WhatsApp Cloud API number of the workspace.',
+      channel_removed: 'The channel of this conversation was removed.',
+      outside_whatsapp_window: 'More than 24 hours since the contact last wrote: WhatsApp only allows an approved template now.',
+    },
+    campaignState: {
+      launch: 'A campaign that is {{status}} cannot be launched.',
+      schedule: 'A campaign that is {{status}} cannot be scheduled.',
+      pause: 'A campaign that is {{status}} cannot be paused.',
+      resume: 'A campaign that is {{status}} cannot be resumed.',
+      cancel: 'A campaign that is {{status}} cannot be cancelled.',
+      change: 'A campaign that is {{status}} cannot be changed; only drafts can.',
+      delete: 'A campaign that is {{status}} cannot be deleted; only drafts can.',
+    },
   },
   validation: {
     required: 'Required',

@@ -42,6 +42,23 @@ export const es: Dictionary = {
     invalid_totp: 'Ese código no es válido. Revisa tu app de autenticación y vuelve a intentarlo.',
     forbidden: 'No tienes permiso para hacer esto.',
     generic: 'Algo salió mal. Vuelve a intentarlo.',
+    reasons: {
+      template_not_approved: 'Meta no aprobó la plantilla de WhatsApp "{{name}}" ({{language}}) en {{numbers}}. Lanza o reanuda la campaña cuando Meta la apruebe otra vez (o sincroniza las plantillas del número), o usa otra plantilla.',
+      templateMissing: 'no está en su lista de plantillas sincronizada',
+      channel_cannot_send_media: 'Este canal no puede enviar archivos.',
+      listen_only: 'Un número de WhatsApp Web solo escucha: responde desde un número de WhatsApp Cloud API del espacio de trabajo.',
+      channel_removed: 'Se eliminó el canal de esta conversación.',
+      outside_whatsapp_window: 'Pasaron más de 24 horas desde el último mensaje del contacto: WhatsApp ahora solo permite una plantilla aprobada.',
+    },
+    campaignState: {
+      launch: 'Una campaña en estado «{{status}}» no se puede lanzar.',
+      schedule: 'Una campaña en estado «{{status}}» no se puede programar.',
+      pause: 'Una campaña en estado «{{status}}» no se puede pausar.',
+      resume: 'Una campaña en estado «{{status}}» no se puede reanudar.',
+      cancel: 'Una campaña en estado «{{status}}» no se puede cancelar.',
+      change: 'Una campaña en estado «{{status}}» no se puede modificar; solo los borradores.',
+      delete: 'Una campaña en estado «{{status}}» no se puede eliminar; solo los borradores.',
+    },
   },
   validation: {
     required: 'Obligatorio',

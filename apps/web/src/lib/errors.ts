@@ -4,14 +4,57 @@ import { ApiError } from './api';
 
 const TRANSLATED = ['network', 'rate_limited', 'invalid_credentials', 'tenant_suspended', 'invalid_totp'] as const;
 
+type Details = Record<string, unknown>;
+type TemplateOnChannel = { name?: string; language?: string; channelName?: string | null; channelId?: string; status?: string };
+const CAMPAIGN_ACTIONS = ['launch', 'schedule', 'pause', 'resume', 'cancel', 'change', 'be deleted'] as const;
+
 /**
- * What to tell the user about a failed call: our own words for the errors we expect, otherwise the
- * server's message (which says what happened, e.g. "2 user(s) still have this role").
+ * The server's refusals that carry a stable reason (`details.reason`), said in the reader's words and
+ * filled from the details. The server's message is English; for these the web has its own.
+ */
+const REASONS: Record<string, (details: Details, t: TFunction) => string | null> = {
+  template_not_approved: (details, t) => {
+    const channels = Array.isArray(details.channels) ? (details.channels as TemplateOnChannel[]) : [];
+    const first = channels[0];
+    if (!first?.name) return null;
+    const numbers = channels.map((c) => `${c.channelName ?? c.channelId ?? ''} (${c.status === 'MISSING' ? t('errors.reasons.templateMissing') : c.status})`).join(', ');
+    return t('errors.reasons.template_not_approved', { name: first.name, language: first.language ?? '', numbers });
+  },
+  channel_cannot_send_media: (_d, t) => t('errors.reasons.channel_cannot_send_media'),
+  listen_only: (_d, t) => t('errors.reasons.listen_only'),
+  channel_removed: (_d, t) => t('errors.reasons.channel_removed'),
+  outside_whatsapp_window: (_d, t) => t('errors.reasons.outside_whatsapp_window'),
+};
+
+/** A campaign asked for a change its state does not allow (`invalid_state` with its status and the action). */
+function campaignState(details: Details, t: TFunction): string | null {
+  const action = CAMPAIGN_ACTIONS.find((a) => a === details.action);
+  const status = typeof details.status === 'string' ? details.status : null;
+  if (!action || !status) return null;
+  const statusLabel = t(`campaignsUi.status.${status}` as 'campaignsUi.status.draft', { defaultValue: status });
+  return t(`errors.campaignState.${action === 'be deleted' ? 'delete' : action}`, { status: statusLabel.toLowerCase() });
+}
+
+/** Our own words for a server error, when we have them. */
+function translated(error: ApiError, t: TFunction): string | null {
+  const known = TRANSLATED.find((code) => code === error.code);
+  if (known) return t(`errors.${known}`);
+  const details = (error.details && typeof error.details === 'object' ? error.details : {}) as Details;
+  const reason = typeof details.reason === 'string' ? REASONS[details.reason] : undefined;
+  if (reason) return reason(details, t);
+  if (error.code === 'invalid_state') return campaignState(details, t);
+  return null;
+}
+
+/**
+ * What to tell the user about a failed call: our own words for the errors we expect (in the
+ * reader's language), otherwise the server's message (which says what happened, e.g. "2 user(s)
+ * still have this role").
  */
 export function errorText(error: unknown, t: TFunction): string {
   if (error instanceof ApiError) {
-    const known = TRANSLATED.find((code) => code === error.code);
-    if (known) return t(`errors.${known}`);
+    const own = translated(error, t);
+    if (own) return own;
     if (error.message) return error.message;
   }
   return t('errors.generic');
