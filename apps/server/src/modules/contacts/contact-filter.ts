@@ -24,7 +24,23 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
  * The SQL conditions of a filter. Every condition is on the contacts row (or an indexed lookup by
  * its key), so the list stays an index-ordered keyset scan.
  */
-export function filterConditions(filter: ContactFilter, options: { tenantId: string; country: string }): SQL[] {
+/**
+ * What an attribute equal to a value contains, as jsonb: the value as text and, when it reads as a
+ * number, as a number too (number fields store numbers; `->>` compares their text).
+ */
+export function attributeContainment(a: { key: string; value?: unknown }): { match: string; or: string | null } {
+  const text = String(a.value ?? '');
+  return {
+    match: JSON.stringify({ [a.key]: text }),
+    or: /^-?\d+(\.\d+)?$/.test(text) && Number.isFinite(Number(text)) ? JSON.stringify({ [a.key]: Number(text) }) : null,
+  };
+}
+
+/**
+ * The SQL conditions of a filter. `rareAttributes` names the filter's attribute conditions (by
+ * position) that match few contacts: those are found first through the attributes index.
+ */
+export function filterConditions(filter: ContactFilter, options: { tenantId: string; country: string; rareAttributes?: ReadonlySet<number> }): SQL[] {
   const where: SQL[] = [eq(contacts.tenantId, options.tenantId)];
   if (filter.search) {
     const key = phoneSearchKey(filter.search, options.country);
@@ -69,13 +85,20 @@ export function filterConditions(filter: ContactFilter, options: { tenantId: str
       where ${consentStates.tenantId} = ${contacts.tenantId} and ${consentStates.contactId} = ${contacts.id} and ${consentStates.channel} = ${channel})`;
     where.push(status === 'none' ? sql`${state} is null` : sql`${state} = ${status}`);
   }
-  for (const a of filter.attributes ?? []) {
+  for (const [position, a] of (filter.attributes ?? []).entries()) {
     const value = sql`${contacts.attributes} ->> ${a.key}`;
     switch (a.op) {
       case 'exists':
         where.push(sql`${contacts.attributes} ? ${a.key}`);
         break;
       case 'eq':
+        if (options.rareAttributes?.has(position)) {
+          // A value few contacts have: walking the list in its order would pass thousands of others
+          // before a page is full. Found by containment through the attributes index, in a SECURITY
+          // DEFINER function (row-level security keeps @> from using an index; decision 0035, migration 0027).
+          const { match, or } = attributeContainment(a);
+          where.push(sql`${contacts.id} = any(array(select app_contact_ids_by_attributes(${match}::jsonb, ${or}::jsonb)))`);
+        }
         where.push(sql`${value} = ${String(a.value ?? '')}`);
         break;
       case 'neq':

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, getTableColumns, inArray, sql, type SQL } from 'dri
 import type { ContactFilter } from '@leadmaster/contracts';
 import type { Tx } from '../../platform/db/database';
 import { blacklist, consentStates, contacts, scoreExplanations, type ConsentStatus, type ScoreDetails } from './contacts.tables';
-import { allOf, filterConditions } from './contact-filter';
+import { allOf, attributeContainment, filterConditions } from './contact-filter';
 
 /** The explanation of a contact's scores, read from the row it shares with other contacts (a look-up by key). */
 export const scoreDetailsOf = sql<ScoreDetails | null>`(select ${scoreExplanations.details} from ${scoreExplanations}
@@ -58,6 +58,26 @@ async function planSearchForItsText(tx: Tx, filter: ContactFilter) {
   if (filter.search) await tx.execute(sql`set local plan_cache_mode = force_custom_plan`);
 }
 
+/** Below this many matching contacts (the planner's estimate), an attribute filter is served from the attributes index. */
+const RARE_ATTRIBUTE_ROWS = 5_000;
+
+/**
+ * Which of a filter's `attribute = value` conditions match few contacts, by the planner's estimate
+ * (statistics of the attributes column, read by a function of the table's owner: under row-level
+ * security PostgreSQL does not show an operator that is not leakproof the statistics). A common value
+ * is best found walking the list in its order; a rare one through the index (decision 0035).
+ */
+async function rareAttributes(tx: Tx, filter: ContactFilter): Promise<Set<number>> {
+  const rare = new Set<number>();
+  for (const [position, a] of (filter.attributes ?? []).entries()) {
+    if (a.op !== 'eq') continue;
+    const { match, or } = attributeContainment(a);
+    const [row] = await tx.execute<{ rows: number }>(sql`select app_contacts_by_attributes_estimate(${match}::jsonb, ${or}::jsonb) as rows`);
+    if (row && row.rows <= RARE_ATTRIBUTE_ROWS) rare.add(position);
+  }
+  return rare;
+}
+
 /** A page's contact with its current consent per channel. */
 export type ListedContact = ContactRow & { consent: Record<string, ConsentStatus> };
 
@@ -83,7 +103,7 @@ export async function findContacts(
   options: { tenantId: string; country: string; filter: ContactFilter; sort: Sort; limit: number; after?: unknown[] },
 ): Promise<ListedContact[]> {
   const spec = SORTS[options.sort];
-  const where = filterConditions(options.filter, { tenantId: options.tenantId, country: options.country });
+  const where = filterConditions(options.filter, { tenantId: options.tenantId, country: options.country, rareAttributes: await rareAttributes(tx, options.filter) });
   if (options.after) {
     const op = sql.raw(spec.dir === 'desc' ? '<' : '>');
     where.push(sql`(${sql.join(spec.columns, sql`, `)}) ${op} (${sql.join(options.after.map((v) => sql`${v}`), sql`, `)})`);
@@ -103,7 +123,7 @@ export async function findContactIdsAfter(
   tx: Tx,
   options: { tenantId: string; country: string; filter: ContactFilter; afterId: string | null; limit: number },
 ): Promise<string[]> {
-  const where = filterConditions(options.filter, { tenantId: options.tenantId, country: options.country });
+  const where = filterConditions(options.filter, { tenantId: options.tenantId, country: options.country, rareAttributes: await rareAttributes(tx, options.filter) });
   if (options.afterId) where.push(sql`${contacts.id} > ${options.afterId}`);
   await planSearchForItsText(tx, options.filter);
   const rows = await tx.select({ id: contacts.id }).from(contacts).where(allOf(where)).orderBy(asc(contacts.id)).limit(options.limit);

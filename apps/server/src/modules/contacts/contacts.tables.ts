@@ -80,6 +80,9 @@ export const contacts = pgTable(
     index('contacts_search_trgm_idx').using('gin', sql`${t.searchText} gin_trgm_ops`),
     index('contacts_phone_trgm_idx').using('gin', sql`${t.phoneKey} gin_trgm_ops`),
     index('contacts_tenant_tags_idx').using('gin', t.tenantId, t.tags),
+    // `attributes @> {"key": value}` for rare attribute values (contact-filter.ts); contacts without
+    // attributes (most imports) add no entry.
+    index('contacts_attributes_idx').using('gin', sql`${t.attributes} jsonb_path_ops`).where(sql`${t.attributes} <> '{}'::jsonb`),
     index('contacts_tenant_owner_idx').on(t.tenantId, t.ownerId, t.id),
     index('contacts_tenant_contactability_idx').on(t.tenantId, sql`${t.scoreContactability} desc`, sql`${t.id} desc`),
     index('contacts_validation_queue_idx')

@@ -179,4 +179,26 @@ describe('consent, blacklist and scores', () => {
     const bad = await client.post('/api/v1/segments', { name: 'Bad', filter: { nonsense: true } });
     expect(bad.status).toBe(400);
   });
+
+  it('filters on an attribute value through the attributes index, exactly and within the tenant', async () => {
+    const [a, b] = [await owner(), await owner()];
+    for (const client of [a, b]) {
+      await client.post('/api/v1/contact-fields', { key: 'sector', label: 'Sector', type: 'text' });
+      await client.post('/api/v1/contact-fields', { key: 'employees', label: 'Employees', type: 'number' });
+    }
+    const tourism = await contact(a, { company: 'Hotel', attributes: { sector: 'turismo', employees: 40 } });
+    const forty = await contact(a, { company: 'Forty', attributes: { sector: 'forty', employees: 40.5 } });
+    await contact(a, { company: 'Shop', attributes: { sector: 'comercio' } });
+    await contact(a, { company: 'Nothing' });
+    const theirs = await contact(b, { company: 'Their hotel', attributes: { sector: 'turismo', employees: 40 } });
+    const by = (client: TestClient, key: string, value: unknown) =>
+      client.get(`/api/v1/contacts?filter=${encodeURIComponent(JSON.stringify({ attributes: [{ key, op: 'eq', value }] }))}`);
+    expect(ids(await by(a, 'sector', 'turismo'))).toEqual([tourism.id]);
+    expect(ids(await by(b, 'sector', 'turismo'))).toEqual([theirs.id]);
+    // A number field matches its value typed as a number or as text; 40.50 is not the text of 40.5.
+    expect(ids(await by(a, 'employees', 40))).toEqual([tourism.id]);
+    expect(ids(await by(a, 'employees', '40.5'))).toEqual([forty.id]);
+    expect(ids(await by(a, 'employees', '40.50'))).toEqual([]);
+    expect(ids(await by(a, 'sector', 'mining'))).toEqual([]);
+  });
 });
