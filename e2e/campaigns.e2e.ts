@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, launchBrowser, newContext, PHONE, screenshot, waitSignedIn } from './browser';
+import { DESKTOP, inPage, launchBrowser, newContext, PHONE, screenshot, waitSignedIn } from './browser';
 import { apiPost, OWNER, setUpWorkspace } from './flows';
 import { startServer, type RunningServer } from './server';
 
@@ -156,6 +156,8 @@ describe('campaigns in the browser', () => {
       await page.goto(campaignUrl);
       await page.getByTestId('counters').waitFor();
       await screenshot(page, `campaigns-page-${label}-${theme}`);
+      // The chart's screen-reader table once widened a phone's page to 534 px.
+      expect(await inPage<number>(page, 'document.documentElement.scrollWidth - document.documentElement.clientWidth'), `campaign page overflows (${label})`).toBe(0);
       await page.goto('/campaigns/new');
       await page.getByLabel('Campaign name').waitFor();
       await screenshot(page, `campaigns-builder-${label}-${theme}`);

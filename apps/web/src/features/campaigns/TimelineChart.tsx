@@ -122,29 +122,32 @@ function Chart({ timeline }: { timeline: Timeline }) {
           </div>
         </div>
       </div>
-      <table className="sr-only">
-        <caption>{title}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('campaignsUi.page.chartTime')}</th>
-            {SERIES.map(({ key }) => (
-              <th key={key} scope="col">
-                {t(`campaignsUi.page.chartSeries.${key}`)}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {points.map((p) => (
-            <tr key={p.at}>
-              <th scope="row">{label(p.at)}</th>
+      {/* A table ignores sr-only's 1 px width and pushed the page sideways on a phone: the box around it clips. */}
+      <div className="sr-only">
+        <table>
+          <caption>{title}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('campaignsUi.page.chartTime')}</th>
               {SERIES.map(({ key }) => (
-                <td key={key}>{p[key]}</td>
+                <th key={key} scope="col">
+                  {t(`campaignsUi.page.chartSeries.${key}`)}
+                </th>
               ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {points.map((p) => (
+              <tr key={p.at}>
+                <th scope="row">{label(p.at)}</th>
+                {SERIES.map(({ key }) => (
+                  <td key={key}>{p[key]}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }
