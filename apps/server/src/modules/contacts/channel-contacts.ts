@@ -42,18 +42,22 @@ export async function findOrCreateContactsForSenders(
   });
   const keys = [...new Set(wanted.flatMap((w) => (w.key ? [w.key] : [])))];
   const emails = [...new Set(wanted.flatMap((w) => (w.email ? [w.email] : [])))];
+  // One probe of an index per number and per address (a lateral sub-select, kept from being
+  // flattened into a join by `limit`/`offset 0`): never a scan of the tenant's contacts with the
+  // lists as a per-row filter, which a young table's statistics can make the planner choose
+  // (decision 0033). Ordered by id, as the e-mail rule below needs.
   const find = async (keys: string[], emails: string[]) => {
     if (!keys.length && !emails.length) return [];
-    return tx
-      .select({ id: contacts.id, phoneKey: contacts.phoneKey, phoneE164: contacts.phoneE164, email: contacts.email })
-      .from(contacts)
-      .where(
-        and(
-          eq(contacts.tenantId, tenantId),
-          sql`(${contacts.phoneKey} = any(${sql.param(keys)}::text[]) or ${contacts.email} = any(${sql.param(emails)}::text[]))`,
-        ),
-      )
-      .orderBy(contacts.id);
+    const rows = await tx.execute<{ id: string; phone_key: string | null; phone_e164: string | null; email: string | null }>(sql`
+      select c.id, c.phone_key, c.phone_e164, c.email from (
+        select l.* from unnest(${sql.param(keys)}::text[]) as v(k)
+          cross join lateral (select x.id, x.phone_key, x.phone_e164, x.email from ${contacts} as x where x.tenant_id = ${tenantId} and x.phone_key = v.k limit 1) as l
+        union
+        select l.* from unnest(${sql.param(emails)}::text[]) as v(e)
+          cross join lateral (select x.id, x.phone_key, x.phone_e164, x.email from ${contacts} as x where x.tenant_id = ${tenantId} and x.email = v.e offset 0) as l
+      ) as c
+      order by c.id`);
+    return rows.map((r) => ({ id: r.id, phoneKey: r.phone_key, phoneE164: r.phone_e164, email: r.email }));
   };
   const byKey = new Map<string, { id: string; phoneE164: string | null }>();
   const byEmail = new Map<string, { id: string; phoneE164: string | null }>();
