@@ -20,11 +20,31 @@ const REASONS: Record<string, (details: Details, t: TFunction) => string | null>
     const numbers = channels.map((c) => `${c.channelName ?? c.channelId ?? ''} (${c.status === 'MISSING' ? t('errors.reasons.templateMissing') : c.status})`).join(', ');
     return t('errors.reasons.template_not_approved', { name: first.name, language: first.language ?? '', numbers });
   },
-  channel_cannot_send_media: (_d, t) => t('errors.reasons.channel_cannot_send_media'),
-  listen_only: (_d, t) => t('errors.reasons.listen_only'),
-  channel_removed: (_d, t) => t('errors.reasons.channel_removed'),
-  outside_whatsapp_window: (_d, t) => t('errors.reasons.outside_whatsapp_window'),
+  login_taken: (details, t) => t(details.field === 'username' ? 'errors.reasons.username_taken' : 'errors.reasons.email_taken'),
+  role_in_use: (details, t) => t('errors.reasons.role_in_use', { count: Number(details.userCount) || 0 }),
+  unknown_attribute: (details, t) => t('errors.reasons.unknown_attribute', { key: String(details.key ?? '') }),
 };
+/** Reasons said in fixed words (no values from the details). */
+const FIXED_REASONS = [
+  'channel_cannot_send_media',
+  'listen_only',
+  'channel_removed',
+  'outside_whatsapp_window',
+  'wrong_password',
+  'cannot_grant',
+  'last_owner',
+  'owner_only',
+  'builtin_role',
+  'totp_already_on',
+  'totp_not_started',
+  'totp_required',
+  'totp_off',
+  'self_disable',
+  'unknown_owner',
+  'confirmed_member',
+  'google_not_configured',
+] as const;
+for (const reason of FIXED_REASONS) REASONS[reason] = (_d, t) => t(`errors.reasons.${reason}`);
 
 /** A campaign asked for a change its state does not allow (`invalid_state` with its status and the action). */
 function campaignState(details: Details, t: TFunction): string | null {
@@ -43,6 +63,7 @@ function translated(error: ApiError, t: TFunction): string | null {
   const reason = typeof details.reason === 'string' ? REASONS[details.reason] : undefined;
   if (reason) return reason(details, t);
   if (error.code === 'invalid_state') return campaignState(details, t);
+  if (error.code === 'already_exists' && details.field === 'phone') return t('errors.reasons.phone_taken');
   return null;
 }
 
@@ -70,9 +91,11 @@ const NONE: FormErrors = { fields: {}, message: null };
 export function toFormErrors(error: unknown, t: TFunction, aliases: Record<string, string> = {}): FormErrors {
   if (!(error instanceof ApiError)) return { fields: {}, message: errorText(error, t) };
   const fields: Record<string, string> = {};
+  // A single-field refusal (a taken email, a wrong password) is said in our words when we have them.
+  const own = error.code === 'validation_failed' && !(error.details as Details | undefined)?.reason ? null : translated(error, t);
   for (const issue of error.fieldIssues) {
     const name = aliases[issue.field] ?? issue.field;
-    fields[name] ??= issue.message;
+    fields[name] ??= own ?? issue.message;
   }
   // A single-field error's message is shown at the field; a validation summary would repeat it.
   const message = Object.keys(fields).length > 0 ? (error.code === 'validation_failed' ? t('validation.fixBelow') : null) : errorText(error, t);

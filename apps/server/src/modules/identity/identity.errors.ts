@@ -11,14 +11,14 @@ export const tooManyAttempts = (until: Date, now: Date) =>
 export const invalidTotp = () => new AppError('invalid_totp', 'That code is not valid. Check your authenticator app.');
 export const signInAgain = () => new AppError('unauthenticated', 'Your sign-in expired. Sign in again.');
 export const wrongPassword = () =>
-  new AppError('invalid_credentials', 'The current password is not correct', { field: 'currentPassword' });
+  new AppError('invalid_credentials', 'The current password is not correct', { field: 'currentPassword', reason: 'wrong_password' });
 export const loginTaken = (field: 'email' | 'username') =>
-  new AppError('already_exists', `That ${field} is already used by another account`, { field });
+  new AppError('already_exists', `That ${field} is already used by another account`, { field, reason: 'login_taken' });
 export const userNotFound = () => notFound('User');
 export const roleNotFound = () => notFound('Role');
 export const apiKeyNotFound = () => notFound('API key');
 export const setupDone = () => notFound('Route');
 export const cannotGrant = (permissions: string[]) =>
-  new AppError('forbidden', 'You cannot grant permissions you do not have', { permissions });
-export const lastOwner = () => new AppError('invalid_state', 'The workspace needs at least one active owner');
-export const ownerOnly = () => new AppError('forbidden', 'Only a workspace owner can do this');
+  new AppError('forbidden', 'You cannot grant permissions you do not have', { permissions, reason: 'cannot_grant' });
+export const lastOwner = () => new AppError('invalid_state', 'The workspace needs at least one active owner', { reason: 'last_owner' });
+export const ownerOnly = () => new AppError('forbidden', 'Only a workspace owner can do this', { reason: 'owner_only' });

@@ -21,7 +21,7 @@ export function presentRole(role: RoleRow, userCount: number): Role {
   };
 }
 
-const builtinIsFixed = () => new AppError('invalid_state', 'Built-in roles cannot be changed; create a custom role instead');
+const builtinIsFixed = () => new AppError('invalid_state', 'Built-in roles cannot be changed; create a custom role instead', { reason: 'builtin_role' });
 
 export function createRolesService(deps: ModuleDeps) {
   const { database } = deps;
@@ -93,7 +93,7 @@ export function createRolesService(deps: ModuleDeps) {
       if (!role) throw roleNotFound();
       if (role.builtin) throw builtinIsFixed();
       const holders = await tx.$count(users, and(eq(users.tenantId, principal.tenantId), eq(users.roleId, roleId)));
-      if (holders > 0) throw new AppError('invalid_state', `${holders} user(s) still have this role`, { userCount: holders });
+      if (holders > 0) throw new AppError('invalid_state', `${holders} user(s) still have this role`, { userCount: holders, reason: 'role_in_use' });
       await tx.delete(roles).where(and(eq(roles.tenantId, principal.tenantId), eq(roles.id, roleId)));
       await recordAudit(tx, {
         tenantId: principal.tenantId,

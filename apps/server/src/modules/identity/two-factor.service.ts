@@ -32,7 +32,7 @@ export function createTwoFactorService(deps: ModuleDeps & { auth: AuthService })
   /** Step 1: a new secret, stored encrypted but not trusted until a code from it is confirmed. */
   async function startEnrolment(principal: Principal) {
     const { user, tenant } = await loadUser(principal);
-    if (user.totpEnabledAt) throw new AppError('invalid_state', 'Two-factor authentication is already on');
+    if (user.totpEnabledAt) throw new AppError('invalid_state', 'Two-factor authentication is already on', { reason: 'totp_already_on' });
     const secret = newTotpSecret();
     await database.withTenant(principal.tenantId, (tx) =>
       updateUser(tx, { tenantId: principal.tenantId, userId: principal.userId, changes: { totpSecret: secrets.encrypt(secret) } }),
@@ -44,8 +44,8 @@ export function createTwoFactorService(deps: ModuleDeps & { auth: AuthService })
   async function confirmEnrolment(options: { principal: Principal; code: string; meta: RequestMeta }) {
     const { principal, meta } = options;
     const { user } = await loadUser(principal);
-    if (user.totpEnabledAt) throw new AppError('invalid_state', 'Two-factor authentication is already on');
-    if (!user.totpSecret) throw new AppError('invalid_state', 'Start the enrolment first');
+    if (user.totpEnabledAt) throw new AppError('invalid_state', 'Two-factor authentication is already on', { reason: 'totp_already_on' });
+    if (!user.totpSecret) throw new AppError('invalid_state', 'Start the enrolment first', { reason: 'totp_not_started' });
     const now = clock.now();
     const step = totpStep({ secret: secrets.decrypt(user.totpSecret), code: options.code, at: now });
     if (step === null) throw invalidTotp();
@@ -76,7 +76,7 @@ export function createTwoFactorService(deps: ModuleDeps & { auth: AuthService })
     const { user, tenant } = await loadUser(principal);
     if (!(await verifyPassword(user.passwordHash, options.password))) throw wrongPassword();
     if (tenant.requireTwoFactor) {
-      throw new AppError('invalid_state', 'This workspace requires two-factor authentication; it cannot be turned off');
+      throw new AppError('invalid_state', 'This workspace requires two-factor authentication; it cannot be turned off', { reason: 'totp_required' });
     }
     const now = clock.now();
     return database.withTenant(principal.tenantId, async (tx) => {
@@ -102,7 +102,7 @@ export function createTwoFactorService(deps: ModuleDeps & { auth: AuthService })
     const { principal, meta } = options;
     const { user } = await loadUser(principal);
     if (!(await verifyPassword(user.passwordHash, options.password))) throw wrongPassword();
-    if (!user.totpEnabledAt) throw new AppError('invalid_state', 'Two-factor authentication is off');
+    if (!user.totpEnabledAt) throw new AppError('invalid_state', 'Two-factor authentication is off', { reason: 'totp_off' });
     const codes = Array.from({ length: RECOVERY_CODE_COUNT }, newRecoveryCode);
     await database.withTenant(principal.tenantId, async (tx) => {
       await replaceRecoveryCodes(tx, {

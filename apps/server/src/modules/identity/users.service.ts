@@ -151,7 +151,7 @@ export function createUsersService(deps: ModuleDeps) {
         role = next;
       }
       if (changes.status === 'disabled' && userId === principal.userId) {
-        throw new AppError('invalid_state', 'You cannot disable your own account');
+        throw new AppError('invalid_state', 'You cannot disable your own account', { reason: 'self_disable' });
       }
       const losesOwner = ctx.role.builtin === 'owner' && (role.builtin !== 'owner' || changes.status === 'disabled');
       const row = await updateUser(tx, {

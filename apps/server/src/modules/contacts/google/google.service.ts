@@ -54,7 +54,7 @@ export function createGoogleService(deps: ModuleDeps) {
   const endpoints = () => {
     const { clientId, clientSecret, authUrl, tokenUrl, peopleApiUrl } = config.google;
     if (!clientId || !clientSecret) {
-      throw new AppError('invalid_state', 'Google sync is not configured: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET');
+      throw new AppError('invalid_state', 'Google sync is not configured: set GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET', { reason: 'google_not_configured' });
     }
     return { clientId, clientSecret, authUrl, tokenUrl, peopleApiUrl };
   };
