@@ -22,7 +22,7 @@ const RECIPIENTS = { postgres: 1_000_000, embedded: 50_000, quick: Number(proces
  */
 const RUN_RECIPIENTS = { postgres: 100_000, embedded: 10_000 };
 /** Messages through the real Cloud API adapter, and its numbers and their configured rate. */
-const HTTP_MESSAGES = { postgres: 20_000, embedded: 5_000, quick: 2_000 };
+const HTTP_MESSAGES = { postgres: 20_000, embedded: 5_000, quick: Number(process.env.BENCH_QUICK_HTTP_MESSAGES ?? 2_000) };
 const HTTP_NUMBERS = 4;
 const HTTP_RATE = 400;
 const WORKERS = 2;
@@ -43,7 +43,8 @@ const classifyEngineStatement: StatementClassifier = (query) => {
   if (/^update "messages" set "status" = \$1, "attempts"/i.test(q) || /^update "messages" set "status" = 'sending'/i.test(q) || /for update skip locked\)/i.test(q)) return 'claim messages (one update … skip locked)';
   if (/^update "messages" m set status = 'sent'/i.test(q)) return 'record sent messages (one update)';
   if (/^select "id", "channel_id" from "messages"/i.test(q)) return 'find due messages';
-  if (/"channel_send_buckets"/.test(q)) return 'reserve send slots';
+  if (/channel_send_buckets/.test(q)) return 'reserve send slots';
+  if (/channel_conversation_starts|pg_advisory_xact_lock/.test(q)) return 'messaging limit (conversation starts)';
   if (/"contacts"|"consent_states"|"contact_identities"/.test(q)) return 'read contacts, consent, identities';
   if (/pgboss/.test(q)) return 'pg-boss (schedule the drain)';
   if (/^commit/i.test(q)) return 'commit';
@@ -51,6 +52,38 @@ const classifyEngineStatement: StatementClassifier = (query) => {
   if (/set_config\('app\.tenant_id'/.test(q) || /^begin/i.test(q)) return 'begin, set tenant';
   return null;
 };
+
+/**
+ * With BENCH_STATEMENTS set: every statement the product sends through a transaction, counted and
+ * timed from the client (round trip and waits included) by its text, the top ones logged at the end.
+ */
+function profileStatements(ctx: ScenarioContext, runtime: Runtime) {
+  const sql = runtime.deps.database.sql as unknown as { reserve(): Promise<{ unsafe(...a: unknown[]): Promise<unknown> }> };
+  const reserve = sql.reserve.bind(sql);
+  const stats = new Map<string, { n: number; ms: number }>();
+  sql.reserve = async () => {
+    const connection = await reserve();
+    const unsafe = connection.unsafe.bind(connection);
+    connection.unsafe = (...args: unknown[]) => {
+      const query = unsafe(...args);
+      const key = String(args[0]).replace(/\s+/g, ' ').slice(0, 110);
+      const t0 = performance.now();
+      const done = () => {
+        const s = stats.get(key) ?? { n: 0, ms: 0 };
+        s.n++;
+        s.ms += performance.now() - t0;
+        stats.set(key, s);
+      };
+      query.then(done, done);
+      return query;
+    };
+    return connection;
+  };
+  ctx.cleanup.defer('statement profile', () => {
+    const rows = [...stats].sort((a, b) => b[1].ms - a[1].ms).slice(0, 30);
+    ctx.log(`statements (count, total ms, ms each):\n${rows.map(([k, s]) => `${String(s.n).padStart(7)} ${s.ms.toFixed(0).padStart(8)} ${(s.ms / s.n).toFixed(2).padStart(7)}  ${k}`).join('\n')}`);
+  });
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const principalOf = (tenantId: string) => ({ tenantId, userId: null }) as never;
@@ -298,6 +331,7 @@ the same process), so its absolute RSS says more about the bench than about the 
     if (kind === 'embedded' && !ctx.quick)
       ctx.note(`On PGlite the large campaign has ${RECIPIENTS.embedded.toLocaleString('en-US')} recipients and the HTTP one ${HTTP_MESSAGES.embedded.toLocaleString('en-US')} (PostgreSQL: ${RECIPIENTS.postgres.toLocaleString('en-US')} and ${HTTP_MESSAGES.postgres.toLocaleString('en-US')}): the embedded database is one session on the same 2 cores.`);
     const { runtime } = await startInProcess(ctx, { env: database.env, http: false });
+    if (process.env.BENCH_STATEMENTS) profileStatements(ctx, runtime);
     const owner = ownerConnection(ctx, runtime);
     const channels = runtime.modules.channels.channels;
     channels.registerAdapter('sandbox', () => instantAdapter());
