@@ -58,22 +58,33 @@ async function planSearchForItsText(tx: Tx, filter: ContactFilter) {
   if (filter.search) await tx.execute(sql`set local plan_cache_mode = force_custom_plan`);
 }
 
-/** Below this many matching contacts (the planner's estimate), an attribute filter is served from the attributes index. */
-const RARE_ATTRIBUTE_ROWS = 5_000;
+/** Never more ids than this from the attributes index for one page. */
+const MAX_ATTRIBUTE_IDS = 5_000;
+/**
+ * Reading a contact by id from the index's list costs about this many contacts read in list order
+ * (random against sequential pages): the index pays when matches × this < rows walked for a page.
+ */
+const ID_READ_COST = 3;
+const PAGE_ROWS = 51;
 
 /**
- * Which of a filter's `attribute = value` conditions match few contacts, by the planner's estimate
- * (statistics of the attributes column, read by a function of the table's owner: under row-level
- * security PostgreSQL does not show an operator that is not leakproof the statistics). A common value
- * is best found walking the list in its order; a rare one through the index (decision 0035).
+ * Which of a filter's `attribute = value` conditions are rare enough to be found through the
+ * attributes index, by the planner's estimates (read by a function of the table's owner: under
+ * row-level security PostgreSQL does not show an operator that is not leakproof the statistics). In
+ * list order a page is full after about rows × 51 / matches contacts; through the index it costs the
+ * matches (decision 0035).
  */
 async function rareAttributes(tx: Tx, filter: ContactFilter): Promise<Set<number>> {
   const rare = new Set<number>();
   for (const [position, a] of (filter.attributes ?? []).entries()) {
     if (a.op !== 'eq') continue;
     const { match, or } = attributeContainment(a);
-    const [row] = await tx.execute<{ rows: number }>(sql`select app_contacts_by_attributes_estimate(${match}::jsonb, ${or}::jsonb) as rows`);
-    if (row && row.rows <= RARE_ATTRIBUTE_ROWS) rare.add(position);
+    const [row] = await tx.execute<{ matches: number; rows: number }>(
+      sql`select e[1] as matches, e[2] as rows from (select app_contacts_by_attributes_estimates(${match}::jsonb, ${or}::jsonb) as e) estimates`,
+    );
+    const matches = Number(row?.matches ?? Infinity);
+    const rows = Number(row?.rows ?? 0);
+    if (matches <= MAX_ATTRIBUTE_IDS && matches * matches * ID_READ_COST <= rows * PAGE_ROWS) rare.add(position);
   }
   return rare;
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
 import { startTestApp, type TestApp, type TestClient } from '../../../test/harness';
 import { buildSignedInUser } from '../../../test/factories';
 
@@ -200,5 +201,11 @@ describe('consent, blacklist and scores', () => {
     expect(ids(await by(a, 'employees', '40.5'))).toEqual([forty.id]);
     expect(ids(await by(a, 'employees', '40.50'))).toEqual([]);
     expect(ids(await by(a, 'sector', 'mining'))).toEqual([]);
+    // The index look-up itself (a function that bypasses row-level security) answers for the transaction's tenant only.
+    const tenantOf = async (client: TestClient) => (await client.get('/api/v1/auth/me')).body.tenant.id as string;
+    const lookUp = (tenantId: string) =>
+      t.runtime.deps.database.withTenant(tenantId, (tx) => tx.execute<{ id: string }>(sql`select app_contact_ids_by_attributes('{"sector":"turismo"}', null) as id`));
+    expect((await lookUp(await tenantOf(a))).map((r) => r.id)).toEqual([tourism.id]);
+    expect((await lookUp(await tenantOf(b))).map((r) => r.id)).toEqual([theirs.id]);
   });
 });
