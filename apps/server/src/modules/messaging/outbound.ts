@@ -33,6 +33,8 @@ const DRAIN_CONCURRENCY = 32;
 const RESERVE_SECONDS = 2;
 /** A channel's share of a round is claimed and sent in slices of this many seconds of its rate. */
 const SLICE_SECONDS = 0.1;
+/** Accepted sends wait at most this long to be recorded together (see sendSlice). */
+const SETTLE_EVERY_MS = 50;
 /** Above this many messages per second a channel's sends are not held to a one-second window in the process. */
 const MAX_WINDOW_RATE = 10_000;
 /** A drain hands over to a fresh job after this long, so one tenant never holds a worker for ever. */
@@ -566,6 +568,8 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
       return adapters.get(channelId)!;
     };
     const outcomes: Record<string, number> = {};
+    /** Recordings of accepted sends under way (see sendSlice). */
+    const settling: Promise<void>[] = [];
     const count = (outcome: string, n = 1) => (outcomes[outcome] = (outcomes[outcome] ?? 0) + n);
     for (;;) {
       if (options.signal?.aborted || Date.now() - started > budget) break;
@@ -608,6 +612,10 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
           await Promise.all([lane(), lane()]);
         }),
       );
+      // The round's outcomes are all recorded before the next round looks for due messages.
+      const settled = await Promise.allSettled(settling.splice(0));
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
     }
 
     /** Claims these messages (those still queued), reserves their slots, sends each at its slot, and records the outcomes. */
@@ -625,8 +633,23 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
         for (const c of claimed) await settle(tenantId, c, (tx, current) => update(tx, current.id, tenantId, { status: 'queued', leaseUntil: null }));
         throw err;
       }
-      const accepted: { claimed: MessageRow; providerMessageId: string; service: string | null | undefined }[] = [];
+      let accepted: { claimed: MessageRow; providerMessageId: string; service: string | null | undefined }[] = [];
       const failures: { claimed: MessageRow; err: unknown; setup: boolean }[] = [];
+      // Accepted sends are recorded as they come, at most SETTLE_EVERY_MS after the first of them, in
+      // the background (the lane goes on to its next slice): a worker that dies leaves few sends whose
+      // outcome it knew but never wrote (ambiguous), and a slow commit never holds up the sending.
+      let flushTimer: NodeJS.Timeout | null = null;
+      const flush = () => {
+        if (flushTimer) clearTimeout(flushTimer);
+        flushTimer = null;
+        if (accepted.length === 0) return;
+        const batch = accepted;
+        accepted = [];
+        const recorded = settleSent(tenantId, batch).then((n) => void count('sent', n));
+        // Awaited (and its failure thrown) at the end of the round; never an unhandled rejection meanwhile.
+        recorded.catch(() => undefined);
+        settling.push(recorded);
+      };
       let next = 0;
       const worker = async () => {
         for (let i = next++; i < claimed.length; i = next++) {
@@ -645,13 +668,14 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
           try {
             const receipt = await adapter.send(request);
             accepted.push({ claimed: message, providerMessageId: receipt.providerMessageId, service: receipt.service });
+            flushTimer ??= setTimeout(flush, SETTLE_EVERY_MS);
           } catch (err) {
             failures.push({ claimed: message, err, setup: false });
           }
         }
       };
       await Promise.all(Array.from({ length: Math.min(DRAIN_CONCURRENCY, claimed.length) }, worker));
-      count('sent', await settleSent(tenantId, accepted));
+      flush();
       for (const f of failures) {
         try {
           const result = f.setup ? await settleSetupError(tenantId, f.claimed, f.err) : await settleSendError(tenantId, f.claimed, f.err);
