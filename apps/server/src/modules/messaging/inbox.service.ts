@@ -18,12 +18,14 @@ import type { Realtime } from './realtime';
 /** The keyset of the list: pinned first, then the latest activity. */
 export type ListCursor = [boolean, string, string];
 /**
- * A text search first walks this many conversations per row of the page (newest first) checking each
- * one's messages: enough for a word in a few percent of messages (about half of the conversations have
- * it) to fill the page, and a bounded cost (a few milliseconds) for a rare word, which then goes
- * through the full-text index.
+ * A text search first checks this many conversations per row of the page (newest first) on their own
+ * messages, as a probe: a rare word finds next to nothing there and goes to the full-text index at
+ * once. When at least 1 in COMMON_MATCH_RATE of them matched, the word is common and the walk goes on
+ * for up to WALKED_IF_COMMON per row (stopping as soon as the page is full) before the index.
  */
-const WALKED_PER_PAGE_ROW = 5;
+const PROBED_PER_ROW = 1;
+const WALKED_IF_COMMON = 8;
+const COMMON_MATCH_RATE = 8;
 
 /** The list's order as a row comparison against a keyset position. */
 const keysetFrom = (key: ListCursor, op: '<' | '>=') =>
@@ -81,17 +83,27 @@ export function createInboxService(deps: ModuleDeps & { realtime: Realtime; conv
       // Message words: first the newest conversations of the list, each checked on its own messages;
       // a common word fills the page there (a word in 7% of 10 million messages: 176 ms through the
       // full-text index, which gathers all 14,000 of the tenant's matches before the list can
-      // start). Only what the walk did not fill asks the index, for the conversations past it.
-      const [boundary] = await tx
-        .select({ pinned: conversations.pinned, activity: sql<string>`${conversationActivity}::text`, id: conversations.id })
-        .from(conversations)
-        .where(and(eq(conversations.tenantId, tenantId), filters, after))
-        .orderBy(desc(conversations.pinned), desc(conversationActivity), desc(conversations.id))
-        .offset(WALKED_PER_PAGE_ROW * (q.limit + 1) - 1)
-        .limit(1);
-      const edge: ListCursor | null = boundary ? [boundary.pinned, boundary.activity, boundary.id] : null;
-      rows = await page(and(after, edge ? keysetFrom(edge, '>=') : undefined, search.condition('thread')), q.limit + 1);
-      if (rows.length <= q.limit && edge) rows.push(...(await page(and(keysetFrom(edge, '<'), search.condition('index')), q.limit + 1 - rows.length)));
+      // start). What the walk did not fill asks the index, for the conversations past it (decision 0036).
+      const edgeAfter = async (from: SQL | undefined, count: number): Promise<ListCursor | null> => {
+        const [row] = await tx
+          .select({ pinned: conversations.pinned, activity: sql<string>`${conversationActivity}::text`, id: conversations.id })
+          .from(conversations)
+          .where(and(eq(conversations.tenantId, tenantId), filters, from))
+          .orderBy(desc(conversations.pinned), desc(conversationActivity), desc(conversations.id))
+          .offset(count - 1)
+          .limit(1);
+        return row ? [row.pinned, row.activity, row.id] : null;
+      };
+      const wanted = q.limit + 1;
+      const probeEdge = await edgeAfter(after, PROBED_PER_ROW * wanted);
+      rows = await page(and(after, probeEdge ? keysetFrom(probeEdge, '>=') : undefined, search.condition('thread')), wanted);
+      let edge = probeEdge;
+      if (rows.length < wanted && probeEdge && rows.length * COMMON_MATCH_RATE >= PROBED_PER_ROW * wanted) {
+        const walkEdge = await edgeAfter(keysetFrom(probeEdge, '<'), (WALKED_IF_COMMON - PROBED_PER_ROW) * wanted);
+        rows.push(...(await page(and(keysetFrom(probeEdge, '<'), walkEdge ? keysetFrom(walkEdge, '>=') : undefined, search.condition('thread')), wanted - rows.length)));
+        edge = walkEdge;
+      }
+      if (rows.length < wanted && edge) rows.push(...(await page(and(keysetFrom(edge, '<'), search.condition('index')), wanted - rows.length)));
     }
     const items = rows.slice(0, q.limit);
     const last = items.at(-1);

@@ -227,8 +227,9 @@ describe('conversation list', () => {
   it('pages a message-word search in the list\'s order, newest conversations checked one by one and older ones through the index, without gap or repeat', async () => {
     const a = await buildSignedInUser(t);
     const channel = await cloudChannel(a.client);
-    // 14 conversations, the newest last; the word in #0, #1, #11 and #13. With limit=1 a search walks 10
-    // conversations before it asks the full-text index, so its pages take both ways.
+    // 14 conversations, the newest last; the word in #0, #1, #11 and #13. With limit=1 a search probes 2
+    // conversations, walks on up to 16 when one of them matched and asks the full-text index for the
+    // rest, so its pages take every way (the third page finds nothing in its probe).
     const having = new Set([0, 1, 11, 13]);
     for (let i = 0; i < 14; i++) {
       const text = having.has(i) ? `Consulta ${i}: la garantía extendida` : `Consulta ${i}: sin novedades`;
