@@ -202,7 +202,8 @@ describe('outbound messages', () => {
     const { client, user } = await buildSignedInUser(t);
     const tenantId = user.tenantId;
     const channel = await cloudChannel(client);
-    expect((await client.patch(`/api/v1/channels/${channel.id}`, { settings: { messagesPerSecond: 100 } })).status).toBe(200);
+    // 10/s: slices of one message, so two drains' four lanes ask for places at the same time.
+    expect((await client.patch(`/api/v1/channels/${channel.id}`, { settings: { messagesPerSecond: 10 } })).status).toBe(200);
     // Meta told this number it may start conversations with 3 people a day.
     await t.db.withTenant(tenantId, (tx) =>
       tx.update(channelAccounts).set({ providerState: { business_capability_update: { max_daily_conversation_per_phone: 3, receivedAt: new Date().toISOString() } } }).where(eq(channelAccounts.id, channel.id)),
@@ -222,7 +223,8 @@ describe('outbound messages', () => {
       ]),
     );
     const ids = queued.map((q) => ('id' in q ? q.id : ''));
-    await outbound.drain(tenantId);
+    // Two drains at once (two workers): together they still start no more than 3.
+    await Promise.all([outbound.drain(tenantId), outbound.drain(tenantId)]);
     const after = await Promise.all(ids.map((id) => load(tenantId, id)));
     expect(after.map((m) => m.status)).toEqual(['sent', 'sent', 'sent', 'sent', 'queued', 'queued']);
     for (const waiting of after.slice(4)) {
