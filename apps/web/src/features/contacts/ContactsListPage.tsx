@@ -72,7 +72,8 @@ export function ContactsListPage() {
         description={t('contacts.subtitle')}
         actions={
           <>
-            {can('contacts.export') ? (
+            {/* Nothing to export in a workspace without contacts. */}
+            {can('contacts.export') && !(pages.isSuccess && contacts.length === 0 && !narrowed) ? (
               <Button asChild variant="secondary">
                 <a href={`/api/v1/contacts/export${listQueryString(params)}`} download>
                   <Download className="size-4" aria-hidden />
