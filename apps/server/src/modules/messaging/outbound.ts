@@ -464,24 +464,26 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     return database.withTenant(tenantId, async (tx) => {
       const now = clock.now().toISOString();
       const col = <T>(f: (s: (typeof sent)[number]) => T) => sql.param(sent.map(f));
-      const rows = await tx.execute<{ id: string; conversation_id: string; contact_id: string; channel_id: string; source: string; provider_message_id: string }>(sql`
+      const recording = tx.execute<{ id: string; conversation_id: string; contact_id: string; channel_id: string; source: string; provider_message_id: string }>(sql`
         update ${messages} m set status = 'sent', provider_message_id = v.provider_message_id, service = coalesce(v.service, m.service), sent_at = ${now}::timestamptz,
                status_at = ${now}::timestamptz, lease_until = null, error_code = null, error_message = null
           from unnest(${col((s) => s.claimed.id)}::uuid[], ${col((s) => s.claimed.attempts)}::int[], ${col((s) => s.providerMessageId)}::text[], ${col((s) => s.service ?? null)}::text[])
             as v(id, attempts, provider_message_id, service)
          where m.tenant_id = ${tenantId} and m.id = v.id and m.status = 'sending' and m.attempts = v.attempts
         returning m.id, m.conversation_id, m.contact_id, m.channel_id, m.source, m.provider_message_id`);
-      if (rows.length < sent.length) logger.warn({ tenantId, lost: sent.length - rows.length }, 'send outcomes arrived after their leases were lost; left to the status webhooks');
-      // A status webhook can beat this commit: it waits in pending statuses, applied now.
-      const early = await tx
+      // A status webhook can beat this commit: it waits in pending statuses, applied now. Looked for
+      // by the provider ids the sends got, sent with the update (one round trip; after it, in order).
+      const waiting = tx
         .select({ channelId: pendingStatuses.channelId, providerMessageId: pendingStatuses.providerMessageId })
         .from(pendingStatuses)
         .where(
           and(
             eq(pendingStatuses.tenantId, tenantId),
-            sql`(${pendingStatuses.channelId}, ${pendingStatuses.providerMessageId}) in (select * from unnest(${sql.param(rows.map((r) => r.channel_id))}::uuid[], ${sql.param(rows.map((r) => r.provider_message_id))}::text[]))`,
+            sql`(${pendingStatuses.channelId}, ${pendingStatuses.providerMessageId}) in (select * from unnest(${sql.param(sent.map((s) => s.claimed.channelId))}::uuid[], ${sql.param(sent.map((s) => s.providerMessageId))}::text[]))`,
           ),
         );
+      const [rows, early] = await Promise.all([recording, waiting]);
+      if (rows.length < sent.length) logger.warn({ tenantId, lost: sent.length - rows.length }, 'send outcomes arrived after their leases were lost; left to the status webhooks');
       await events.emit(tx, 'messages.statuses-changed', {
         tenantId,
         items: rows.map((r) => ({ messageId: r.id, contactId: r.contact_id, channelId: r.channel_id, status: 'sent', code: null, source: r.source })),
