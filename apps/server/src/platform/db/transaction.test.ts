@@ -114,8 +114,8 @@ describe.skipIf(!usingRealPostgres())('a transaction whose connection the server
         await expect(
           settles(
             db.withTenant(tenantId, async (tx) => {
-              const [{ pid }] = (await tx.execute(sql`select pg_backend_pid() as pid`)) as unknown as { pid: number }[];
-              await admin`select pg_terminate_backend(${pid}::int)`;
+              const [backend] = (await tx.execute(sql`select pg_backend_pid() as pid`)) as unknown as { pid: number }[];
+              await admin`select pg_terminate_backend(${backend!.pid}::int)`;
               await tx.execute(sql`select 1`);
             }),
           ),
