@@ -17,6 +17,12 @@ import type { Realtime } from './realtime';
 
 type MessageRow = typeof messages.$inferSelect;
 
+/** A message's type from its media's content type, as inbound messages are typed: a PDF or a text file is a document. */
+function mediaMessageType(mimeType: string | null | undefined): 'image' | 'video' | 'audio' | 'document' {
+  const kind = mimeType?.split('/')[0];
+  return kind === 'image' || kind === 'video' || kind === 'audio' ? kind : 'document';
+}
+
 /** The service a channel kind sends on; BlueBubbles decides per message (iMessage or SMS) and says so in its receipt. */
 const SERVICE_OF_KIND: Record<string, string | null> = { whatsapp_cloud: 'whatsapp', whatsapp_web: 'whatsapp', sandbox: 'sandbox', bluebubbles: null };
 
@@ -82,7 +88,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
       if (clock.now().getTime() - last > WHATSAPP_WINDOW_MS) throw outsideWindow();
     }
     const media = message.media ?? [];
-    const type = message.template ? 'template' : media.length ? (media[0]!.mimeType?.split('/')[0] ?? 'document') : 'text';
+    const type = message.template ? 'template' : media.length ? mediaMessageType(media[0]!.mimeType) : 'text';
     const [row] = await tx
       .insert(messages)
       .values({
@@ -168,7 +174,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
         channelId: m.channelId,
         direction: 'outbound' as const,
         service: SERVICE_OF_KIND[kind] ?? null,
-        type: m.template ? 'template' : media.length ? (media[0]!.mimeType?.split('/')[0] ?? 'document') : 'text',
+        type: m.template ? 'template' : media.length ? mediaMessageType(media[0]!.mimeType) : 'text',
         body: m.body ?? '',
         media,
         template: m.template ?? null,
