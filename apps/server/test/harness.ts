@@ -5,7 +5,7 @@ import path from 'node:path';
 import { loadConfig } from '../src/platform/config';
 import { createLogger } from '../src/platform/logger';
 import { startRuntime, type Runtime } from '../src/runtime';
-import type { Clock } from '../src/platform/clock';
+import { systemClock, type Clock } from '../src/platform/clock';
 import type { HttpServer } from '../src/platform/http/server';
 import { openTestDatabase, type TestDatabase } from './db';
 
@@ -59,7 +59,7 @@ export async function startTestApp(
     runtime,
     db,
     logs,
-    client: () => new TestClient(app),
+    client: () => new TestClient(app, options.clock),
     close: async () => {
       await runtime.close();
       if (!options.db) await db.close();
@@ -78,7 +78,11 @@ export class TestClient {
   /** Each client comes from its own address, like separate browsers; per-IP limits are per client. */
   ip = `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
 
-  constructor(private readonly app: HttpServer) {}
+  /** Cookies expire by the app's clock (a test's fake clock), as they would for a browser living in that time. */
+  constructor(
+    private readonly app: HttpServer,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   withBearer(token: string): this {
     this.bearer = token;
@@ -101,7 +105,7 @@ export class TestClient {
     }
     const res = await this.app.inject({ method, url, headers, remoteAddress: this.ip, ...(payload !== undefined ? { payload } : {}) });
     for (const c of res.cookies as { name: string; value: string; expires?: Date; maxAge?: number }[]) {
-      const expired = (c.expires && c.expires.getTime() < Date.now()) || c.maxAge === 0 || c.value === '';
+      const expired = (c.expires && c.expires.getTime() < this.clock.now().getTime()) || c.maxAge === 0 || c.value === '';
       if (expired) this.cookies.delete(c.name);
       else this.cookies.set(c.name, c.value);
     }
