@@ -24,7 +24,10 @@ import { campaigns } from './campaigns.tables';
  * for 10,000 in CI; a 10,000 run on 2026-11-22 passed once and failed once with 602 messages left
  * queued and no send drain running six minutes after the chaos ended (open bug: the drain's pg-boss
  * job under repeated kills and terminated lock connections; the timeout message now lists the
- * drains pg-boss holds). 4,000 passed the same day (lost 0, duplicates 0, 574 ambiguous).
+ * drains pg-boss holds). 4,000 passed the same day (lost 0, duplicates 0, 574 ambiguous). After the
+ * postgres.js patch for terminated reserved connections (decision 0031), 4,000 passed again (lost 0,
+ * duplicates 0, 33 ambiguous) but 10,000 (`npm run bench -- campaign-reliability` with
+ * BENCH_RELIABILITY_RECIPIENTS=10000) still did not complete within 6 min of the chaos: still open.
  * PGlite is one session: concurrency claims are proven on the real server only.
  */
 const RECIPIENTS = Number(process.env.RELIABILITY_RECIPIENTS ?? 4_000);
