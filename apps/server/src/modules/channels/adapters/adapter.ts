@@ -27,7 +27,8 @@ export type OutboundMedia = { data: Buffer; mimeType: string; fileName: string; 
 export type OutboundContent =
   | { type: 'text'; body: string }
   | { type: 'media'; media: OutboundMedia; caption?: string | null }
-  | { type: 'template'; template: { name: string; language: string; parameters: string[] } };
+  /** `headerMedia`: the file of a template whose header is an image, a video or a document (WhatsApp). */
+  | { type: 'template'; template: { name: string; language: string; parameters: string[] }; headerMedia?: OutboundMedia | null };
 
 export type OutboundSend = {
   /**
