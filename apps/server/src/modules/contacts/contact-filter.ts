@@ -20,6 +20,9 @@ export function searchTextOf(c: { firstName?: string | null; lastName?: string |
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
 
+/** A search that is one whole e-mail address (what the import accepts as one). */
+const FULL_ADDRESS = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
 /**
  * The SQL conditions of a filter. Every condition is on the contacts row (or an indexed lookup by
  * its key), so the list stays an index-ordered keyset scan.
@@ -50,8 +53,18 @@ export function filterConditions(filter: ContactFilter, options: { tenantId: str
       ? // A number in any format: the exact line, or a number that contains the digits typed.
         or(eq(contacts.phoneKey, key), sql`${contacts.phoneKey} like ${`%${digits.slice(-8)}%`}`)!
       : and(...words.map((word) => sql`${contacts.searchText} like ${`%${escapeLike(word)}%`}`))!;
+    const address = filter.search.trim().toLowerCase();
     if (!matches) {
       // Nothing searchable was typed (punctuation only): no condition.
+    } else if (!key && FULL_ADDRESS.test(address)) {
+      // A whole address: the contacts that have exactly it, one probe of the e-mail index (addresses
+      // are stored lower-cased; `=` on text is leakproof, so row-level security lets the index serve
+      // it). Only when none has it are the contacts whose text contains it looked for through the
+      // trigrams, whose common trigrams (`com`, `gma`) cost thousands of index entries a search
+      // (decision 0043). The second array is an InitPlan COALESCE evaluates only when it needs it.
+      const exact = sql`array(select e.id from ${contacts} e where e.tenant_id = ${options.tenantId} and e.email = ${address})`;
+      const containing = sql`array(select app_contact_ids_by_text(${sql.param([`%${escapeLike(normalizeSearch(address))}%`])}::text[]))`;
+      where.push(sql`${contacts.id} = any(coalesce(nullif(${exact}, '{}'), ${containing}))`);
     } else if (key || filter.search.includes('@')) {
       // A number or an address matches a handful of contacts. Found first through their indexes
       // (an array built once), so a plan never walks the whole tenant in list order hoping to meet

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { startTestApp, type TestApp, type TestClient } from '../../../test/harness';
 import { buildSignedInUser } from '../../../test/factories';
+import { allOf, filterConditions } from './contact-filter';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -32,6 +33,44 @@ describe('contacts', () => {
       const found = await client.get(`/api/v1/contacts?search=${encodeURIComponent(search)}`);
       expect(ids(found), search).toEqual([created.body.id]);
     }
+  });
+
+  it('finds a whole e-mail address by the e-mail index, and a part of one by its text', async () => {
+    const [a, b] = [await buildSignedInUser(t), await buildSignedInUser(t)];
+    const ana = (await a.client.post('/api/v1/contacts', { firstName: 'Ana', email: 'Ana@Example.com' })).body;
+    const mariana = (await a.client.post('/api/v1/contacts', { firstName: 'Mariana', email: 'mariana@example.com' })).body;
+    await b.client.post('/api/v1/contacts', { firstName: 'Ana B', email: 'ana@example.com' });
+    const search = async (text: string) => ids(await a.client.get(`/api/v1/contacts?search=${encodeURIComponent(text)}`)).sort();
+    // The contact with exactly that address, not every address containing it.
+    expect(await search(' ANA@example.com')).toEqual([ana.id]);
+    expect(await search('mariana@example.com')).toEqual([mariana.id]);
+    // No contact has it: the contacts whose address contains it.
+    expect(await search('na@example.com')).toEqual([ana.id, mariana.id].sort());
+    expect(await search('@example.com')).toEqual([ana.id, mariana.id].sort());
+
+    // The statement: one probe of the e-mail index under the app role's row-level security, and the
+    // trigram look-up never run. 3,000 more contacts, analyzed: the planner's own choice, as on a real tenant.
+    await t.db.withTenant(a.user.tenantId, async (tx) => {
+      await tx.execute(sql`insert into contacts (tenant_id, id, first_name, email, search_text)
+        select ${a.user.tenantId}::uuid, gen_random_uuid(), 'Filler', 'filler' || g || '@example.com', 'filler filler' || g || '@example.com'
+          from generate_series(1, 3000) g`);
+      await tx.execute(sql`select app_analyze_contacts()`);
+    });
+    type Node = { 'Node Type': string; 'Index Name'?: string; 'Actual Loops': number; 'Subplan Name'?: string; Plans?: Node[] };
+    const nodes = (n: Node): Node[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
+    const plan = await t.db.withTenant(a.user.tenantId, async (tx) => {
+      const where = allOf(filterConditions({ search: 'ana@example.com' }, { tenantId: a.user.tenantId, country: 'AR' }));
+      const [row] = await tx.execute<{ 'QUERY PLAN': unknown }>(sql`explain (analyze, format json) select id from contacts where ${where}`);
+      const json = row!['QUERY PLAN'];
+      return ((typeof json === 'string' ? JSON.parse(json) : json) as { Plan: Node }[])[0]!.Plan;
+    });
+    const all = nodes(plan);
+    const probe = all.find((n) => n['Index Name'] === 'contacts_tenant_email_idx');
+    expect(probe, JSON.stringify(plan)).toBeDefined();
+    expect(probe!['Actual Loops']).toBe(1);
+    const fallback = all.filter((n) => n['Node Type'] === 'ProjectSet');
+    expect(fallback).toHaveLength(1);
+    expect(fallback[0]!['Actual Loops']).toBe(0);
   });
 
   it('keeps an invalid number as entered, flagged', async () => {
