@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A local stand-in for the parts of Meta's Graph API the WhatsApp Cloud adapter uses, speaking
- * their documented contract: `POST /{phone-number-id}/messages` (text, media by id, templates,
- * mark-read), `POST /{phone-number-id}/media` (multipart upload), `GET /{phone-number-id}`,
+ * their documented contract: `POST /{phone-number-id}/messages` (text, media by id, templates with
+ * header media by id, mark-read), `POST /{phone-number-id}/media` (multipart upload), `GET /{phone-number-id}`,
  * `GET /{waba-id}/message_templates` (cursor paging), `GET /{media-id}` and the media download URL
  * (bearer token required there too). Errors have Graph's shape `{error:{message,type,code,error_data,fbtrace_id}}`.
  * Tests script failures (an error code, a hang after reading the request, a reset) for the next calls.
@@ -92,6 +92,12 @@ export async function startFakeGraph(options: { accessToken: string; phoneNumber
       if (!body.to) return graphError(res, 400, 100, '(#100) The parameter to is required.');
       if (body.type === 'template' && !templates.some((t) => t.name === body.template?.name && t.language === body.template?.language?.code && t.status === 'APPROVED')) {
         return graphError(res, 404, 132001, '(#132001) Template name does not exist in the translation', { error_data: { messaging_product: 'whatsapp', details: 'template name or language not found' } });
+      }
+      // A template's header media, as Meta checks it: an uploaded id it holds (or a link).
+      const header = body.type === 'template' ? body.template?.components?.find((c: { type?: string }) => c.type === 'header')?.parameters?.[0] : undefined;
+      const headerMedia = header ? header[header.type] : undefined;
+      if (headerMedia && !headerMedia.link && !media.has(headerMedia.id)) {
+        return graphError(res, 400, 131053, '(#131053) Media upload error', { error_data: { messaging_product: 'whatsapp', details: 'Unknown media id in the template header' } });
       }
       const mediaBody = body[body.type];
       if (['image', 'audio', 'video', 'document', 'sticker'].includes(body.type) && !media.has(mediaBody?.id)) {

@@ -5,7 +5,10 @@ import { buildGatePassingContacts, buildSignedInUser } from '../../../test/facto
 import { startFakeGraph } from '../../../test/fakes/graph';
 import { conversations } from '../messaging/messaging.tables';
 
-/** A template's image goes out with each campaign message: uploaded to Meta, then sent by its id with the rendered caption. */
+/**
+ * A template's image goes out with each campaign message: uploaded to Meta, then sent by its id with
+ * the rendered caption, or, for a template mapped to a WhatsApp template, as that template's header.
+ */
 const TOKEN = 'EAAG-template-media-token';
 const PHONE_NUMBER_ID = '106540352243111';
 const WABA_ID = '102290129340411';
@@ -65,5 +68,74 @@ describe('template media', () => {
 
     const thread = await client.get(`/api/v1/conversations/${conversation.body.id}/messages`);
     expect(thread.body.items[0]).toMatchObject({ type: 'image', status: 'sent', body: 'Hola Lucía, mirá la promo', media: [{ blobId: uploaded.body.id, mimeType: 'image/jpeg', fileName: 'verano.jpg' }] });
+  });
+
+  it("sends a template mapped to a WhatsApp template with its image as the template's header, to people who never wrote", async () => {
+    const { client, user } = await buildSignedInUser(t);
+    graph.setTemplates([{ name: 'promo_invierno', language: 'es_AR', category: 'MARKETING', status: 'APPROVED' }]);
+    const channel = await client.post('/api/v1/channels', {
+      kind: 'whatsapp_cloud',
+      name: 'Ventas',
+      config: { phoneNumberId: PHONE_NUMBER_ID, businessAccountId: WABA_ID, accessToken: TOKEN, appSecret: 'template-media-secret', verifyToken: 'verify-me-please', apiBaseUrl: graph.baseUrl },
+    });
+    expect(channel.status, channel.text).toBe(201);
+    expect((await client.post(`/api/v1/channels/${channel.body.id}/templates/sync`)).status).toBe(200);
+    const contactIds = await buildGatePassingContacts(t, user.tenantId, { count: 3, numberPrefix: '+549118' });
+    const names = ['Lucía', 'Mateo', 'Sofía'];
+    for (const [i, id] of contactIds.entries()) await client.patch(`/api/v1/contacts/${id}`, { firstName: names[i] });
+    const numbers = new Map<string, string>();
+    for (const [i, id] of contactIds.entries()) numbers.set((await client.get(`/api/v1/contacts/${id}`)).body.phoneE164.replace(/^\+/, ''), names[i]!);
+
+    const image = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('promo-de-invierno'.repeat(20_000))]);
+    const boundary = '----lmtemplateheader';
+    const uploaded = await client.request('POST', '/api/v1/files', {
+      rawBody: Buffer.concat([Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="invierno.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`), image, Buffer.from(`\r\n--${boundary}--\r\n`)]),
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+    });
+    expect(uploaded.status, uploaded.text).toBe(201);
+    const template = await client.post('/api/v1/templates', {
+      name: 'Invierno',
+      body: 'Hola {{firstName}}, llegó el invierno',
+      media: [{ blobId: uploaded.body.id }],
+      whatsappTemplate: { name: 'promo_invierno', language: 'es_AR', parameters: ['{{firstName}}'] },
+    });
+    expect(template.status, template.text).toBe(201);
+    const campaign = await client.post('/api/v1/campaigns', { name: 'Invierno', templateId: template.body.id, channelIds: [channel.body.id], audience: { contactIds }, minScore: 0, pacing: { mode: 'fixed', delaySeconds: 0 } });
+    expect(campaign.status, campaign.text).toBe(201);
+    const requestsBefore = graph.requests.length;
+    expect((await client.post(`/api/v1/campaigns/${campaign.body.id}/launch`)).status).toBeLessThan(300);
+    await t.runtime.modules.campaigns.engine.run(user.tenantId, campaign.body.id);
+    await t.runtime.modules.messaging.outbound.drain(user.tenantId);
+
+    const calls = graph.requests.slice(requestsBefore);
+    const sends = calls.filter((r) => r.path === `/v23.0/${PHONE_NUMBER_ID}/messages`);
+    expect(sends).toHaveLength(3);
+    // What Meta receives for each: the template, its header's image by the id of an upload, the body's parameter.
+    for (const send of sends) {
+      expect(send.status).toBe(200);
+      const id = send.json.template?.components?.[0]?.parameters?.[0]?.image?.id;
+      expect(send.json).toEqual({
+        messaging_product: 'whatsapp',
+        recipient_type: 'individual',
+        to: expect.any(String),
+        type: 'template',
+        template: {
+          name: 'promo_invierno',
+          language: { code: 'es_AR' },
+          components: [
+            { type: 'header', parameters: [{ type: 'image', image: { id } }] },
+            { type: 'body', parameters: [{ type: 'text', text: numbers.get(send.json.to) }] },
+          ],
+        },
+      });
+      // What Meta holds under that id is the template's image, byte for byte.
+      const meta = (await (await fetch(`${graph.baseUrl}/v23.0/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { url: string; mime_type: string };
+      expect(meta.mime_type).toBe('image/jpeg');
+      const held = Buffer.from(await (await fetch(meta.url, { headers: { authorization: `Bearer ${TOKEN}` } })).arrayBuffer());
+      expect(held.equals(image)).toBe(true);
+    }
+    expect(new Set(sends.map((s) => s.json.to))).toEqual(new Set(numbers.keys()));
+    // One drain read the image once and uploaded it once for the three.
+    expect(calls.filter((r) => r.path === `/v23.0/${PHONE_NUMBER_ID}/media`)).toHaveLength(1);
   });
 });

@@ -16,6 +16,7 @@ import { presentMessage, previewOf } from './messaging.present';
 import type { Realtime } from './realtime';
 
 type MessageRow = typeof messages.$inferSelect;
+type OutboundMedia = Extract<OutboundSend['content'], { type: 'media' }>['media'];
 
 /** A message's type from its media's content type, as inbound messages are typed: a PDF or a text file is a document. */
 function mediaMessageType(mimeType: string | null | undefined): 'image' | 'video' | 'audio' | 'document' {
@@ -43,6 +44,9 @@ const SLICE_SECONDS = 0.1;
 const SETTLE_EVERY_MS = 50;
 /** Above this many messages per second a channel's sends are not held to a one-second window in the process. */
 const MAX_WINDOW_RATE = 10_000;
+/** A drain keeps at most this many files it read, each no larger than this (see fileOf). */
+const KEPT_FILES = 4;
+const KEPT_FILE_BYTES = 16 * 1024 * 1024;
 /** A drain hands over to a fresh job after this long, so one tenant never holds a worker for ever. */
 const DRAIN_BUDGET_MS = 20_000;
 /** WhatsApp lets a business write free text only within 24 h of the contact's last message. */
@@ -235,7 +239,30 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     return row ?? null;
   }
 
-  async function buildSend(tenantId: string, message: MessageRow): Promise<OutboundSend> {
+  /**
+   * A message's file, read from the tenant's blobs. `files` keeps the bytes a drain already read
+   * (small files, a few at a time): a campaign's template image is read once, not once per
+   * recipient, and the adapter sees the same bytes again (the Cloud API uploads them once).
+   */
+  async function fileOf(tenantId: string, media: StoredMedia & { blobId: string }, files?: Map<string, Promise<Buffer>>): Promise<OutboundMedia> {
+    const read = async () => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of readBlob(database, { tenantId, blobId: media.blobId })) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    };
+    let data = files?.get(media.blobId);
+    if (!data) {
+      data = read();
+      if (files) {
+        files.set(media.blobId, data);
+        if (files.size > KEPT_FILES) files.delete(files.keys().next().value!);
+        data.then((d) => d.length > KEPT_FILE_BYTES && files.delete(media.blobId)).catch(() => files.delete(media.blobId));
+      }
+    }
+    return { data: await data, mimeType: media.mimeType ?? 'application/octet-stream', fileName: media.fileName ?? 'file', voice: media.voice };
+  }
+
+  async function buildSend(tenantId: string, message: MessageRow, files?: Map<string, Promise<Buffer>>): Promise<OutboundSend> {
     const { contact, identities } = await database.withTenant(tenantId, async (tx) => {
       const contact = await contactAddress(tx, tenantId, message.contactId);
       return { contact, identities: await identitiesOf(tx, { tenantId, contactIds: [message.contactId] }) };
@@ -243,17 +270,11 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     const handle = identities.find((i) => i.kind === 'handle')?.value ?? null;
     const waId = identities.find((i) => i.kind === 'wa_id')?.value ?? null;
     const to = { phoneE164: contact?.phoneE164 ?? null, address: handle ?? waId ?? (contact?.phoneE164 ? null : (contact?.email ?? null)) };
-    if (message.template) return { messageId: message.id, to, content: { type: 'template', template: message.template } };
     const first = message.media[0];
-    if (first?.blobId) {
-      const chunks: Buffer[] = [];
-      for await (const chunk of readBlob(database, { tenantId, blobId: first.blobId })) chunks.push(chunk as Buffer);
-      return {
-        messageId: message.id,
-        to,
-        content: { type: 'media', media: { data: Buffer.concat(chunks), mimeType: first.mimeType ?? 'application/octet-stream', fileName: first.fileName ?? 'file', voice: first.voice }, caption: message.body || null },
-      };
-    }
+    const file = first?.blobId ? await fileOf(tenantId, { ...first, blobId: first.blobId }, files) : null;
+    // A WhatsApp template's media goes in its header (a template message has no caption of its own).
+    if (message.template) return { messageId: message.id, to, content: { type: 'template', template: message.template, ...(file ? { headerMedia: file } : {}) } };
+    if (file) return { messageId: message.id, to, content: { type: 'media', media: file, caption: message.body || null } };
     return { messageId: message.id, to, content: { type: 'text', body: message.body } };
   }
 
@@ -438,7 +459,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
   }
 
   /** The requests of a batch, from the recipients' numbers and identities read with its claim. */
-  async function buildSends(tenantId: string, rows: MessageRow[], recipients: Recipients): Promise<Map<string, OutboundSend | Error>> {
+  async function buildSends(tenantId: string, rows: MessageRow[], recipients: Recipients, files: Map<string, Promise<Buffer>>): Promise<Map<string, OutboundSend | Error>> {
     const { addresses, identities } = recipients;
     const identitiesBy = new Map<string, typeof identities>();
     for (const i of identities) identitiesBy.set(i.contactId, [...(identitiesBy.get(i.contactId) ?? []), i]);
@@ -446,7 +467,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     for (const message of rows) {
       if (message.media[0]?.blobId) {
         // Media is read from the tenant's blobs one message at a time (rare in bulk).
-        out.set(message.id, await buildSend(tenantId, message).catch((err: unknown) => err as Error));
+        out.set(message.id, await buildSend(tenantId, message, files).catch((err: unknown) => err as Error));
         continue;
       }
       const contact = addresses.get(message.contactId);
@@ -575,6 +596,8 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
       }
       return adapters.get(channelId)!;
     };
+    /** Files this drain read for its messages (see fileOf). */
+    const files = new Map<string, Promise<Buffer>>();
     const outcomes: Record<string, number> = {};
     /** Recordings of accepted sends under way (see sendSlice). */
     const settling: Promise<void>[] = [];
@@ -635,7 +658,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
       const waitOf = new Map(claimed.map((c, i) => [c.id, waits[i]!]));
       let requests: Map<string, OutboundSend | Error>;
       try {
-        requests = await buildSends(tenantId, claimed, recipients);
+        requests = await buildSends(tenantId, claimed, recipients, files);
       } catch (err) {
         // Nothing was sent: give the slice back to the queue (as one send would).
         for (const c of claimed) await settle(tenantId, c, (tx, current) => update(tx, current.id, tenantId, { status: 'queued', leaseUntil: null }));

@@ -48,6 +48,33 @@ describe('WhatsApp Cloud adapter', () => {
     expect(back.data.equals(data)).toBe(true);
   });
 
+  it("sends a template's header file by the id of one upload, reused for the next recipient, and refuses audio (no header takes it) before calling Meta", async () => {
+    graph.setTemplates([{ name: 'presupuesto_listo', language: 'es_AR', category: 'UTILITY', status: 'APPROVED' }]);
+    const cloud = adapter();
+    const file = { data: Buffer.from('%PDF-1.4 presupuesto'), mimeType: 'application/pdf', fileName: 'presupuesto.pdf' };
+    const template = { name: 'presupuesto_listo', language: 'es_AR', parameters: ['Ana'] };
+    const before = graph.requests.length;
+    await cloud.send({ messageId: 'h1', to, content: { type: 'template', template, headerMedia: file } });
+    await cloud.send({ messageId: 'h2', to: { phoneE164: '+5491144446666' }, content: { type: 'template', template, headerMedia: file } });
+    const calls = graph.requests.slice(before);
+    expect(calls.map((r) => r.path)).toEqual(['/v23.0/106540352242922/media', '/v23.0/106540352242922/messages', '/v23.0/106540352242922/messages']);
+    const id = calls[1]!.json.template.components[0].parameters[0].document.id;
+    expect(id).toEqual(expect.any(String));
+    expect(calls[1]!.json.template).toEqual({
+      name: 'presupuesto_listo',
+      language: { code: 'es_AR' },
+      components: [
+        { type: 'header', parameters: [{ type: 'document', document: { id, filename: 'presupuesto.pdf' } }] },
+        { type: 'body', parameters: [{ type: 'text', text: 'Ana' }] },
+      ],
+    });
+    expect(calls[2]!.json.template.components[0]).toEqual({ type: 'header', parameters: [{ type: 'document', document: { id, filename: 'presupuesto.pdf' } }] });
+    const audio = { data: Buffer.from('OggS'), mimeType: 'audio/ogg', fileName: 'nota.ogg' };
+    const err = await sendError(cloud.send({ messageId: 'h3', to, content: { type: 'template', template, headerMedia: audio } }));
+    expect(err).toMatchObject({ code: 'template_header_media', retryable: false, ambiguous: false });
+    expect(graph.requests.length).toBe(before + 3);
+  });
+
   it('sends an approved template with its body parameters, and maps an unknown one to a non-retryable error', async () => {
     graph.setTemplates([{ name: 'promo_otono', language: 'es_AR', category: 'MARKETING', status: 'APPROVED' }]);
     await adapter().send({ messageId: 'm3', to, content: { type: 'template', template: { name: 'promo_otono', language: 'es_AR', parameters: ['Ana', '20%'] } } });

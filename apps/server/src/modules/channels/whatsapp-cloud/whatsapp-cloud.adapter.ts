@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { ChannelSendError, type ChannelAdapter, type InboundMediaRef, type OutboundSend, type SendReceipt } from '../adapters/adapter';
+import { ChannelSendError, type ChannelAdapter, type InboundMediaRef, type OutboundMedia, type OutboundSend, type SendReceipt } from '../adapters/adapter';
 import { multipart, readJson, retryAfterSeconds, transportFailure, type HttpFactory } from '../adapters/transport';
 import { WHATSAPP_ERROR_ACTIONS } from './payload';
 
 /**
  * The WhatsApp Cloud API (Meta Graph) adapter: text, media (uploaded to `/{phone-number-id}/media`,
- * then sent by id), approved templates with body parameters, mark-read, the number's profile for
+ * then sent by id), approved templates with body parameters and header media, mark-read, the number's profile for
  * the connection test, the template list, and inbound media download. Graph errors become
  * ChannelSendError with the campaign engine's action from the error table.
  */
@@ -91,7 +91,23 @@ export function createWhatsAppCloudAdapter(options: { settings: WhatsAppCloudSet
     return body;
   }
 
-  async function uploadMedia(media: Extract<OutboundSend['content'], { type: 'media' }>['media'], signal?: AbortSignal): Promise<string> {
+  /**
+   * Uploads by file (the same bytes object): a campaign's drain sends one template image to every
+   * recipient, uploaded once per adapter (a drain's lifetime, well within the 30 days Meta keeps an
+   * upload) instead of once per message. A failed upload is forgotten, so the next send tries again.
+   */
+  const uploads = new WeakMap<Buffer, Promise<string>>();
+  function uploadMedia(media: OutboundMedia, signal?: AbortSignal): Promise<string> {
+    let upload = uploads.get(media.data);
+    if (!upload) {
+      upload = uploadOnce(media, signal);
+      uploads.set(media.data, upload);
+      upload.catch(() => uploads.delete(media.data));
+    }
+    return upload;
+  }
+
+  async function uploadOnce(media: OutboundMedia, signal?: AbortSignal): Promise<string> {
     const form = new FormData();
     form.set('messaging_product', 'whatsapp');
     form.set('type', media.mimeType);
@@ -106,6 +122,17 @@ export function createWhatsAppCloudAdapter(options: { settings: WhatsAppCloudSet
       }
       throw err;
     }
+  }
+
+  /**
+   * A template header's media parameter. Meta's template headers take an image, a video or a
+   * document (no audio): an audio file is refused before anything is sent.
+   */
+  async function headerParameter(media: OutboundMedia, signal?: AbortSignal) {
+    const kind = mediaKind(media.mimeType);
+    if (kind === 'audio') throw new ChannelSendError({ message: 'A WhatsApp template header takes an image, a video or a document, not audio', code: 'template_header_media', retryable: false, action: 'fail' });
+    const id = await uploadMedia(media, signal);
+    return { type: kind, [kind]: { id, ...(kind === 'document' ? { filename: media.fileName } : {}) } };
   }
 
   const adapter = {
@@ -130,8 +157,11 @@ export function createWhatsAppCloudAdapter(options: { settings: WhatsAppCloudSet
         }
         case 'template': {
           const { name, language, parameters } = content.template;
-          const components = parameters.length ? [{ type: 'body', parameters: parameters.map((text) => ({ type: 'text', text })) }] : undefined;
-          payload = { ...base, type: 'template', template: { name, language: { code: language }, ...(components ? { components } : {}) } };
+          const components: Record<string, unknown>[] = [];
+          // A template whose header is a file takes it as the header's parameter, by the id of an upload.
+          if (content.headerMedia) components.push({ type: 'header', parameters: [await headerParameter(content.headerMedia, sendOptions.signal)] });
+          if (parameters.length) components.push({ type: 'body', parameters: parameters.map((text) => ({ type: 'text', text })) });
+          payload = { ...base, type: 'template', template: { name, language: { code: language }, ...(components.length ? { components } : {}) } };
           break;
         }
       }
