@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq, sql } from 'drizzle-orm';
-import { startTestApp, type TestApp, type TestClient } from '../../../test/harness';
+import type { TestApp, TestClient } from '../../../test/harness';
 import { buildSignedInUser } from '../../../test/factories';
-import { startFakeGraph } from '../../../test/fakes/graph';
+import { startAppWithFakeGraph, type FakeGraph } from '../../../test/fakes/graph-app';
 import type { BusEvent } from '../../platform/events/bus';
 import { auditEvents } from '../audit/audit.tables';
 import { signMetaBody } from '../channels/whatsapp-cloud/signature';
@@ -19,21 +19,21 @@ const APP_SECRET = 'template-status-secret';
 const PHONE_NUMBER_ID = '106540352242988';
 const WABA_ID = '102290129340398';
 let t: TestApp;
-let graph: Awaited<ReturnType<typeof startFakeGraph>>;
+let graph: FakeGraph;
+let close: (() => Promise<void>) | undefined;
 const published: BusEvent[] = [];
 beforeAll(async () => {
-  t = await startTestApp();
-  graph = await startFakeGraph({ accessToken: TOKEN, phoneNumberId: PHONE_NUMBER_ID, businessAccountId: WABA_ID });
-  graph.setTemplates([
-    { name: 'seguimiento', language: 'es_AR', category: 'MARKETING', status: 'APPROVED' },
-    { name: 'otra', language: 'es_AR', category: 'MARKETING', status: 'APPROVED' },
-  ]);
-  t.runtime.modules.channels.channels.allowPrivateHostsForTests(['127.0.0.1']);
+  ({ t, graph, close } = await startAppWithFakeGraph({
+    graph: { accessToken: TOKEN, phoneNumberId: PHONE_NUMBER_ID, businessAccountId: WABA_ID },
+    templates: [
+      { name: 'seguimiento', language: 'es_AR', category: 'MARKETING', status: 'APPROVED' },
+      { name: 'otra', language: 'es_AR', category: 'MARKETING', status: 'APPROVED' },
+    ],
+  }));
   t.runtime.deps.bus.subscribe((e) => published.push(e));
 });
 afterAll(async () => {
-  await graph?.close();
-  await t?.close();
+  await close?.();
 });
 
 async function cloudChannel(client: TestClient) {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq, sql } from 'drizzle-orm';
 import postgres from 'postgres';
-import { startTestApp, type TestApp, type TestClient } from '../../../test/harness';
+import type { TestApp, TestClient } from '../../../test/harness';
 import { openTestDatabase, usingRealPostgres, type TestDatabase } from '../../../test/db';
 import { buildGatePassingContacts, buildSignedInUser } from '../../../test/factories';
-import { startFakeGraph } from '../../../test/fakes/graph';
+import { startAppWithFakeGraph, type FakeGraph } from '../../../test/fakes/graph-app';
 import { channelAccounts } from '../channels/channels.tables';
 import { messages } from '../messaging/messaging.tables';
 import { campaignRecipients } from './campaigns.tables';
@@ -26,17 +26,14 @@ const onPostgres = usingRealPostgres();
 
 let db: TestDatabase | undefined;
 let t: TestApp;
-let graph: Awaited<ReturnType<typeof startFakeGraph>>;
+let graph: FakeGraph;
+let close: (() => Promise<void>) | undefined;
 beforeAll(async () => {
   if (onPostgres) db = await openTestDatabase({ poolSize: 8 });
-  t = await startTestApp(db ? { db } : {});
-  graph = await startFakeGraph({ accessToken: TOKEN, phoneNumberId: PHONE_NUMBER_ID, businessAccountId: WABA_ID });
-  graph.setTemplates([{ ...TEMPLATE, category: 'MARKETING', status: 'APPROVED' }]);
-  t.runtime.modules.channels.channels.allowPrivateHostsForTests(['127.0.0.1']);
+  ({ t, graph, close } = await startAppWithFakeGraph({ graph: { accessToken: TOKEN, phoneNumberId: PHONE_NUMBER_ID, businessAccountId: WABA_ID }, templates: [{ ...TEMPLATE, category: 'MARKETING', status: 'APPROVED' }], app: db ? { db } : {} }));
 });
 afterAll(async () => {
-  await graph?.close();
-  await t?.close();
+  await close?.();
   await db?.close();
 });
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq, sql } from 'drizzle-orm';
-import { startTestApp, type TestApp, type TestClient } from '../../../test/harness';
+import type { TestApp, TestClient } from '../../../test/harness';
 import { buildSignedInUser } from '../../../test/factories';
-import { startFakeGraph } from '../../../test/fakes/graph';
+import { startAppWithFakeGraph, type FakeGraph } from '../../../test/fakes/graph-app';
 import { startFakeBlueBubbles } from '../../../test/fakes/bluebubbles';
 import { messages } from '../messaging/messaging.tables';
 import { channelAccounts, channelSendGuards } from './channels.tables';
@@ -18,16 +18,13 @@ const TOKEN = 'EAAG-breaker-token';
 const PHONE_NUMBER_ID = '106540352242977';
 const TEMPLATE = { name: 'seguimiento', language: 'es_AR' };
 let t: TestApp;
-let graph: Awaited<ReturnType<typeof startFakeGraph>>;
+let graph: FakeGraph;
+let close: (() => Promise<void>) | undefined;
 beforeAll(async () => {
-  t = await startTestApp();
-  graph = await startFakeGraph({ accessToken: TOKEN, phoneNumberId: PHONE_NUMBER_ID, businessAccountId: '102290129340398' });
-  graph.setTemplates([{ ...TEMPLATE, category: 'MARKETING', status: 'APPROVED' }]);
-  t.runtime.modules.channels.channels.allowPrivateHostsForTests(['127.0.0.1']);
+  ({ t, graph, close } = await startAppWithFakeGraph({ graph: { accessToken: TOKEN, phoneNumberId: PHONE_NUMBER_ID, businessAccountId: '102290129340398' }, templates: [{ ...TEMPLATE, category: 'MARKETING', status: 'APPROVED' }] }));
 });
 afterAll(async () => {
-  await graph?.close();
-  await t?.close();
+  await close?.();
 });
 
 async function setSettings(tenantId: string, channelId: string, settings: Record<string, unknown>) {

@@ -1,20 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp, type TestClient } from '../../../test/harness';
+import type { TestApp, TestClient } from '../../../test/harness';
 import { buildSignedInUser } from '../../../test/factories';
-import { startFakeGraph } from '../../../test/fakes/graph';
+import { startAppWithFakeGraph, type FakeGraph } from '../../../test/fakes/graph-app';
 
 const TOKEN = 'EAAG-adapter-token-canary';
 let t: TestApp;
-let graph: Awaited<ReturnType<typeof startFakeGraph>>;
+let graph: FakeGraph;
+let close: (() => Promise<void>) | undefined;
 beforeAll(async () => {
-  t = await startTestApp();
-  graph = await startFakeGraph({ accessToken: TOKEN, phoneNumberId: '106540352242922', businessAccountId: '102290129340398' });
-  // The fakes listen on loopback, which provider calls may reach only in tests.
-  t.runtime.modules.channels.channels.allowPrivateHostsForTests(['127.0.0.1']);
+  ({ t, graph, close } = await startAppWithFakeGraph({ graph: { accessToken: TOKEN, phoneNumberId: '106540352242922', businessAccountId: '102290129340398' } }));
 });
 afterAll(async () => {
-  await graph?.close();
-  await t?.close();
+  await close?.();
 });
 
 async function cloudChannel(client: TestClient, config: Record<string, unknown> = {}) {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq, sql } from 'drizzle-orm';
-import { startTestApp, type TestApp, type TestClient } from '../../../test/harness';
+import type { TestApp, TestClient } from '../../../test/harness';
 import { buildGatePassingContacts, buildSignedInUser } from '../../../test/factories';
-import { startFakeGraph } from '../../../test/fakes/graph';
+import { startAppWithFakeGraph, type FakeGraph } from '../../../test/fakes/graph-app';
 import { FakeClock } from '../../../test/clock';
 import { channelAccounts, inboundEvents } from '../channels/channels.tables';
 import { signMetaBody } from '../channels/whatsapp-cloud/signature';
@@ -19,15 +19,13 @@ const APP_SECRET = 'outbound-app-secret';
 const PHONE_NUMBER_ID = '106540352242922';
 const clock = new FakeClock(new Date());
 let t: TestApp;
-let graph: Awaited<ReturnType<typeof startFakeGraph>>;
+let graph: FakeGraph;
+let close: (() => Promise<void>) | undefined;
 beforeAll(async () => {
-  t = await startTestApp({ clock });
-  graph = await startFakeGraph({ accessToken: TOKEN, phoneNumberId: PHONE_NUMBER_ID, businessAccountId: '102290129340398' });
-  t.runtime.modules.channels.channels.allowPrivateHostsForTests(['127.0.0.1']);
+  ({ t, graph, close } = await startAppWithFakeGraph({ graph: { accessToken: TOKEN, phoneNumberId: PHONE_NUMBER_ID, businessAccountId: '102290129340398' }, app: { clock } }));
 });
 afterAll(async () => {
-  await graph?.close();
-  await t?.close();
+  await close?.();
 });
 
 async function cloudChannel(client: TestClient) {
