@@ -1,6 +1,8 @@
 import type { TFunction } from 'i18next';
 import { useState } from 'react';
 import { ApiError } from './api';
+import { formatDateTime } from './format';
+import { currentLanguage } from '../i18n';
 
 const TRANSLATED = ['network', 'rate_limited', 'invalid_credentials', 'tenant_suspended', 'invalid_totp'] as const;
 
@@ -23,6 +25,12 @@ const REASONS: Record<string, (details: Details, t: TFunction) => string | null>
   login_taken: (details, t) => t(details.field === 'username' ? 'errors.reasons.username_taken' : 'errors.reasons.email_taken'),
   role_in_use: (details, t) => t('errors.reasons.role_in_use', { count: Number(details.userCount) || 0 }),
   unknown_attribute: (details, t) => t('errors.reasons.unknown_attribute', { key: String(details.key ?? '') }),
+  field_key_taken: (details, t) => t('errors.reasons.field_key_taken', { key: String(details.key ?? '') }),
+  whatsapp_messaging_limit: (details, t) => {
+    const perDay = Number(details.perDay);
+    if (!perDay || typeof details.retryAt !== 'string') return null;
+    return t('errors.reasons.whatsapp_messaging_limit', { count: perDay, time: formatDateTime(details.retryAt, currentLanguage()) });
+  },
 };
 /** Reasons said in fixed words (no values from the details). */
 const FIXED_REASONS = [
@@ -43,6 +51,7 @@ const FIXED_REASONS = [
   'unknown_owner',
   'confirmed_member',
   'google_not_configured',
+  'not_a_phone',
 ] as const;
 for (const reason of FIXED_REASONS) REASONS[reason] = (_d, t) => t(`errors.reasons.${reason}`);
 
@@ -57,11 +66,13 @@ function campaignState(details: Details, t: TFunction): string | null {
 
 /** Our own words for a server error, when we have them. */
 function translated(error: ApiError, t: TFunction): string | null {
-  const known = TRANSLATED.find((code) => code === error.code);
-  if (known) return t(`errors.${known}`);
   const details = (error.details && typeof error.details === 'object' ? error.details : {}) as Details;
+  // The reason first: it says more than the code (a wrong current password is `invalid_credentials`
+  // too, and must not read as a failed sign-in).
   const reason = typeof details.reason === 'string' ? REASONS[details.reason] : undefined;
   if (reason) return reason(details, t);
+  const known = TRANSLATED.find((code) => code === error.code);
+  if (known) return t(`errors.${known}`);
   if (error.code === 'invalid_state') return campaignState(details, t);
   if (error.code === 'already_exists' && details.field === 'phone') return t('errors.reasons.phone_taken');
   return null;

@@ -248,6 +248,85 @@ describe('outbound messages', () => {
     expect(graph.requests.filter((r) => r.path.endsWith('/messages') && r.json?.type === 'template')).toHaveLength(6);
   });
 
+  /** Meta told this number it may start conversations with `perDay` people a day. */
+  const tier = (tenantId: string, channelId: string, perDay: number) =>
+    t.db.withTenant(tenantId, (tx) =>
+      tx.update(channelAccounts).set({ providerState: { business_capability_update: { max_daily_conversation_per_phone: perDay, receivedAt: new Date().toISOString() } } }).where(eq(channelAccounts.id, channelId)),
+    );
+  const placesTaken = async (tenantId: string, channelId: string) =>
+    (await t.db.withTenant(tenantId, (tx) => tx.execute<{ n: number }>(sql`select count(*)::int as n from channel_conversation_starts where tenant_id = ${tenantId}::uuid and channel_id = ${channelId}::uuid`)))[0]!.n;
+
+  it("keeps the messaging limit on the single-message path: a send that would start a conversation beyond the tier waits, unattempted", async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const tenantId = user.tenantId;
+    const channel = await cloudChannel(client);
+    await tier(tenantId, channel.id, 1);
+    const writer = await conversationWithReply(client, tenantId, channel.id, '5491145720001');
+    const fresh = await buildGatePassingContacts(t, tenantId, { count: 2, numberPrefix: '+549116', from: 730001 });
+    const template = { name: 'aviso_turno', language: 'es_AR', parameters: [] };
+    graph.setTemplates([{ name: template.name, language: template.language, category: 'UTILITY', status: 'APPROVED' }]);
+    const { outbound } = t.runtime.modules.messaging;
+    const queued = await t.db.withTenant(tenantId, (tx) =>
+      outbound.queueMany(tx, tenantId, [
+        ...fresh.map((contactId) => ({ tenantId, contactId, channelId: channel.id, template, source: 'process' })),
+        { tenantId, contactId: writer.contact.id, channelId: channel.id, body: 'gracias por escribir', source: 'process' },
+      ]),
+    );
+    const [first, second, inWindow] = queued.map((q) => ('id' in q ? q.id : ''));
+    expect(await outbound.send(tenantId, first!)).toMatchObject({ outcome: 'sent' });
+    // The tier's one place is taken: the next new person waits for it to free, a day after the first start.
+    const held = await outbound.send(tenantId, second!);
+    expect(held).toMatchObject({ outcome: 'held', code: 'messaging_limit' });
+    expect(Date.parse((held as { until: string }).until)).toBeGreaterThan(Date.now() + 23 * 3600_000);
+    expect(await load(tenantId, second!)).toMatchObject({ status: 'queued', attempts: 0, errorCode: 'messaging_limit' });
+    expect((await waitingDrains(tenantId)).n).toBe(1);
+    // Someone who wrote in opened their own conversation: it goes out, and takes no place.
+    expect(await outbound.send(tenantId, inWindow!)).toMatchObject({ outcome: 'sent' });
+    expect(await placesTaken(tenantId, channel.id)).toBe(1);
+    const numbers = ['5491145720001', ...(await Promise.all(fresh.map(async (id) => (await client.get(`/api/v1/contacts/${id}`)).body.phoneE164.slice(1) as string)))];
+    expect(graph.requests.filter((r) => r.path.endsWith('/messages') && numbers.includes(r.json?.to))).toHaveLength(2);
+    // A day later the place frees and the waiting one goes out, once.
+    await t.db.withTenant(tenantId, (tx) => tx.execute(sql`update channel_conversation_starts set started_at = started_at - interval '24 hours' where tenant_id = ${tenantId}::uuid`));
+    expect(await outbound.send(tenantId, second!)).toMatchObject({ outcome: 'sent' });
+    expect(await load(tenantId, second!)).toMatchObject({ status: 'sent', attempts: 1, errorCode: null });
+  });
+
+  it('tells a person replying from the inbox at once when the messaging limit has no place for a new conversation, and counts no reply inside the window', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const tenantId = user.tenantId;
+    const channel = await cloudChannel(client);
+    await tier(tenantId, channel.id, 2);
+    const template = { name: 'seguimiento_visita', language: 'es_AR', parameters: [] };
+    graph.setTemplates([{ name: template.name, language: template.language, category: 'MARKETING', status: 'APPROVED' }]);
+    expect((await client.post(`/api/v1/channels/${channel.id}/templates/sync`)).status).toBe(200);
+    const writer = await conversationWithReply(client, tenantId, channel.id, '5491145730001');
+    const fresh = await buildGatePassingContacts(t, tenantId, { count: 3, numberPrefix: '+549116', from: 740001 });
+    const conversationsOf = await Promise.all(fresh.map(async (contactId) => (await client.post('/api/v1/conversations', { contactId, channelId: channel.id })).body.id as string));
+
+    // Replies inside the customer service window start nothing: as many as the person wants.
+    for (const body of ['hola', '¿te sirve el martes?', 'te mando la dirección']) expect((await client.post(`/api/v1/conversations/${writer.id}/messages`, { body })).status).toBe(202);
+    expect((await client.post(`/api/v1/conversations/${writer.id}/messages`, { template })).status).toBe(202);
+    expect(await placesTaken(tenantId, channel.id)).toBe(0);
+    // Two new people take the tier's two places; writing again to one of them within the day takes none.
+    expect((await client.post(`/api/v1/conversations/${conversationsOf[0]}/messages`, { template })).status).toBe(202);
+    expect((await client.post(`/api/v1/conversations/${conversationsOf[1]}/messages`, { template })).status).toBe(202);
+    expect((await client.post(`/api/v1/conversations/${conversationsOf[0]}/messages`, { template })).status).toBe(202);
+    expect(await placesTaken(tenantId, channel.id)).toBe(2);
+    // A third is refused with the reason and when a place frees; nothing is stored for it.
+    const refused = await client.post(`/api/v1/conversations/${conversationsOf[2]}/messages`, { template });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: 'conflict', details: { reason: 'whatsapp_messaging_limit', perDay: 2 } });
+    expect(Date.parse(refused.body.error.details.retryAt)).toBeGreaterThan(Date.now() + 23 * 3600_000);
+    expect((await client.get(`/api/v1/conversations/${conversationsOf[2]}/messages`)).body.items).toHaveLength(0);
+    expect(await placesTaken(tenantId, channel.id)).toBe(2);
+
+    // What was accepted goes out: the places were taken with the messages, so none of them waits.
+    await t.runtime.modules.messaging.outbound.drain(tenantId);
+    const sent = await t.db.withTenant(tenantId, (tx) => tx.select({ status: messages.status }).from(messages).where(and(eq(messages.tenantId, tenantId), eq(messages.direction, 'outbound'))));
+    expect(sent.map((m) => m.status)).toEqual(Array(sent.length).fill('sent'));
+    expect(sent).toHaveLength(7);
+  });
+
   it('sends what is queued through one drain per tenant, at the number\'s rate however many senders run', async () => {
     const { client, user } = await buildSignedInUser(t);
     const channel = await cloudChannel(client);

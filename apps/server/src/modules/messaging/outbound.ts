@@ -69,6 +69,14 @@ export type QueueMessage = {
   replyToId?: string | null;
 };
 
+/** A person's message would start a conversation the number's WhatsApp messaging limit has no place for until `retryAt`. */
+export const messagingLimitReached = (perDay: number, retryAt: Date) =>
+  new AppError('conflict', `This WhatsApp number may start conversations with ${perDay} new people in 24 hours and has reached that limit: the next place frees at ${retryAt.toISOString()}`, {
+    reason: 'whatsapp_messaging_limit',
+    perDay,
+    retryAt: retryAt.toISOString(),
+  });
+
 export const outsideWindow = () =>
   new AppError('conflict', 'More than 24 hours since the contact last wrote: WhatsApp only allows an approved template now', { reason: 'outside_whatsapp_window' });
 
@@ -87,10 +95,12 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     const kind = await channelKindOf(tx, tenantId, message.channelId);
     if (!kind) throw new AppError('not_found', 'Channel not found');
     const conversation = await conversationFor(tx, { tenantId, channelId: message.channelId, contactId: message.contactId });
-    if (kind === 'whatsapp_cloud' && !message.template) {
-      const last = conversation.lastInboundAt?.getTime() ?? 0;
-      if (clock.now().getTime() - last > WHATSAPP_WINDOW_MS) throw outsideWindow();
-    }
+    const inWindow = clock.now().getTime() - (conversation.lastInboundAt?.getTime() ?? 0) <= WHATSAPP_WINDOW_MS;
+    if (kind === 'whatsapp_cloud' && !message.template && !inWindow) throw outsideWindow();
+    // A person writing from the inbox outside the window starts a conversation: they learn now
+    // whether the number's messaging limit has a place for it (taken with the message), rather than
+    // seeing it wait for up to a day. Inside the window nothing starts, and nothing is counted.
+    if (kind === 'whatsapp_cloud' && !inWindow && message.source === 'inbox') await takeConversationPlace(tx, message);
     const media = message.media ?? [];
     const type = message.template ? 'template' : media.length ? mediaMessageType(media[0]!.mimeType) : 'text';
     const [row] = await tx
@@ -121,6 +131,15 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     realtime.publishAfterCommit(tx, tenantId, 'message.created', presentMessage(row!));
     realtime.conversationChanged(tx, tenantId, conversation.id);
     return row!;
+  }
+
+  /** A place in the number's messaging limit for a conversation a person starts, or a refusal that says when one frees. */
+  async function takeConversationPlace(tx: Tx, message: QueueMessage) {
+    const channel = await channelSendSettings(tx, message.tenantId, message.channelId);
+    const perDay = channel ? messagingLimitOf(channel).perDay : null;
+    if (perDay === null) return;
+    const { admitted, retryAt } = await admitConversationStarts(tx, { tenantId: message.tenantId, channelId: message.channelId, perDay, contactIds: [message.contactId] });
+    if (!admitted.has(message.contactId)) throw messagingLimitReached(perDay, retryAt!);
   }
 
   /**
@@ -227,16 +246,35 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     return results;
   }
 
-  /** Takes the message for this attempt; null when another worker has it or it is settled. */
-  async function claim(tenantId: string, messageId: string): Promise<MessageRow | null> {
-    const [row] = await database.withTenant(tenantId, (tx) =>
-      tx
+  /**
+   * Takes the message for this attempt; null when another worker has it or it is settled. On a
+   * WhatsApp number with a known tier it keeps the messaging limit as a drain's claim does: a
+   * message that would start a conversation beyond it stays queued (held until `heldUntil`).
+   */
+  async function claim(tenantId: string, messageId: string): Promise<MessageRow | { heldUntil: Date } | null> {
+    return database.withTenant(tenantId, async (tx) => {
+      const [due] = await tx
+        .select({ id: messages.id, channelId: messages.channelId, contactId: messages.contactId })
+        .from(messages)
+        .where(and(eq(messages.tenantId, tenantId), eq(messages.id, messageId), eq(messages.status, 'queued')))
+        .for('update');
+      if (!due) return null;
+      const channel = await channelSendSettings(tx, tenantId, due.channelId);
+      const perDay = channel ? messagingLimitOf(channel).perDay : null;
+      if (perDay !== null) {
+        const { items, retryAt } = await holdBeyondMessagingLimit(tx, { tenantId, channelId: due.channelId, perDay, items: [due] });
+        if (items.length === 0) {
+          await jobs.enqueue(drainJob, {}, { tenantId, tx, singletonKey: tenantId, startAfterSeconds: Math.max(1, Math.ceil((retryAt!.getTime() - Date.now()) / 1000)) });
+          return { heldUntil: retryAt! };
+        }
+      }
+      const [row] = await tx
         .update(messages)
         .set({ status: 'sending', attempts: sql`${messages.attempts} + 1`, leaseUntil: sql`now() + make_interval(secs => ${LEASE_SECONDS})`, nextAttemptAt: null })
         .where(and(eq(messages.tenantId, tenantId), eq(messages.id, messageId), eq(messages.status, 'queued')))
-        .returning(),
-    );
-    return row ?? null;
+        .returning();
+      return row ?? null;
+    });
   }
 
   /**
@@ -382,6 +420,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
   async function send(tenantId: string, messageId: string) {
     const claimed = await claim(tenantId, messageId);
     if (!claimed) return { outcome: 'not-claimed' };
+    if ('heldUntil' in claimed) return { outcome: 'held', code: 'messaging_limit', until: claimed.heldUntil.toISOString() };
     let adapter: ChannelAdapter;
     let request: OutboundSend;
     try {
@@ -405,36 +444,43 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
   }
 
   /**
+   * WhatsApp's messaging limit for messages about to be sent on a number with a known tier (in the
+   * transaction that claims them): the recipients they would start conversations with (not those
+   * who wrote in within 24 h: they opened theirs) must first get a place in the number's rolling
+   * 24 h limit (admitConversationStarts, serialised per number). A message whose recipient gets none
+   * stays queued, not attempted, until the first place frees (`retryAt`). Answers those that may go.
+   */
+  async function holdBeyondMessagingLimit(tx: Tx, options: { tenantId: string; channelId: string; perDay: number; items: DueMessage[] }): Promise<{ items: DueMessage[]; retryAt: Date | null }> {
+    const { tenantId, channelId, perDay, items } = options;
+    if (items.length === 0) return { items, retryAt: null };
+    const contactIds = [...new Set(items.map((m) => m.contactId))];
+    const open = await tx.execute<{ contact_id: string }>(sql`
+      select contact_id from ${conversations}
+       where tenant_id = ${tenantId} and channel_id = ${channelId}::uuid and contact_id = any(${sql.param(contactIds)}::uuid[])
+         and last_inbound_at > now() - make_interval(secs => ${WHATSAPP_WINDOW_MS / 1000})`);
+    const inWindow = new Set(open.map((r) => r.contact_id));
+    const { admitted, retryAt } = await admitConversationStarts(tx, { tenantId, channelId, perDay, contactIds: contactIds.filter((id) => !inWindow.has(id)) });
+    const held = items.filter((m) => !inWindow.has(m.contactId) && !admitted.has(m.contactId));
+    if (held.length === 0) return { items, retryAt: null };
+    // Waiting, not failing: no attempt is counted, and a drain comes back when a place frees.
+    await tx
+      .update(messages)
+      .set({ nextAttemptAt: retryAt, errorCode: 'messaging_limit', errorMessage: "The number's WhatsApp messaging limit is reached for the last 24 hours" })
+      .where(and(eq(messages.tenantId, tenantId), sql`${messages.id} = any(${sql.param(held.map((m) => m.id))}::uuid[])`, eq(messages.status, 'queued')));
+    const heldIds = new Set(held.map((m) => m.id));
+    return { items: items.filter((m) => !heldIds.has(m.id)), retryAt };
+  }
+
+  /**
    * Takes a slice of due messages for this attempt, in one transaction and, for a number without a
    * messaging limit, one round trip: the messages still queued and due (a hold put on their channel
    * meanwhile wins) and not being taken by another drain at this moment (SKIP LOCKED), each with a
    * lease, sent together with the reads of the recipients' numbers and identities. On a WhatsApp
-   * number with a known tier, the recipients the slice would start conversations with (not those who
-   * wrote in within 24 h: they opened theirs) must first get a place in its rolling 24 h limit; a
-   * message whose recipient gets none stays queued, not attempted, until the first place frees.
+   * number with a known tier, the messaging limit first (holdBeyondMessagingLimit).
    */
   async function claimSlice(tenantId: string, slice: { channelId: string; perDay: number | null; items: DueMessage[] }) {
     return database.withTenant(tenantId, async (tx) => {
-      let items = slice.items;
-      if (slice.perDay !== null && items.length) {
-        const contactIds = [...new Set(items.map((m) => m.contactId))];
-        const open = await tx.execute<{ contact_id: string }>(sql`
-          select contact_id from ${conversations}
-           where tenant_id = ${tenantId} and channel_id = ${slice.channelId}::uuid and contact_id = any(${sql.param(contactIds)}::uuid[])
-             and last_inbound_at > now() - make_interval(secs => ${WHATSAPP_WINDOW_MS / 1000})`);
-        const inWindow = new Set(open.map((r) => r.contact_id));
-        const { admitted, retryAt } = await admitConversationStarts(tx, { tenantId, channelId: slice.channelId, perDay: slice.perDay, contactIds: contactIds.filter((id) => !inWindow.has(id)) });
-        const held = items.filter((m) => !inWindow.has(m.contactId) && !admitted.has(m.contactId));
-        if (held.length) {
-          // Waiting, not failing: no attempt is counted, and the drain comes back when a place frees.
-          await tx
-            .update(messages)
-            .set({ nextAttemptAt: retryAt, errorCode: 'messaging_limit', errorMessage: "The number's WhatsApp messaging limit is reached for the last 24 hours" })
-            .where(and(eq(messages.tenantId, tenantId), sql`${messages.id} = any(${sql.param(held.map((m) => m.id))}::uuid[])`, eq(messages.status, 'queued')));
-          const heldIds = new Set(held.map((m) => m.id));
-          items = items.filter((m) => !heldIds.has(m.id));
-        }
-      }
+      const items = slice.perDay !== null ? (await holdBeyondMessagingLimit(tx, { tenantId, channelId: slice.channelId, perDay: slice.perDay, items: slice.items })).items : slice.items;
       if (items.length === 0) return { claimed: [] as MessageRow[], recipients: emptyRecipients() };
       const contactIds = [...new Set(items.map((m) => m.contactId))];
       // Sent together (postgres.js pipelines a connection's queries): one round trip for the three.
