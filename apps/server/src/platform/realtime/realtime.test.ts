@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { startTestApp, type TestApp } from '../../../test/harness';
 import { buildSignedInUser } from '../../../test/factories';
@@ -81,6 +81,43 @@ describe('realtime socket', () => {
       for (const s of [onSecond, otherTenant, onFirst]) s.ws.close();
     } finally {
       await second.close();
+    }
+  });
+});
+
+describe('realtime socket whose session ends', () => {
+  it('is closed at the next session re-check after a logout; sockets of live sessions stay open', async () => {
+    // Only the app's intervals (heartbeat, session re-check) run on a fake clock: sockets, database and timeouts are real.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    const app = await startTestApp({ db: t.db });
+    try {
+      const url = await app.app.listen({ port: 0, host: '127.0.0.1' });
+      const leaving = await buildSignedInUser(app);
+      const staying = await buildSignedInUser(app, { tenant: leaving.user.tenant });
+      // Two tabs of the leaving session share one credential (and one re-check).
+      const [tab1, tab2, other] = await Promise.all([connect(url, leaving.client), connect(url, leaving.client), connect(url, staying.client)]);
+      expect((await leaving.client.post('/api/v1/auth/logout', {})).status).toBeLessThan(300);
+      let code: number | null = null;
+      void tab1.closed.then((c) => (code = c));
+      // Half a re-check period: nothing is due yet (and each heartbeat is answered between the steps).
+      await vi.advanceTimersByTimeAsync(30_000);
+      await settle();
+      expect(code).toBeNull();
+      for (let waited = 30_000; waited < 70_000 && code === null; waited += 5_000) {
+        await vi.advanceTimersByTimeAsync(5_000);
+        await settle();
+      }
+      expect(await tab1.closed).toBe(4401);
+      expect(await tab2.closed).toBe(4401);
+      expect(other.ws.readyState).toBe(WebSocket.OPEN);
+      // The live session's socket still gets its tenant's events after its own re-check.
+      await app.runtime.deps.bus.publish({ type: 'demo.after', tenantId: staying.user.tenantId, data: { n: 9 } });
+      await settle();
+      expect(other.messages.filter((m) => m.type === 'demo.after')).toHaveLength(1);
+      other.ws.close();
+    } finally {
+      vi.useRealTimers();
+      await app.close();
     }
   });
 });
