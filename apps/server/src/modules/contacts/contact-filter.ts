@@ -60,11 +60,14 @@ export function filterConditions(filter: ContactFilter, options: { tenantId: str
       // A whole address: the contacts that have exactly it, one probe of the e-mail index (addresses
       // are stored lower-cased; `=` on text is leakproof, so row-level security lets the index serve
       // it). Only when none has it are the contacts whose text contains it looked for through the
-      // trigrams, whose common trigrams (`com`, `gma`) cost thousands of index entries a search
-      // (decision 0043). The second array is an InitPlan COALESCE evaluates only when it needs it.
-      const exact = sql`array(select e.id from ${contacts} e where e.tenant_id = ${options.tenantId} and e.email = ${address})`;
-      const containing = sql`array(select app_contact_ids_by_text(${sql.param([`%${escapeLike(normalizeSearch(address))}%`])}::text[]))`;
-      where.push(sql`${contacts.id} = any(coalesce(nullif(${exact}, '{}'), ${containing}))`);
+      // trigrams, whose common trigrams (`com`, `gma`) cost hundreds of index pages a search. One array
+      // (an InitPlan, like the look-ups below): a COALESCE or CASE around it would not count as
+      // leakproof, and the list would scan the tenant instead of probing its ids (decision 0043).
+      const withAddress = sql`select e.id from ${contacts} e where e.tenant_id = ${options.tenantId} and e.email = ${address}`;
+      const containing = sql`app_contact_ids_by_text(${sql.param([`%${escapeLike(normalizeSearch(address))}%`])}::text[])`;
+      where.push(
+        sql`${contacts.id} = any(array(${withAddress} union all select found.id from ${containing} as found(id) where not exists (${withAddress})))`,
+      );
     } else if (key || filter.search.includes('@')) {
       // A number or an address matches a handful of contacts. Found first through their indexes
       // (an array built once), so a plan never walks the whole tenant in list order hoping to meet

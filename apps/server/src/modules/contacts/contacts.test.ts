@@ -56,21 +56,24 @@ describe('contacts', () => {
           from generate_series(1, 3000) g`);
       await tx.execute(sql`select app_analyze_contacts()`);
     });
-    type Node = { 'Node Type': string; 'Index Name'?: string; 'Actual Loops': number; 'Subplan Name'?: string; Plans?: Node[] };
+    type Node = { 'Node Type': string; 'Index Name'?: string; Alias?: string; 'Index Cond'?: string; 'Function Name'?: string; 'Actual Loops': number; Plans?: Node[] };
     const nodes = (n: Node): Node[] => [n, ...(n.Plans ?? []).flatMap(nodes)];
-    const plan = await t.db.withTenant(a.user.tenantId, async (tx) => {
-      const where = allOf(filterConditions({ search: 'ana@example.com' }, { tenantId: a.user.tenantId, country: 'AR' }));
-      const [row] = await tx.execute<{ 'QUERY PLAN': unknown }>(sql`explain (analyze, format json) select id from contacts where ${where}`);
-      const json = row!['QUERY PLAN'];
-      return ((typeof json === 'string' ? JSON.parse(json) : json) as { Plan: Node }[])[0]!.Plan;
-    });
-    const all = nodes(plan);
-    const probe = all.find((n) => n['Index Name'] === 'contacts_tenant_email_idx');
-    expect(probe, JSON.stringify(plan)).toBeDefined();
-    expect(probe!['Actual Loops']).toBe(1);
-    const fallback = all.filter((n) => n['Node Type'] === 'ProjectSet');
-    expect(fallback).toHaveLength(1);
-    expect(fallback[0]!['Actual Loops']).toBe(0);
+    const explain = (search: string) =>
+      t.db.withTenant(a.user.tenantId, async (tx) => {
+        const where = allOf(filterConditions({ search }, { tenantId: a.user.tenantId, country: 'AR' }));
+        const [row] = await tx.execute<{ 'QUERY PLAN': unknown }>(sql`explain (analyze, format json) select id from contacts where ${where}`);
+        const json = row!['QUERY PLAN'];
+        return nodes(((typeof json === 'string' ? JSON.parse(json) : json) as { Plan: Node }[])[0]!.Plan);
+      });
+    for (const [search, trigramsRun] of [['ana@example.com', 0], ['nobody@example.com', 1]] as const) {
+      const plan = await explain(search);
+      const described = JSON.stringify(plan.map((n) => [n['Node Type'], n['Index Name'] ?? n['Function Name'] ?? '', n['Actual Loops']]));
+      expect(plan.some((n) => n['Index Name'] === 'contacts_tenant_email_idx' && n['Actual Loops'] >= 1), described).toBe(true);
+      expect(plan.filter((n) => n['Node Type'] === 'Function Scan').map((n) => n['Actual Loops']), described).toEqual([trigramsRun]);
+      // The page's contacts are read by the ids found, not by scanning the tenant.
+      const read = plan.find((n) => n.Alias === 'contacts');
+      expect(read?.['Index Cond'] ?? '', described).toMatch(/\bid = ANY\b/);
+    }
   });
 
   it('keeps an invalid number as entered, flagged', async () => {
@@ -110,6 +113,10 @@ describe('contacts', () => {
     const client = await owner();
     expect((await client.post('/api/v1/contact-fields', { key: 'industry', label: 'Industry', type: 'choice', choices: ['retail', 'health'] })).status).toBe(201);
     expect((await client.post('/api/v1/contact-fields', { key: 'employees', label: 'Employees', type: 'number' })).status).toBe(201);
+    // A key already taken is refused with a reason the web says in the reader's language (decision 0038).
+    const taken = await client.post('/api/v1/contact-fields', { key: 'industry', label: 'Rubro', type: 'text' });
+    expect(taken.status).toBe(409);
+    expect(taken.body.error).toMatchObject({ code: 'already_exists', details: { field: 'key', key: 'industry', reason: 'field_key_taken' } });
     const ok = await client.post('/api/v1/contacts', { company: 'Acme', attributes: { industry: 'retail', employees: 40 } });
     expect(ok.status).toBe(201);
     expect(ok.body.attributes).toEqual({ industry: 'retail', employees: 40 });
@@ -175,6 +182,9 @@ describe('consent, blacklist and scores', () => {
     const later = await contact(client, { firstName: 'Eva again', email: 'eva@x.test' });
     const moved = await client.patch(`/api/v1/contacts/${later.id}`, { phone: '0351 155551234' });
     expect(moved.status).toBe(409);
+    const noDigit = await client.post('/api/v1/blacklist', { phone: 'sin número', reason: 'complaint' });
+    expect(noDigit.status).toBe(400);
+    expect(noDigit.body.error).toMatchObject({ code: 'validation_failed', details: { field: 'phone', reason: 'not_a_phone' } });
     const notAContact = await client.post('/api/v1/blacklist', { phone: '+34 612 345 678', reason: 'complaint' });
     expect(notAContact.body.contactCount).toBe(0);
     expect((await client.get('/api/v1/contacts?blacklisted=true')).body.items).toHaveLength(1);
