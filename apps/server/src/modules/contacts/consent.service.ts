@@ -53,7 +53,7 @@ export async function addToBlacklist(tx: Tx, options: { tenantId: string; phone:
   const phone = normalizePhone(options.phone, options.country);
   // An unparsable number is still blocked exactly as written (digits only).
   const key = phone.key ?? `raw:${options.phone.replace(/\D/g, '')}`;
-  if (key === 'raw:') throw new AppError('validation_failed', 'That is not a phone number', { field: 'phone' });
+  if (key === 'raw:') throw new AppError('validation_failed', 'That is not a phone number', { field: 'phone', reason: 'not_a_phone' });
   await tx
     .insert(blacklist)
     .values({ tenantId: options.tenantId, phoneKey: key, phoneE164: phone.e164, phoneRaw: options.phone, reason: options.reason, source: options.source, addedBy: options.addedBy })

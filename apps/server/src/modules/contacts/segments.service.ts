@@ -91,7 +91,7 @@ export function createSegmentsService(deps: ModuleDeps) {
         .onConflictDoNothing()
         .returning(),
     );
-    if (!row) throw new AppError('already_exists', `A field "${input.key}" already exists`, { field: 'key' });
+    if (!row) throw new AppError('already_exists', `A field "${input.key}" already exists`, { field: 'key', key: input.key, reason: 'field_key_taken' });
     return { key: row.key, label: row.label, type: row.type, choices: row.choices };
   }
 
