@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { startTestApp, type TestApp } from '../../../test/harness';
+import type { TestApp } from '../../../test/harness';
 import { buildGatePassingContacts, buildSignedInUser } from '../../../test/factories';
-import { startFakeGraph } from '../../../test/fakes/graph';
+import { startAppWithFakeGraph, type FakeGraph } from '../../../test/fakes/graph-app';
 import { conversations } from '../messaging/messaging.tables';
 
 /**
@@ -13,15 +13,13 @@ const TOKEN = 'EAAG-template-media-token';
 const PHONE_NUMBER_ID = '106540352243111';
 const WABA_ID = '102290129340411';
 let t: TestApp;
-let graph: Awaited<ReturnType<typeof startFakeGraph>>;
+let graph: FakeGraph;
+let close: (() => Promise<void>) | undefined;
 beforeAll(async () => {
-  t = await startTestApp();
-  graph = await startFakeGraph({ accessToken: TOKEN, phoneNumberId: PHONE_NUMBER_ID, businessAccountId: WABA_ID });
-  t.runtime.modules.channels.channels.allowPrivateHostsForTests(['127.0.0.1']);
+  ({ t, graph, close } = await startAppWithFakeGraph({ graph: { accessToken: TOKEN, phoneNumberId: PHONE_NUMBER_ID, businessAccountId: WABA_ID } }));
 });
 afterAll(async () => {
-  await graph?.close();
-  await t?.close();
+  await close?.();
 });
 
 describe('template media', () => {
