@@ -32,7 +32,7 @@ export function createConversationsService(deps: ModuleDeps & { outbound: Outbou
   }
 
   /** A conversation as one user sees it (their unread), or as the tenant does (no user: events). */
-  const load = (tenantId: string, conversationId: string, userId?: string) => database.withTenant(tenantId, (tx) => loadPresented(tx, tenantId, conversationId, userId));
+  const load = (tenantId: string, conversationId: string, userId?: string) => database.readTenant(tenantId, (tx) => loadPresented(tx, tenantId, conversationId, userId));
 
   async function start(options: { principal: Principal; contactId: string; channelId: string }) {
     const { tenantId } = options.principal;
@@ -90,7 +90,7 @@ export function createConversationsService(deps: ModuleDeps & { outbound: Outbou
   }
 
   const listMessages = (options: { principal: Principal; conversationId: string; limit: number; before?: [string, string] }) =>
-    database.withTenant(options.principal.tenantId, (tx) => listMessagesIn(tx, options));
+    database.readTenant(options.principal.tenantId, (tx) => listMessagesIn(tx, options));
 
   /**
    * A reply through the durable outbound path, following the channel's rules (see composer.ts):

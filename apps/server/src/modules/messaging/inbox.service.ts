@@ -114,7 +114,7 @@ export function createInboxService(deps: ModuleDeps & { realtime: Realtime; conv
   }
 
   const list = (options: { principal: Principal; query: z.output<typeof ConversationListQuery>; after?: ListCursor }) =>
-    database.withTenant(options.principal.tenantId, (tx) => listIn(tx, options));
+    database.readTenant(options.principal.tenantId, (tx) => listIn(tx, options));
 
   /**
    * The sidebar total from two rows kept by triggers (decision 0025): what waits in the tenant minus
@@ -130,7 +130,7 @@ export function createInboxService(deps: ModuleDeps & { realtime: Realtime; conv
     return { messages: Number(row?.messages ?? 0), conversations: Number(row?.conversations ?? 0) };
   }
 
-  const getUnreadTotal = (principal: Principal) => database.withTenant(principal.tenantId, (tx) => unreadTotal(tx, principal.tenantId, principal.userId));
+  const getUnreadTotal = (principal: Principal) => database.readTenant(principal.tenantId, (tx) => unreadTotal(tx, principal.tenantId, principal.userId));
 
   /**
    * Moves the user's read marker forward to what they saw (never back: two tabs reading at once

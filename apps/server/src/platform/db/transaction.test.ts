@@ -103,6 +103,42 @@ describe('tenant transactions', () => {
   });
 });
 
+describe('read-only tenant transactions', () => {
+  it('see only their tenant, refuse writes and after-commit callbacks', async () => {
+    const tenantId = randomUUID();
+    await db.withTenant(tenantId, (tx) => tx.insert(backgroundTasks).values({ tenantId, kind: 'seen' }));
+    const [row] = await db.readTenant(tenantId, (tx) => tx.execute<{ t: string }>(sql`select current_setting('app.tenant_id', true) as t`));
+    expect(row!.t).toBe(tenantId);
+    expect(await db.readTenant(tenantId, (tx) => tx.select().from(backgroundTasks).where(eq(backgroundTasks.tenantId, tenantId)))).toHaveLength(1);
+    expect(await db.readTenant(randomUUID(), (tx) => tx.select().from(backgroundTasks).where(eq(backgroundTasks.tenantId, tenantId)))).toHaveLength(0);
+    await expect(db.readTenant(tenantId, (tx) => tx.insert(backgroundTasks).values({ tenantId, kind: 'written' }))).rejects.toSatisfy((err: { cause?: { code?: string } }) => err.cause?.code === '25006');
+    await expect(db.readTenant(tenantId, async (tx) => afterCommit(tx, () => undefined))).rejects.toThrow(/afterCommit/);
+    expect(await tasksOf(tenantId, 'written')).toHaveLength(0);
+  });
+
+  it('leave their connection clean for the next transaction, even one whose statement failed and was caught', async () => {
+    const tenantId = randomUUID();
+    const runs = Array.from({ length: 30 }, (_, i) =>
+      i % 3 === 0
+        ? db.readTenant(tenantId, async (tx) => {
+            await tx.execute(sql`select 1 / 0`).catch(() => undefined);
+            return 'caught';
+          })
+        : i % 3 === 1
+          ? db.readTenant(tenantId, (tx) => tx.execute<{ t: string }>(sql`select current_setting('app.tenant_id', true) as t`)).then((r) => r[0]!.t)
+          : db.withTenant(tenantId, (tx) => tx.insert(backgroundTasks).values({ tenantId, kind: 'after-read' })).then(() => 'written'),
+    );
+    const results = await Promise.all(runs);
+    expect(results.filter((r) => r === 'caught')).toHaveLength(10);
+    expect(results.filter((r) => r === tenantId)).toHaveLength(10);
+    expect(results.filter((r) => r === 'written')).toHaveLength(10);
+    // Every write committed: none ran inside a read-only transaction left open on its connection.
+    expect(await tasksOf(tenantId, 'after-read')).toHaveLength(10);
+    const [none] = await db.withoutTenant((tx) => tx.execute<{ t: string | null }>(sql`select nullif(current_setting('app.tenant_id', true), '') as t`));
+    expect(none!.t).toBeNull();
+  });
+});
+
 describe.skipIf(!usingRealPostgres())('a transaction whose connection the server terminates', () => {
   const settles = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('never settled')), 5_000))]);
 
