@@ -45,12 +45,13 @@ export function messagingLimitOf(channel: { kind: string; providerState: Record<
 const STARTS_LOCK_CLASS = 0x4c4d4353;
 
 /**
- * Takes places in a WhatsApp number's messaging limit for the recipients a send round is about to
- * start conversations with (in the transaction that claims the round's messages, so the places
- * commit with the claim). Someone started within the last 24 hours keeps their place; a new
+ * Takes places in a WhatsApp number's messaging limit for the recipients a send is about to start
+ * conversations with (in the transaction that claims the messages, or that queues a person's inbox
+ * reply, so the places commit with them). Someone started within the last 24 hours keeps their place; a new
  * recipient takes one while the tier has room; the others must wait. Serialised per number by a
  * transaction-level advisory lock, so the workers of every process together never start more than
- * `perDay` conversations in any rolling 24 hours, however many campaigns share the number.
+ * `perDay` conversations in any rolling 24 hours, however many campaigns share the number (without
+ * the lock, claims counting at the same time all see the same free places: messaging-limit.test.ts).
  * A place taken for a send that then fails stays taken: the limit errs on the safe side.
  * Answers who may be sent to now and, when some must wait, when the oldest place frees.
  */
