@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError, loadConfig, type Config } from './platform/config';
 import { createLogger, type Logger } from './platform/logger';
+import { retryLostConnections, surviveLostConnections } from './platform/jobs/lost-connections';
 import { readFileSync } from 'node:fs';
 import { adminCommands } from './cli/admin';
 import { importCommands } from './cli/import';
@@ -61,8 +62,10 @@ function setup(defaultLevel: Config['logLevel']): { config: Config; logger: Logg
 async function serve(options: { http: boolean; work: boolean }) {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel });
+  surviveLostConnections(logger);
   const { startRuntime } = await loadRuntime();
-  const runtime = await startRuntime({ config, logger, owner: 'server', ...options });
+  // A worker started while the database cuts sessions (a failover, the reliability test) starts again rather than exits.
+  const runtime = await retryLostConnections(() => startRuntime({ config, logger, owner: 'server', ...options }), { logger });
   if (runtime.http) {
     const address = await runtime.http.app.listen({ port: config.port, host: config.host });
     logger.info({ address, database: runtime.deps.database.kind }, `LeadMaster ${VERSION} is running at ${config.publicUrl ?? address}`);

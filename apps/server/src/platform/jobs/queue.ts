@@ -200,20 +200,31 @@ export class JobQueue {
     await boss.start();
     this.boss = boss;
     if (!options.work) return;
-    if (this.deps.database.kind === 'postgres') {
-      this.liveness.timer = setInterval(() => void this.checkLiveness(), LIVENESS_CHECK_MS);
-      this.liveness.timer.unref();
-    }
-    for (const d of this.definitions.values()) {
-      const workerId = await boss.work<Envelope>(
-        d.name,
-        { batchSize: 1, pollingIntervalSeconds: 0.5, includeMetadata: true },
-        async ([job]) => {
-          if (job) await this.runJob(d, job);
-        },
-      );
-      this.workers.set(d.name, [...(this.workers.get(d.name) ?? []), workerId]);
-      if (d.cron) await boss.schedule(d.name, d.cron, { tenantId: null, taskId: null, payload: {} } satisfies Envelope);
+    try {
+      if (this.deps.database.kind === 'postgres') {
+        this.liveness.timer = setInterval(() => void this.checkLiveness(), LIVENESS_CHECK_MS);
+        this.liveness.timer.unref();
+      }
+      for (const d of this.definitions.values()) {
+        const workerId = await boss.work<Envelope>(
+          d.name,
+          { batchSize: 1, pollingIntervalSeconds: 0.5, includeMetadata: true },
+          async ([job]) => {
+            if (job) await this.runJob(d, job);
+          },
+        );
+        this.workers.set(d.name, [...(this.workers.get(d.name) ?? []), workerId]);
+        if (d.cron) await boss.schedule(d.name, d.cron, { tenantId: null, taskId: null, payload: {} } satisfies Envelope);
+      }
+    } catch (err) {
+      // A start cut short (a lost connection while scheduling) leaves no pollers or timers behind:
+      // the process starts again with a fresh queue (retryLostConnections), or exits.
+      if (this.liveness.timer) clearInterval(this.liveness.timer);
+      this.liveness.timer = null;
+      this.workers.clear();
+      this.boss = null;
+      await boss.stop({ graceful: false, close: false, wait: true }).catch(() => undefined);
+      throw err;
     }
   }
 
