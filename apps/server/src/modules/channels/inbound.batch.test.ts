@@ -197,6 +197,39 @@ describe('a batch of inbound webhooks', () => {
     expect(cleared!.rescorePending).toBe(false);
   });
 
+  it("announces each conversation as the batch committed it, read in the batch's transaction", async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const channel = await cloudChannel(client);
+    const options = t.runtime.deps.database.sql.options as unknown as { debug: unknown };
+    const statements: string[] = [];
+    options.debug = (_connection: number, query: string) => void statements.push(query.replace(/\s+/g, ' ').trim().toLowerCase());
+    let result: Awaited<ReturnType<typeof storeAndDrain>>;
+    try {
+      result = await storeAndDrain(user.tenantId, channel.id, [
+        text('wamid.conv.1', '5491145670001', 'primero', 1767225600),
+        text('wamid.conv.2', '5491145670001', 'segundo', 1767225601),
+        text('wamid.conv.3', '5491145670002', 'otra persona', 1767225602),
+      ]);
+    } finally {
+      options.debug = false;
+    }
+    expect(result.processed).toBe(3);
+    const updated = published.filter((e) => e.tenantId === user.tenantId && e.type === 'conversation.updated').map((e) => e.data as { lastMessagePreview: string; inboundSeq: number; unreadCount: number; contact: { phoneE164: string } });
+    expect(updated.map((c) => [c.contact.phoneE164, c.lastMessagePreview, c.inboundSeq, c.unreadCount]).sort()).toEqual([
+      ['+5491145670001', 'segundo', 2, 2],
+      ['+5491145670002', 'otra persona', 1, 1],
+    ]);
+    // Read once, after the conversations' update and before the batch's commit: no transaction after it to load them.
+    const insert = statements.findIndex((q) => q.startsWith('insert into "messages"'));
+    const update = statements.findIndex((q) => q.startsWith('update "conversations"'));
+    const reads = statements.flatMap((q, i) => (q.startsWith('select') && q.includes('from "conversations" inner join "contacts"') ? [i] : []));
+    const commit = statements.findIndex((q, i) => i > insert && q === 'commit');
+    expect(insert).toBeGreaterThan(-1);
+    expect(reads).toHaveLength(1);
+    expect(reads[0]).toBeGreaterThan(update);
+    expect(reads[0]).toBeLessThan(commit);
+  });
+
   it('costs a handful of statements per batch, not a dozen per message', async () => {
     const { client, user } = await buildSignedInUser(t);
     const channel = await cloudChannel(client);

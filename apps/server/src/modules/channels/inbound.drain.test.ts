@@ -126,6 +126,28 @@ describe('inbound drain', () => {
     const problems = await client.get('/api/v1/channels/inbound-problems');
     expect(problems.body.items.map((p: { id: string; error: string }) => [p.id, p.error])).toEqual([[rows.boom!.id, 'listener failed on purpose']]);
   });
+
+  it('wakes a lingering drain at once when this process stores a webhook, and stops lingering when told to', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const channel = await cloudChannel(client);
+    const stop = new AbortController();
+    // It lingers for a minute and looks for events (of other processes) only every 45 s.
+    const draining = t.runtime.modules.channels.inbound.drain(user.tenantId, { lingerMs: 60_000, pollMs: 45_000, signal: stop.signal });
+    // Its first look has found nothing (it takes milliseconds; a loaded machine gets a second).
+    await new Promise((r) => setTimeout(r, 1_000));
+    const stored = async () => (await t.db.withTenant(user.tenantId, (tx) => tx.select({ id: messages.id }).from(messages).where(eq(messages.tenantId, user.tenantId)))).length;
+    expect(await stored()).toBe(0);
+    const posted = Date.now();
+    await post(t, channel.id, body('wamid.wake.1', 'despierta'));
+    while ((await stored()) === 0 && Date.now() - posted < 40_000) await new Promise((r) => setTimeout(r, 20));
+    // Processed by the lingering drain, long before its next look.
+    expect(await stored()).toBe(1);
+    expect(Date.now() - posted).toBeLessThan(30_000);
+    const stopping = Date.now();
+    stop.abort();
+    expect((await draining).processed).toBe(1);
+    expect(Date.now() - stopping).toBeLessThan(30_000);
+  });
 });
 
 describe('inbound drain in a working process', () => {

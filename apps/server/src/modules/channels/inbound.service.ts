@@ -21,7 +21,10 @@ const KEPT_HEADERS = ['content-type', 'x-hub-signature-256', 'user-agent'];
  * set-based, about 25 statements per batch whatever its size, so a backlog drains in big batches.
  */
 const DRAIN_BATCH = 500;
-/** How long a drain job keeps looking for new events after the last ones, and how often. */
+/**
+ * How long a drain job keeps looking for new events after the last ones, and how often (events
+ * stored by this process wake it at once; the look finds those another process stored).
+ */
 const DRAIN_LINGER_MS = 1000;
 const LINGER_POLL_MS = 25;
 /** Processing attempts before an event is dead-lettered. */
@@ -50,8 +53,49 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
     // In the transaction that stores the events: they exist exactly when a drain of their tenant
     // is scheduled (one waiting drain per tenant at most; a running one picks up what arrives meanwhile).
     schedule: (connection, tenantId) => jobs.enqueue(drainJob, {}, { tenantId, connection, singletonKey: tenantId }),
-    committed: () => jobs.wake(drainJob),
+    committed: (tenantId) => {
+      arrived(tenantId);
+      jobs.wake(drainJob);
+    },
   });
+
+  /**
+   * The drains running in this process, by tenant: a commit of the store tells them at once, so a
+   * lingering drain claims the new events without waiting for its next look (events another
+   * process stored are still found by looking every LINGER_POLL_MS). `seq` counts the commits seen,
+   * so one that lands between an empty claim and the wait is not missed.
+   */
+  type Listener = { seq: number; wake: (() => void) | null };
+  const draining = new Map<string, Set<Listener>>();
+  const arrived = (tenantId: string) => {
+    for (const listener of draining.get(tenantId) ?? []) {
+      listener.seq++;
+      listener.wake?.();
+    }
+  };
+  const listen = (tenantId: string) => {
+    const listener: Listener = { seq: 0, wake: null };
+    const set = draining.get(tenantId) ?? new Set<Listener>();
+    draining.set(tenantId, set.add(listener));
+    const stop = () => {
+      set.delete(listener);
+      if (!set.size && draining.get(tenantId) === set) draining.delete(tenantId);
+    };
+    /** Resolves at the next commit after `seen` (at once if there was one already), or after `ms`. */
+    const next = (seen: number, ms: number) =>
+      listener.seq !== seen
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const done = () => {
+              clearTimeout(timer);
+              listener.wake = null;
+              resolve();
+            };
+            const timer = setTimeout(done, ms);
+            listener.wake = done;
+          });
+    return { listener, next, stop };
+  };
 
   async function channelFor(channelId: string, kind: ChannelKind, options: { fresh?: boolean } = {}): Promise<CachedChannel> {
     const found = await storage.channel(channelId, options);
@@ -263,10 +307,11 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
    * is retried one event per transaction so one bad event holds up nobody else. Failed events are
    * retried with backoff (2, 4, 8, 16 s) and dead-lettered at the fifth failure.
    */
-  async function drain(tenantId: string, options: { budgetMs?: number; signal?: AbortSignal; lingerMs?: number } = {}) {
+  async function drain(tenantId: string, options: { budgetMs?: number; signal?: AbortSignal; lingerMs?: number; pollMs?: number } = {}) {
     const started = Date.now();
     const budget = options.budgetMs ?? 20_000;
     const linger = options.lingerMs ?? 0;
+    const poll = options.pollMs ?? LINGER_POLL_MS;
     let processed = 0;
     let lastWork = Date.now();
     // A batch's realtime events (loading its conversations, one NOTIFY) are published after its
@@ -276,10 +321,15 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
     // processing), and the drain returns only once all of it is published.
     let publishing: Promise<void> = Promise.resolve();
     let published: Promise<void> = Promise.resolve();
+    const arrivals = listen(tenantId);
+    // A job told to stop (the process shuts down) stops lingering at once.
+    const onAbort = () => arrivals.listener.wake?.();
+    options.signal?.addEventListener('abort', onAbort);
     try {
       for (;;) {
         if (options.signal?.aborted) break;
         await published;
+        const seen = arrivals.listener.seq;
         let claimed: string[] = [];
         let oldest: Date | null = null;
         const claimedAt = Date.now();
@@ -326,9 +376,10 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
         }
         if (claimed.length === 0) {
           // While webhooks keep coming, wait for the next ones here rather than hand over to a new job
-          // (a job's turnaround, when its wake-up is missed, is a poll of up to half a second).
-          if (Date.now() - lastWork >= linger || Date.now() - started > budget) break;
-          await new Promise((resolve) => setTimeout(resolve, LINGER_POLL_MS));
+          // (a job's turnaround, when its wake-up is missed, is a poll of up to half a second). A
+          // webhook stored by this process wakes the wait at once.
+          if (Date.now() - lastWork >= linger || Date.now() - started > budget || options.signal?.aborted) break;
+          await arrivals.next(seen, poll);
           continue;
         }
         lastWork = Date.now();
@@ -336,6 +387,8 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
         if (Date.now() - started > budget) break;
       }
     } finally {
+      arrivals.stop();
+      options.signal?.removeEventListener('abort', onAbort);
       await publishing;
     }
     // Events waiting for a retry, or more than the budget allowed: another drain comes for them

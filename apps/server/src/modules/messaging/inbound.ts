@@ -329,7 +329,10 @@ export function createInboundHandler(deps: ModuleDeps & { realtime: Realtime; fe
     }
     await conversationsUpdated;
     for (const { row } of created) realtime.publishAfterCommit(tx, tenantId, 'message.created', presentMessage(row));
-    for (const id of touched.keys()) realtime.conversationChanged(tx, tenantId, id);
+    // Their state as this batch leaves them (the batch changes them no more, and an opt-out above
+    // has marked its contact), read in the transaction and published after the commit without
+    // another transaction to load them. Not awaited: the batch's next statements go out behind it.
+    void realtime.conversationsChangedReadInTx(tx, tenantId, [...touched.keys()]);
   }
 
   /** The conversation of each (channel, contact) pair, created on first contact: one read, one insert for the new ones. */

@@ -31,6 +31,9 @@ export function messagingModule(deps: ModuleDeps & { adapterFor(tenantId: string
       deps.database.withTenant(tenantId, async (tx) =>
         (await selectConversations(tx, tenantId, sql`${conversationsTable.id} = any(${sql.param(ids)}::uuid[])`)).map((row) => presentConversation(row.c, row.contact, row.channelKind)),
       ),
+    // `then` sends the query now (a Drizzle query runs when it is first awaited).
+    loadConversationsInTx: (tx, tenantId, ids) =>
+      selectConversations(tx, tenantId, sql`${conversationsTable.id} = any(${sql.param(ids)}::uuid[])`).then((rows) => rows.map((row) => presentConversation(row.c, row.contact, row.channelKind))),
   });
   const outbound = createOutbound({ ...deps, realtime });
   const media = createMediaFetcher(deps);
