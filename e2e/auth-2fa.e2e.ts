@@ -1,24 +1,13 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newContext, PHONE, screenshot, waitSignedIn } from './browser';
-import { completeSetup, OWNER, signIn, signOut } from './flows';
-import { startServer, type RunningServer } from './server';
+import { describe, expect, it } from 'vitest';
+import { PHONE, screenshot, waitSignedIn } from './browser';
+import { completeSetup, OWNER, signIn, signOut, useServerAndBrowser } from './flows';
 import { authenticator } from './totp';
 
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const e2e = useServerAndBrowser();
 
 describe('first run, two-factor enrolment and a two-step sign-in', () => {
   it('sets up the workspace, turns on 2FA from Settings → My account, and signs in again with a code', async () => {
-    const { page, console } = await newContext(browser, { baseURL: server.url });
+    const { page, console } = await e2e.newContext();
 
     await page.goto('/');
     await page.getByRole('heading', { name: 'Set up LeadMaster' }).waitFor();
@@ -88,7 +77,7 @@ describe('first run, two-factor enrolment and a two-step sign-in', () => {
   });
 
   it('shows the sign-in and two-factor steps on a phone', async () => {
-    const { page, console } = await newContext(browser, { baseURL: server.url, viewport: PHONE });
+    const { page, console } = await e2e.newContext({ viewport: PHONE });
     await page.goto('/settings/users');
     await page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
     await screenshot(page, 'login-phone-dark');

@@ -1,29 +1,17 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, launchBrowser, newContext, waitSignedIn } from './browser';
-import { apiPost, OWNER, setUpWorkspace } from './flows';
-import { startServer, type RunningServer } from './server';
+import { describe, expect, it } from 'vitest';
+import { DESKTOP, waitSignedIn } from './browser';
+import { apiPost, OWNER, useServerAndBrowser } from './flows';
 
 /**
  * A campaign whose number's provider keeps failing (a Sandbox answering 130429 to every send): the
  * number's circuit breaker opens, the campaign page says its sends are on hold and that nothing is
  * lost; once the provider answers again the hold goes away and the campaign completes.
  */
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  await setUpWorkspace(server.url);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const e2e = useServerAndBrowser({ workspace: {} });
 
 describe('a campaign through a failing provider, in the browser', () => {
   it('shows the number’s sends on hold while its breaker is open, and completes after the provider recovers', async () => {
-    const { page, context } = await newContext(browser, { baseURL: server.url, viewport: DESKTOP, theme: 'dark' });
+    const { page, context } = await e2e.newContext({ viewport: DESKTOP, theme: 'dark' });
     await page.goto('/');
     await page.getByLabel(/Email or username/).fill('olga');
     await page.getByLabel(/^Password$/).fill(OWNER.password);
@@ -62,7 +50,7 @@ describe('a campaign through a failing provider, in the browser', () => {
     await hold.waitFor();
 
     // The provider answers again: the probe goes through, the hold goes away, every message is sent.
-    const patched = await page.request.patch(`/api/v1/channels/${channel.id}`, { data: { settings: { failRate: 0 } }, headers: { origin: server.url } });
+    const patched = await page.request.patch(`/api/v1/channels/${channel.id}`, { data: { settings: { failRate: 0 } }, headers: { origin: e2e.server.url } });
     expect(patched.ok(), await patched.text()).toBe(true);
     await page.locator('[data-testid="campaign-status"][data-status="completed"]').waitFor({ timeout: 120_000 });
     await hold.waitFor({ state: 'detached', timeout: 30_000 });
@@ -70,7 +58,7 @@ describe('a campaign through a failing provider, in the browser', () => {
   }, 240_000);
 
   it('edits a BlueBubbles line’s pace and daily cap on its page', async () => {
-    const { page, context } = await newContext(browser, { baseURL: server.url, viewport: DESKTOP, theme: 'light' });
+    const { page, context } = await e2e.newContext({ viewport: DESKTOP, theme: 'light' });
     await page.goto('/');
     await page.getByLabel(/Email or username/).fill('olga');
     await page.getByLabel(/^Password$/).fill(OWNER.password);

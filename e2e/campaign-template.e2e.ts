@@ -1,9 +1,8 @@
 import { createHmac } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, launchBrowser, newContext, screenshot, waitSignedIn } from './browser';
-import { apiPost, OWNER, setUpWorkspace } from './flows';
-import { startServer, type RunningServer } from './server';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { DESKTOP, screenshot, waitSignedIn } from './browser';
+import { apiPost, OWNER, useServerAndBrowser } from './flows';
 
 /**
  * A campaign whose WhatsApp template Meta paused: its page says so before launch (in English and
@@ -11,24 +10,14 @@ import { startServer, type RunningServer } from './server';
  * goes and the campaign can be launched. The webhooks are signed as Meta signs them.
  */
 const APP_SECRET = 'e2e-template-app-secret';
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  await setUpWorkspace(server.url);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const e2e = useServerAndBrowser({ workspace: {} });
 
 async function templateWebhook(channelId: string, event: string) {
   const raw = JSON.stringify({
     object: 'whatsapp_business_account',
     entry: [{ id: '102290129340398', time: Math.floor(Date.now() / 1000), changes: [{ field: 'message_template_status_update', value: { event, message_template_id: 9100, message_template_name: 'seguimiento', message_template_language: 'es_AR', reason: event === 'PAUSED' ? 'LOW_QUALITY' : null } }] }],
   });
-  const res = await fetch(`${server.url}/webhooks/whatsapp/${channelId}`, { method: 'POST', body: raw, headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', APP_SECRET).update(raw).digest('hex')}` } });
+  const res = await fetch(`${e2e.server.url}/webhooks/whatsapp/${channelId}`, { method: 'POST', body: raw, headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', APP_SECRET).update(raw).digest('hex')}` } });
   expect(res.status, await res.text()).toBe(200);
 }
 
@@ -47,7 +36,7 @@ async function untilTemplateStatus(page: Page, campaignId: string, status: strin
 
 describe('a campaign whose WhatsApp template Meta paused, in the browser', () => {
   it('warns before launch, refuses the launch, and launches once Meta approves the template again', async () => {
-    const { page, context } = await newContext(browser, { baseURL: server.url, viewport: DESKTOP, theme: 'light' });
+    const { page, context } = await e2e.newContext({ viewport: DESKTOP, theme: 'light' });
     await page.goto('/');
     await page.getByLabel(/Email or username/).fill('olga');
     await page.getByLabel(/^Password$/).fill(OWNER.password);

@@ -1,30 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, inPage, launchBrowser, newContext, PHONE, screenshot, waitSignedIn } from './browser';
-import { apiPost, OWNER, setUpWorkspace } from './flows';
-import { startServer, type RunningServer } from './server';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { DESKTOP, inPage, PHONE, screenshot } from './browser';
+import { apiPost, useServerAndBrowser } from './flows';
 
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  await setUpWorkspace(server.url);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-async function signedInPage(options: { viewport?: { width: number; height: number }; theme?: 'dark' | 'light' } = {}) {
-  const context = await newContext(browser, { baseURL: server.url, viewport: options.viewport ?? DESKTOP, theme: options.theme ?? 'dark' });
-  await context.page.goto('/');
-  await context.page.getByLabel(/Email or username/).fill('olga');
-  await context.page.getByLabel(/^Password$/).fill(OWNER.password);
-  await context.page.getByRole('button', { name: /^Sign in$/ }).click();
-  await waitSignedIn(context.page);
-  return context;
-}
+const e2e = useServerAndBrowser({ workspace: {} });
 
 const counter = (page: Page, name: string, atLeast: number, timeout = 30_000) =>
   expect.poll(async () => Number(await page.getByTestId(`counter-${name}`).getAttribute('data-value')), { timeout, interval: 200 }).toBeGreaterThanOrEqual(atLeast);
@@ -35,7 +14,7 @@ describe('campaigns in the browser', () => {
   let campaignUrl = '';
 
   it('writes a template, builds a campaign, sees the plan, launches it and watches it live; pause and resume', async () => {
-    const { page, console, context } = await signedInPage({ theme: 'dark' });
+    const { page, console, context } = await e2e.signedInPage({ theme: 'dark' });
     // A Sandbox number (its consent covers every channel, decision 0014) and four people: three who agreed, one who never did.
     await apiPost(page, '/api/v1/channels', { kind: 'sandbox', name: 'Demo sandbox', config: { deliveredAfterMs: 300, readAfterMs: 900 } });
     const people = [
@@ -152,7 +131,7 @@ describe('campaigns in the browser', () => {
       [PHONE, 'dark', 'phone'],
       [PHONE, 'light', 'phone'],
     ] as const) {
-      const { page, console, context } = await signedInPage({ viewport, theme });
+      const { page, console, context } = await e2e.signedInPage({ viewport, theme });
       await page.goto(campaignUrl);
       await page.getByTestId('counters').waitFor();
       await screenshot(page, `campaigns-page-${label}-${theme}`);

@@ -1,38 +1,14 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, launchBrowser, newContext, PHONE, screenshot, waitSignedIn } from './browser';
-import { OWNER, setUpWorkspace } from './flows';
-import { startServer, type RunningServer } from './server';
+import { describe, expect, it } from 'vitest';
+import { DESKTOP, PHONE, screenshot } from './browser';
+import { useServerAndBrowser } from './flows';
 
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  // The server's WhatsApp Web sessions use the scripted socket (offers QR codes, never links): no
-  // test may reach WhatsApp. Honoured only under NODE_ENV=test, which the test runner sets.
-  process.env.LEADMASTER_WHATSAPP_WEB_DRIVER = 'scripted';
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  await setUpWorkspace(server.url);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-  delete process.env.LEADMASTER_WHATSAPP_WEB_DRIVER;
-});
-
-async function signedInPage(options: { viewport?: { width: number; height: number }; theme?: 'dark' | 'light'; locale?: string } = {}) {
-  const context = await newContext(browser, { baseURL: server.url, viewport: options.viewport ?? DESKTOP, theme: options.theme ?? 'dark', ...(options.locale ? { locale: options.locale } : {}) });
-  await context.page.goto('/');
-  await context.page.getByLabel(/Email or username|Email o nombre de usuario/).fill('olga');
-  await context.page.getByLabel(/^(Password|Contraseña)$/).fill(OWNER.password);
-  await context.page.getByRole('button', { name: /^(Sign in|Ingresar)$/ }).click();
-  await waitSignedIn(context.page);
-  return context;
-}
+// The server's WhatsApp Web sessions use the scripted socket (offers QR codes, never links): no
+// test may reach WhatsApp. Honoured only under NODE_ENV=test, which the test runner sets.
+const e2e = useServerAndBrowser({ workspace: {}, env: { LEADMASTER_WHATSAPP_WEB_DRIVER: 'scripted' } });
 
 describe('channels in the browser', () => {
   it('adds a Sandbox channel, tests it and sees it listed', async () => {
-    const { page, console } = await signedInPage();
+    const { page, console } = await e2e.signedInPage();
     await page.goto('/channels');
     await page.getByRole('heading', { name: 'No channels yet' }).waitFor();
     await screenshot(page, 'channels-empty-desktop-dark');
@@ -56,7 +32,7 @@ describe('channels in the browser', () => {
   });
 
   it('validates the WhatsApp Cloud API form before sending it', async () => {
-    const { page } = await signedInPage();
+    const { page } = await e2e.signedInPage();
     await page.goto('/channels');
     await page.getByRole('button', { name: 'Add channel' }).click();
     await page.getByRole('radio', { name: /WhatsApp Cloud API/ }).click();
@@ -72,7 +48,7 @@ describe('channels in the browser', () => {
   });
 
   it('shows the WhatsApp Web session live: starting, then a QR code to scan', async () => {
-    const { page, console } = await signedInPage({ theme: 'light' });
+    const { page, console } = await e2e.signedInPage({ theme: 'light' });
     await page.goto('/channels');
     await page.getByRole('button', { name: 'Add channel' }).click();
     await page.getByRole('radio', { name: /WhatsApp Web/ }).click();
@@ -96,7 +72,7 @@ describe('channels in the browser', () => {
   });
 
   it('connects a WhatsApp Cloud API number: webhook guidance, sending speed, templates; BlueBubbles shows its secret URL once', async () => {
-    const { page, console } = await signedInPage();
+    const { page, console } = await e2e.signedInPage();
     await page.goto('/channels');
     await page.getByRole('button', { name: 'Add channel' }).click();
     await page.getByRole('radio', { name: /WhatsApp Cloud API/ }).click();
@@ -140,7 +116,7 @@ describe('channels in the browser', () => {
   });
 
   it('looks right on a phone and in Spanish', async () => {
-    const { page } = await signedInPage({ viewport: PHONE, theme: 'dark' });
+    const { page } = await e2e.signedInPage({ viewport: PHONE, theme: 'dark' });
     await page.goto('/channels');
     await page.getByTestId('channel-row').first().waitFor();
     await screenshot(page, 'channels-list-phone-dark');
@@ -153,7 +129,7 @@ describe('channels in the browser', () => {
     await screenshot(page, 'channels-cloud-detail-phone-dark');
 
     // In Spanish (the account's language, picked from the account menu).
-    const es = await signedInPage({ viewport: DESKTOP, theme: 'light' });
+    const es = await e2e.signedInPage({ viewport: DESKTOP, theme: 'light' });
     await es.page.getByRole('button', { name: 'Account menu' }).first().click();
     await es.page.getByRole('menuitemradio', { name: 'Español' }).click();
     await es.page.goto('/channels');

@@ -1,41 +1,20 @@
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, inPage, launchBrowser, newContext, PHONE, screenshot, waitSignedIn } from './browser';
-import { apiPost, OWNER, setUpWorkspace } from './flows';
-import { startServer, type RunningServer } from './server';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { DESKTOP, inPage, PHONE, screenshot } from './browser';
+import { apiPost, useServerAndBrowser } from './flows';
 
 /** Spanish headers, `;` separator, a UTF-8 BOM, CRLF, and `011 15-4444-5555` as people write it at home. */
 const CSV = fileURLToPath(new URL('./fixtures/contactos.csv', import.meta.url));
 
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  await setUpWorkspace(server.url);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-async function signedInPage(options: { viewport?: { width: number; height: number }; theme?: 'dark' | 'light' } = {}) {
-  const context = await newContext(browser, { baseURL: server.url, viewport: options.viewport ?? DESKTOP, theme: options.theme ?? 'dark' });
-  await context.page.goto('/');
-  await context.page.getByLabel('Email or username').fill('olga');
-  await context.page.getByLabel('Password', { exact: true }).fill(OWNER.password);
-  await context.page.getByRole('button', { name: 'Sign in' }).click();
-  await waitSignedIn(context.page);
-  return context;
-}
+const e2e = useServerAndBrowser({ workspace: {} });
 
 const prospectName = (page: Page) => page.getByTestId('prospect-name').textContent();
 const scoreValue = (page: Page, score: string) => page.getByTestId(`score-${score}`).getByTestId('score-value').textContent();
 
 describe('contacts in the browser', () => {
   it('imports a Spanish CSV through the wizard, then finds a contact by another phone format', async () => {
-    const { page, console } = await signedInPage();
+    const { page, console } = await e2e.signedInPage();
     await page.goto('/contacts');
     await page.getByRole('heading', { name: 'No contacts yet' }).waitFor();
     await screenshot(page, 'contacts-empty-desktop-dark');
@@ -80,7 +59,7 @@ describe('contacts in the browser', () => {
   });
 
   it('records consent on the contact page; contactability and its explanation change', async () => {
-    const { page, console } = await signedInPage();
+    const { page, console } = await e2e.signedInPage();
     await page.goto('/contacts?q=Juan');
     await page.getByRole('link', { name: 'Juan Pérez' }).click();
     await page.getByRole('heading', { name: 'Juan Pérez', level: 1 }).waitFor();
@@ -105,7 +84,7 @@ describe('contacts in the browser', () => {
   });
 
   it('bulk-tags selected contacts in the background; the progress bar survives a reload', async () => {
-    const { page, console } = await signedInPage();
+    const { page, console } = await e2e.signedInPage();
     await page.goto('/contacts');
     await page.getByRole('checkbox', { name: 'Select Juan Pérez' }).click();
     await page.getByRole('checkbox', { name: 'Select Roberto Sánchez' }).click();
@@ -129,7 +108,7 @@ describe('contacts in the browser', () => {
   });
 
   it('reviews the validation queue from the keyboard: A approves, R asks for a reason', async () => {
-    const { page, console } = await signedInPage();
+    const { page, console } = await e2e.signedInPage();
     await page.goto('/contacts/validation');
     await page.getByRole('heading', { name: 'Validation queue' }).waitFor();
     await page.getByTestId('shortcuts').getByText('Reject with a reason').waitFor();
@@ -166,12 +145,12 @@ describe('contacts in the browser', () => {
 
   it('renders the contacts screens in both themes and on a phone without console errors', async () => {
     // Something to show on the settings screens: a custom field, a scoring rule, a blocked number.
-    const setup = await signedInPage();
+    const setup = await e2e.signedInPage();
     await apiPost(setup.page, '/api/v1/contact-fields', { key: 'industry', label: 'Industry', type: 'choice', choices: ['Retail', 'Services'] });
     await apiPost(setup.page, '/api/v1/blacklist', { phone: '+54 9 11 2222 3333', reason: 'Asked not to be contacted' });
     await setup.page.request.put('/api/v1/scoring/settings', {
       data: { potentialRules: [{ id: 'r1', label: 'Has a company', field: 'company', op: 'exists', points: 30 }] },
-      headers: { origin: server.url },
+      headers: { origin: e2e.server.url },
     });
     await setup.context.close();
 
@@ -188,7 +167,7 @@ describe('contacts in the browser', () => {
       ['phone-dark', PHONE, 'dark'],
       ['phone-light', PHONE, 'light'],
     ] as const) {
-      const { page, console, context } = await signedInPage({ viewport, theme });
+      const { page, console, context } = await e2e.signedInPage({ viewport, theme });
       for (const screen of screens) {
         await page.goto(screen.path);
         await screen.ready(page);
@@ -220,8 +199,8 @@ describe('contacts in the browser', () => {
       ['desktop-dark', DESKTOP],
       ['phone-dark', PHONE],
     ] as const) {
-      const { page, console, context } = await signedInPage({ viewport });
-      const response = await page.request.patch('/api/v1/auth/me', { data: { locale: 'es' }, headers: { origin: server.url } });
+      const { page, console, context } = await e2e.signedInPage({ viewport });
+      const response = await page.request.patch('/api/v1/auth/me', { data: { locale: 'es' }, headers: { origin: e2e.server.url } });
       expect(response.ok()).toBe(true);
       await page.goto('/contacts');
       await page.getByRole('heading', { name: 'Contactos', exact: true }).waitFor();

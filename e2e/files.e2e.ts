@@ -1,21 +1,10 @@
 import { crc32, deflateSync } from 'node:zlib';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, launchBrowser, newContext, PHONE, screenshot, waitSignedIn } from './browser';
-import { apiPost, OWNER, setUpWorkspace } from './flows';
-import { startServer, type RunningServer } from './server';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { PHONE, screenshot } from './browser';
+import { apiPost, useServerAndBrowser } from './flows';
 
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  await setUpWorkspace(server.url);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const e2e = useServerAndBrowser({ workspace: {} });
 
 /** A real PNG (a colour gradient), so the browser can draw the thumbnails. */
 function gradientPng(width: number, height: number): Buffer {
@@ -41,16 +30,6 @@ function gradientPng(width: number, height: number): Buffer {
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
 }
 
-async function signedInPage() {
-  const context = await newContext(browser, { baseURL: server.url, viewport: DESKTOP, theme: 'dark' });
-  await context.page.goto('/');
-  await context.page.getByLabel(/Email or username/).fill('olga');
-  await context.page.getByLabel(/^Password$/).fill(OWNER.password);
-  await context.page.getByRole('button', { name: /^Sign in$/ }).click();
-  await waitSignedIn(context.page);
-  return context;
-}
-
 /** Drops a file on an element as a person dragging it from their desktop would. */
 async function dropFile(page: Page, selector: string, file: { name: string; type: string; data: Buffer }) {
   // Browser code as text: the e2e project is type-checked without the DOM library.
@@ -72,7 +51,7 @@ const loaded = (page: Page, selector: string) => page.locator(selector).first().
 
 describe('files in the browser', () => {
   it('attaches an image to a template by dragging it, previews it for a contact, keeps it after a reload, and removes it', async () => {
-    const { page, console } = await signedInPage();
+    const { page, console } = await e2e.signedInPage();
     await apiPost(page, '/api/v1/contacts', { firstName: 'Ana', lastName: 'Prueba', phone: '+5491144445501' });
     const image = gradientPng(320, 200);
 
@@ -111,7 +90,7 @@ describe('files in the browser', () => {
   });
 
   it('sends an image with a caption as an inbox reply on the Sandbox channel and shows it in the thread', async () => {
-    const { page, console } = await signedInPage();
+    const { page, console } = await e2e.signedInPage();
     const channel = await apiPost<{ id: string }>(page, '/api/v1/channels', { kind: 'sandbox', name: 'Demo sandbox', config: { deliveredAfterMs: 300, readAfterMs: 900 } });
     await apiPost(page, `/api/v1/channels/${channel.id}/sandbox/inbound`, { from: '+5491144447777', text: '¿Me mandás una foto del producto?' });
     await page.goto('/inbox');

@@ -1,6 +1,7 @@
-import { screenshot, waitSignedIn } from './browser';
-import type { Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { DESKTOP, launchBrowser, newContext, screenshot, waitSignedIn } from './browser';
+import { startServer, type RunningServer } from './server';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect } from 'vitest';
 
 export const OWNER = { name: 'Olga Owner', email: 'olga@acme.test', password: 'correct horse battery' };
 
@@ -55,4 +56,51 @@ export async function setUpWorkspace(serverUrl: string, tenant: { name?: string;
     }),
   });
   if (response.status !== 201) throw new Error(`setup answered ${response.status}: ${await response.text()}`);
+}
+
+type ContextOptions = { viewport?: { width: number; height: number }; locale?: string; theme?: 'dark' | 'light' };
+
+/**
+ * Starts the product and Chromium before the file's tests (both at once) and stops them after; with
+ * `workspace`, also creates the workspace and its owner through the setup API (`{}` for the defaults).
+ * Call it at the top of a test file; the accessors throw if used before `beforeAll` has run.
+ */
+export function useServerAndBrowser(options: { workspace?: Parameters<typeof setUpWorkspace>[1]; env?: Record<string, string> } = {}) {
+  let server: RunningServer | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startServer({ env: options.env }), launchBrowser()]);
+    if (options.workspace) await setUpWorkspace(server.url, options.workspace);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  const started = () => {
+    if (!server || !browser) throw new Error('useServerAndBrowser: used before its beforeAll ran');
+    return { server, browser };
+  };
+  const context = (contextOptions: ContextOptions = {}) => {
+    const { server, browser } = started();
+    return newContext(browser, { baseURL: server.url, ...contextOptions });
+  };
+  return {
+    get server() {
+      return started().server;
+    },
+    get browser() {
+      return started().browser;
+    },
+    /** A fresh browser context on the server (desktop, en-US and the dark theme unless told). */
+    newContext: context,
+    /** A fresh context signed in from the sign-in page, by default as the owner (`olga`). */
+    async signedInPage({ login = 'olga', password = OWNER.password, ...contextOptions }: ContextOptions & { login?: string; password?: string } = {}) {
+      const opened = await context({ viewport: DESKTOP, ...contextOptions });
+      await opened.page.goto('/');
+      await signIn(opened.page, login, password);
+      await waitSignedIn(opened.page);
+      return opened;
+    },
+  };
 }

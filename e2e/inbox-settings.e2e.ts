@@ -1,32 +1,12 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, launchBrowser, newContext, PHONE, screenshot, waitSignedIn } from './browser';
-import { apiPost, OWNER, signIn, setUpWorkspace } from './flows';
-import { startServer, type RunningServer } from './server';
+import { describe, expect, it } from 'vitest';
+import { PHONE, screenshot } from './browser';
+import { apiPost, OWNER, useServerAndBrowser } from './flows';
 
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  await setUpWorkspace(server.url, { name: 'Panadería Sol', slug: 'sol', locale: 'es' });
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-async function signedInPage(options: { viewport?: { width: number; height: number }; locale: string; theme: 'dark' | 'light' }) {
-  const context = await newContext(browser, { baseURL: server.url, viewport: options.viewport ?? DESKTOP, locale: options.locale, theme: options.theme });
-  await context.page.goto('/');
-  await signIn(context.page, 'olga', OWNER.password);
-  await waitSignedIn(context.page);
-  return context;
-}
+const e2e = useServerAndBrowser({ workspace: { name: 'Panadería Sol', slug: 'sol', locale: 'es' } });
 
 describe('inbox settings: labels and quick replies', () => {
   it('creates, edits and deletes labels and quick replies in Spanish, and the composer fills a quick reply’s variables', async () => {
-    const { page, console } = await signedInPage({ locale: 'es-AR', theme: 'light' });
+    const { page, console } = await e2e.signedInPage({ locale: 'es-AR', theme: 'light' });
     await page.goto('/settings/inbox');
     await page.getByRole('heading', { name: 'Bandeja de entrada', level: 1 }).waitFor();
     // The workspace's default labels, in its language.
@@ -101,7 +81,7 @@ describe('inbox settings: labels and quick replies', () => {
   });
 
   it('shows the screen in English on a phone, dark', async () => {
-    const { page, console } = await signedInPage({ locale: 'en-US', theme: 'dark', viewport: PHONE });
+    const { page, console } = await e2e.signedInPage({ locale: 'en-US', theme: 'dark', viewport: PHONE });
     // The owner's language follows the workspace (Spanish) until they pick another.
     await page.getByRole('button', { name: /Account menu|Menú de la cuenta/ }).first().click();
     await page.getByRole('menuitemradio', { name: 'English' }).click();

@@ -1,31 +1,10 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, inPage, launchBrowser, newContext, PHONE, screenshot, waitSignedIn } from './browser';
-import { apiPost, OWNER, setUpWorkspace } from './flows';
-import { startServer, type RunningServer } from './server';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { inPage, PHONE, screenshot } from './browser';
+import { apiPost, useServerAndBrowser } from './flows';
 
-let server: RunningServer;
-let browser: Browser;
 const BRUNO = { name: 'Bruno Agent', email: 'bruno@acme.test', username: 'bruno', password: 'bruno-password-123' };
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  await setUpWorkspace(server.url);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-async function signedInPage(login: string, password: string, options: { viewport?: { width: number; height: number }; theme?: 'dark' | 'light' } = {}) {
-  const context = await newContext(browser, { baseURL: server.url, viewport: options.viewport ?? DESKTOP, theme: options.theme ?? 'dark' });
-  await context.page.goto('/');
-  await context.page.getByLabel(/Email or username/).fill(login);
-  await context.page.getByLabel(/^Password$/).fill(password);
-  await context.page.getByRole('button', { name: /^Sign in$/ }).click();
-  await waitSignedIn(context.page);
-  return context;
-}
+const e2e = useServerAndBrowser({ workspace: {} });
 
 const row = (page: Page, text: string) => page.getByTestId('conversation-row').filter({ hasText: text });
 const live = (page: Page) => page.locator('[data-testid="realtime-status"][data-status="open"]').first().waitFor();
@@ -34,10 +13,10 @@ describe('inbox in the browser', () => {
   let channelId: string;
 
   it('shows a Sandbox message to two users live; one replies, both see it read and the other sees the unread count drop', async () => {
-    const olga = await signedInPage('olga', OWNER.password, { theme: 'dark' });
+    const olga = await e2e.signedInPage({ theme: 'dark' });
     const roles = await olga.page.request.get('/api/v1/roles').then((r) => r.json() as Promise<{ items: { id: string; builtin: string | null }[] }>);
     await apiPost(olga.page, '/api/v1/users', { ...BRUNO, roleId: roles.items.find((r) => r.builtin === 'agent')!.id });
-    const bruno = await signedInPage('bruno', BRUNO.password, { theme: 'light' });
+    const bruno = await e2e.signedInPage({ login: 'bruno', password: BRUNO.password, theme: 'light' });
 
     const channel = await apiPost<{ id: string }>(olga.page, '/api/v1/channels', { kind: 'sandbox', name: 'Demo sandbox', config: { deliveredAfterMs: 300, readAfterMs: 900 } });
     channelId = channel.id;
@@ -90,7 +69,7 @@ describe('inbox in the browser', () => {
   });
 
   it('renders hostile bodies and names as text: nothing runs', async () => {
-    const { page, console, context } = await signedInPage('olga', OWNER.password, { theme: 'light' });
+    const { page, console, context } = await e2e.signedInPage({ theme: 'light' });
     await apiPost(page, '/api/v1/contacts', { firstName: '<img src=x onerror="window.__xss=1">', lastName: '<svg onload="window.__xss=2">', phone: '+54 9 11 4444 6666' });
     const hostile = ['<img src=x onerror="window.__xss=3">', '<svg onload="window.__xss=4"></svg>', '[click me](javascript:window.__xss=5)', 'javascript:window.__xss=6', '<a href="javascript:window.__xss=7">link</a>'];
     for (const text of hostile) await apiPost(page, `/api/v1/channels/${channelId}/sandbox/inbound`, { from: '+5491144446666', text });
@@ -111,7 +90,7 @@ describe('inbox in the browser', () => {
 
   it('works on a phone: the list, then the thread with a way back', async () => {
     for (const theme of ['dark', 'light'] as const) {
-      const { page, console, context } = await signedInPage('olga', OWNER.password, { viewport: PHONE, theme });
+      const { page, console, context } = await e2e.signedInPage({ viewport: PHONE, theme });
       await page.goto('/inbox');
       await row(page, 'Te paso el precio').waitFor();
       await screenshot(page, `inbox-list-phone-${theme}`);

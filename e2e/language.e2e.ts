@@ -1,19 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, inPage, launchBrowser, newContext, PHONE } from './browser';
-import { completeSetup } from './flows';
-import { startServer, type RunningServer } from './server';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { DESKTOP, inPage, PHONE } from './browser';
+import { completeSetup, useServerAndBrowser } from './flows';
 
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const e2e = useServerAndBrowser();
 
 const sidebar = (page: Page) => page.getByRole('navigation', { name: /Main navigation|Navegación principal/ });
 
@@ -25,7 +15,7 @@ async function pickLanguage(page: Page, language: 'Español' | 'English') {
 
 describe('language', () => {
   it('the switch changes the interface at once and the choice survives a reload', async () => {
-    const { page, console } = await newContext(browser, { baseURL: server.url, locale: 'en-US', viewport: PHONE, theme: 'light' });
+    const { page, console } = await e2e.newContext({ locale: 'en-US', viewport: PHONE, theme: 'light' });
     // A workspace whose default language is English, so the switch is what makes it Spanish.
     await completeSetup(page, { language: 'English', screenshots: 'phone-light' });
     await page.setViewportSize(DESKTOP);

@@ -1,19 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newContext, PHONE, screenshot, waitSignedIn } from './browser';
-import { apiPost, completeSetup, signIn, signOut } from './flows';
-import { startServer, type RunningServer } from './server';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { PHONE, screenshot, waitSignedIn } from './browser';
+import { apiPost, completeSetup, signIn, signOut, useServerAndBrowser } from './flows';
 
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const e2e = useServerAndBrowser();
 
 const ANA = { name: 'Ana Inbox', email: 'ana@acme.test', password: 'ana-password-123' };
 const BRUNO = { name: 'Bruno Agent', email: 'bruno@acme.test', password: 'bruno-password-123' };
@@ -24,7 +14,7 @@ async function settingsNav(page: Page) {
 
 describe('permissions in the interface', () => {
   it('an owner creates a role and a user through the UI; that user cannot open the users screen', async () => {
-    const { page, console } = await newContext(browser, { baseURL: server.url });
+    const { page, console } = await e2e.newContext();
     await completeSetup(page);
 
     // A custom role that only works the inbox (no users.read).
@@ -85,7 +75,7 @@ describe('permissions in the interface', () => {
   });
 
   it('the built-in agent cannot open the users screen, the audit log or API keys', async () => {
-    const { page, console } = await newContext(browser, { baseURL: server.url, viewport: PHONE });
+    const { page, console } = await e2e.newContext({ viewport: PHONE });
     await page.goto('/settings/audit');
     await signIn(page, BRUNO.email, BRUNO.password);
     // The deep link survives signing in: the agent lands on the page they asked for, without access.

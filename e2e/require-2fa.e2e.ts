@@ -1,27 +1,16 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, newContext, PHONE, screenshot, waitSignedIn } from './browser';
-import { apiPost, completeSetup, signIn, signOut } from './flows';
-import { startServer, type RunningServer } from './server';
+import { describe, expect, it } from 'vitest';
+import { PHONE, screenshot, waitSignedIn } from './browser';
+import { apiPost, completeSetup, signIn, signOut, useServerAndBrowser } from './flows';
 import { authenticator } from './totp';
 
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const e2e = useServerAndBrowser();
 
 let ownerRecoveryCodes: string[] = [];
 const CARLA = { name: 'Carla Manager', email: 'carla@acme.test', password: 'carla-password-123' };
 
 describe('a workspace that requires two-factor', () => {
   it('sends everyone without it to the enrolment screen until they set it up', async () => {
-    const { page, console } = await newContext(browser, { baseURL: server.url });
+    const { page, console } = await e2e.newContext();
     await completeSetup(page);
     const roles = await page.request.get('/api/v1/roles').then((r) => r.json() as Promise<{ items: { id: string; builtin: string | null }[] }>);
     await apiPost(page, '/api/v1/users', { ...CARLA, roleId: roles.items.find((r) => r.builtin === 'manager')!.id });
@@ -55,7 +44,7 @@ describe('a workspace that requires two-factor', () => {
     await signOut(page);
 
     // A manager without two-factor meets the same screen after signing in, on a phone too.
-    const phone = await newContext(browser, { baseURL: server.url, viewport: PHONE, theme: 'light' });
+    const phone = await e2e.newContext({ viewport: PHONE, theme: 'light' });
     await phone.page.goto('/');
     await signIn(phone.page, CARLA.email, CARLA.password);
     await phone.page.getByRole('heading', { name: 'Set up two-factor authentication' }).waitFor();
@@ -71,7 +60,7 @@ describe('a workspace that requires two-factor', () => {
   });
 
   it('signs in with a recovery code, and two-factor cannot be turned off while required', async () => {
-    const { page, console } = await newContext(browser, { baseURL: server.url });
+    const { page, console } = await e2e.newContext();
     await page.goto('/settings/security');
     await signIn(page, 'olga@acme.test', 'correct horse battery');
     await page.getByRole('heading', { name: 'Two-factor verification' }).waitFor();

@@ -1,21 +1,10 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, inPage, launchBrowser, newContext, PHONE, screenshot, waitSignedIn } from './browser';
-import { OWNER, setUpWorkspace } from './flows';
-import { startServer, type RunningServer } from './server';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { DESKTOP, inPage, PHONE, screenshot } from './browser';
+import { useServerAndBrowser } from './flows';
 
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  // The workspace is created through the API here; the wizard itself is covered by auth-2fa.e2e.ts.
-  await setUpWorkspace(server.url, { locale: 'es' });
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+// The workspace is created through the API here; the wizard itself is covered by auth-2fa.e2e.ts.
+const e2e = useServerAndBrowser({ workspace: { locale: 'es' } });
 
 const SCREENS: { path: string; name: string; ready: (page: Page) => Promise<unknown> }[] = [
   { path: '/inbox', name: 'inbox', ready: (p) => p.getByPlaceholder('Nombre, teléfono (cualquier formato) o palabras').waitFor() },
@@ -39,19 +28,9 @@ const SCREENS: { path: string; name: string; ready: (page: Page) => Promise<unkn
   { path: '/calendar', name: 'calendar', ready: (p) => p.getByRole('heading', { name: 'El calendario llega pronto' }).waitFor() },
 ];
 
-async function signedInPage(viewport: { width: number; height: number }, theme: 'dark' | 'light') {
-  const context = await newContext(browser, { baseURL: server.url, viewport, theme, locale: 'es-AR' });
-  await context.page.goto('/');
-  await context.page.getByLabel('Email o nombre de usuario').fill('olga');
-  await context.page.getByLabel('Contraseña', { exact: true }).fill(OWNER.password);
-  await context.page.getByRole('button', { name: 'Ingresar' }).click();
-  await waitSignedIn(context.page);
-  return context;
-}
-
 describe('every main screen renders in both themes and on a phone', () => {
   it('creates an API key (shown once) so the keys screen has content', async () => {
-    const { page, console } = await signedInPage(DESKTOP, 'dark');
+    const { page, console } = await e2e.signedInPage({ viewport: DESKTOP, theme: 'dark', locale: 'es-AR' });
     await page.goto('/settings/api-keys');
     await page.getByRole('heading', { name: 'Todavía no hay claves de API' }).waitFor();
     await screenshot(page, 'api-keys-empty-desktop-dark');
@@ -78,7 +57,7 @@ describe('every main screen renders in both themes and on a phone', () => {
     ['phone-light', PHONE, 'light'],
   ] as const) {
     it(`renders each screen (${label}) without console errors`, async () => {
-      const { page, console } = await signedInPage(viewport, theme);
+      const { page, console } = await e2e.signedInPage({ viewport, theme, locale: 'es-AR' });
       expect(await inPage(page, "document.documentElement.classList.contains('dark')")).toBe(theme === 'dark');
       for (const screen of SCREENS) {
         await page.goto(screen.path);

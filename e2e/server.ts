@@ -26,15 +26,16 @@ async function freePort(): Promise<number> {
 /**
  * Starts the real product (`leadmaster start`) on an empty data directory and a free port, and waits
  * until /ready answers 200. The web app must already be built (npm run e2e builds it first).
+ * `env` adds variables to the server's environment only (the test process's stays untouched).
  */
-export async function startServer(): Promise<RunningServer> {
+export async function startServer(options: { env?: Record<string, string> } = {}): Promise<RunningServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'leadmaster-e2e-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   let log = '';
   const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'apps/server/bin/leadmaster.js'), 'start'], {
     cwd: ROOT,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...options.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (chunk: Buffer) => (log += chunk.toString()));
