@@ -70,17 +70,39 @@ export function createPostgresBus(options: { sql: Sql; logger: Logger }): EventB
     }
     override async publishMany(events: BusEvent[]) {
       if (events.length <= 1) return events[0] ? this.publish(events[0]) : undefined;
-      const payloads = events.map((event) => {
-        const payload = JSON.stringify(event);
-        return Buffer.byteLength(payload) > MAX_NOTIFY_BYTES ? JSON.stringify({ ...event, data: { truncated: true } }) : payload;
-      });
-      // In order: one pg_notify per element of the array, as one statement.
-      await options.sql`select pg_notify(${CHANNEL}, p) from unnest(${payloads}::text[]) with ordinality as u(p, n) order by n`;
+      // Events in order, packed into as few notifications as fit (a JSON array each): a drain's batch
+      // of 500 messages is about 50 notifications instead of 1,000.
+      const packs: string[] = [];
+      let pack: string[] = [];
+      let bytes = 2;
+      for (const event of events) {
+        let payload = JSON.stringify(event);
+        let size = Buffer.byteLength(payload);
+        if (size > MAX_NOTIFY_BYTES - 2) {
+          payload = JSON.stringify({ ...event, data: { truncated: true } });
+          size = Buffer.byteLength(payload);
+        }
+        if (pack.length && bytes + 1 + size > MAX_NOTIFY_BYTES) {
+          packs.push(`[${pack.join(',')}]`);
+          pack = [];
+          bytes = 2;
+        }
+        pack.push(payload);
+        bytes += size + (pack.length > 1 ? 1 : 0);
+      }
+      packs.push(`[${pack.join(',')}]`);
+      // In order, one pg_notify per pack, as one statement. The packs travel as one JSON text (a json
+      // array's elements come out as the very text that went in): no array literal to escape every
+      // quote of every payload into, as a text[] parameter was.
+      await options.sql`select pg_notify(${CHANNEL}, p::text) from json_array_elements(${`[${packs.join(',')}]`}::text::json) with ordinality as u(p, n) order by n`;
     }
     override async start() {
       subscription ??= await options.sql.listen(CHANNEL, (payload) => {
         try {
-          this.deliver(JSON.parse(payload) as BusEvent);
+          const parsed = JSON.parse(payload) as BusEvent | BusEvent[];
+          // A pack of events (publishMany) or one (publish).
+          if (Array.isArray(parsed)) for (const event of parsed) this.deliver(event);
+          else this.deliver(parsed);
         } catch (err) {
           options.logger.warn({ err }, 'dropped an unreadable realtime event');
         }
