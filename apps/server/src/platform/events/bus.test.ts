@@ -50,7 +50,7 @@ describe.skipIf(!onPostgres)('the PostgreSQL event bus', () => {
     }
     const expected = events.map((e, i) => (i === 150 ? { ...e, data: { truncated: true } } : JSON.parse(JSON.stringify(e))));
     expect(heard).toEqual(expected);
-    // About 110 bytes an event: ~70 to a notification. One notification each would be 300.
+    // About 150 bytes an event: ~50 to a notification. One notification each would be 300.
     expect(notifications).toBeLessThan(20);
   });
 });

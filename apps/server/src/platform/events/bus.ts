@@ -71,7 +71,7 @@ export function createPostgresBus(options: { sql: Sql; logger: Logger }): EventB
     override async publishMany(events: BusEvent[]) {
       if (events.length <= 1) return events[0] ? this.publish(events[0]) : undefined;
       // Events in order, packed into as few notifications as fit (a JSON array each): a drain's batch
-      // of 500 messages is about 50 notifications instead of 1,000.
+      // of 500 messages (1,000 events of 700-800 bytes) is about 100 notifications instead of 1,000.
       const packs: string[] = [];
       let pack: string[] = [];
       let bytes = 2;
