@@ -81,7 +81,7 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
   /**
    * Every minute, a run for each running campaign. A run schedules its own next one, but a run
    * whose retries were all spent by crashing workers would leave its campaign running for ever;
-   * the `stately` queue drops this one when a run is already waiting.
+   * this one is dropped when a run is already waiting (`unlessWaiting`: not brought forward either).
    */
   const resumeJob = defineJob({
     name: 'campaigns.resume-runs',
@@ -93,7 +93,7 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
       for (const { id: tenantId } of tenants) {
         scheduled += await database.withTenant(tenantId, async (tx) => {
           const running = await tx.select({ id: campaigns.id }).from(campaigns).where(and(eq(campaigns.tenantId, tenantId), eq(campaigns.status, 'running')));
-          for (const c of running) await jobs.enqueue(runJob, { campaignId: c.id }, { tenantId, tx, singletonKey: c.id });
+          for (const c of running) await jobs.enqueue(runJob, { campaignId: c.id }, { tenantId, tx, singletonKey: c.id, unlessWaiting: true });
           return running.length;
         });
       }

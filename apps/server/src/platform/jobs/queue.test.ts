@@ -49,7 +49,16 @@ const slow = defineJob({
   },
 });
 const nightly = defineJob({ name: 'test.nightly', payload: z.object({}).loose(), cron: '0 3 * * *', async run() {} });
-const definitions = [flaky, doomed, slow, nightly];
+const singleRuns: string[] = [];
+const single = defineJob({
+  name: 'test.single',
+  payload: z.object({ key: z.string() }),
+  policy: 'stately',
+  async run(payload) {
+    singleRuns.push(payload.key);
+  },
+});
+const definitions = [flaky, doomed, slow, nightly, single];
 
 async function task(id: string) {
   const [row] = await db.withTenant(tenantId, (tx) =>
@@ -116,6 +125,24 @@ describe('job queue', () => {
     await until(async () => attempts.get('committed'), (n) => n === 1);
     await new Promise((r) => setTimeout(r, 1500));
     expect(attempts.has('rolled-back')).toBe(false);
+  });
+
+  it('runs a stately job asked for now at once, though one with its key waits to run in an hour', async () => {
+    await queue.enqueue(single, { key: 'later' }, { tenantId, singletonKey: 'tenant-a', startAfterSeconds: 3600 });
+    // pg-boss keeps one waiting job per key: this request is dropped, and the waiting one is brought forward instead.
+    const { jobId } = await queue.enqueue(single, { key: 'now' }, { tenantId, singletonKey: 'tenant-a' });
+    expect(jobId).toBeNull();
+    await until(async () => singleRuns.length, (n) => n > 0, 15_000);
+    expect(singleRuns).toEqual(['later']);
+    // Asked for later than the one waiting, nothing moves: the waiting job keeps its time.
+    await queue.enqueue(single, { key: 'soon' }, { tenantId, singletonKey: 'tenant-b', startAfterSeconds: 60 });
+    await db.withTenant(tenantId, (tx) => queue.enqueue(single, { key: 'after' }, { tenantId, tx, singletonKey: 'tenant-b', startAfterSeconds: 3600 }));
+    // A safety net's rerun leaves a waiting job as it is.
+    await queue.enqueue(single, { key: 'net' }, { tenantId, singletonKey: 'tenant-b', unlessWaiting: true });
+    const [waiting] = await db.sql<{ in_seconds: number }[]>`select extract(epoch from start_after - now())::int as in_seconds from pgboss.job where name = 'test.single' and singleton_key = 'tenant-b' and state = 'created'`;
+    expect(waiting!.in_seconds).toBeGreaterThan(30);
+    expect(waiting!.in_seconds).toBeLessThanOrEqual(60);
+    expect(singleRuns).toEqual(['later']);
   });
 
   it('registers cron schedules', async () => {

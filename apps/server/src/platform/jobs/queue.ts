@@ -111,6 +111,10 @@ function connectionExecutor(connection: Sql): SqlExecutor {
   };
 }
 
+/** A stately job waiting to start runs no later than now + $3 seconds (see enqueue). */
+const BRING_FORWARD = `update pgboss.job set start_after = least(start_after, now() + $3::int * interval '1 second')
+  where name = $1 and state = 'created' and policy = 'stately' and coalesce(singleton_key, '') = $2`;
+
 /** The queue pg-boss's timekeeper sends due cron jobs through (pg-boss 10). */
 const CRON_SEND_QUEUE = '__pgboss__send-it';
 
@@ -243,6 +247,8 @@ export class JobQueue {
       task?: { kind?: string; createdBy?: string | null };
       startAfterSeconds?: number;
       singletonKey?: string;
+      /** A `stately` job: when one with this key is waiting already, leave it as it is (a safety net's rerun), instead of bringing it forward to this job's time. */
+      unlessWaiting?: boolean;
     },
   ): Promise<{ jobId: string | null; taskId: string | null }> {
     const boss = this.requireBoss();
@@ -260,11 +266,23 @@ export class JobQueue {
       taskId = options.tx ? await insertTask(options.tx) : await this.deps.database.withTenant(options.tenantId, insertTask);
     }
     const envelope: Envelope = { tenantId: options.tenantId, taskId, payload: parsed };
-    const jobId = await boss.send(definition.name, envelope, {
-      ...(options.tx ? { db: txExecutor(options.tx) } : options.connection ? { db: connectionExecutor(options.connection) } : {}),
-      ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
-      ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
-    });
+    const executor = options.tx ? txExecutor(options.tx) : options.connection ? connectionExecutor(options.connection) : null;
+    const send = () =>
+      boss.send(definition.name, envelope, {
+        ...(executor ? { db: executor } : {}),
+        ...(options.startAfterSeconds ? { startAfter: options.startAfterSeconds } : {}),
+        ...(options.singletonKey ? { singletonKey: options.singletonKey } : {}),
+      });
+    if (!options.singletonKey || definition.policy !== 'stately' || options.unlessWaiting) return { jobId: await send(), taskId };
+    // pg-boss keeps one waiting job per key and drops any other. Asked to run sooner than the one
+    // waiting (a drain wanted now while one waits for a retry a minute away, a campaign resumed while
+    // its run waits for tomorrow's send window), the waiting one is brought forward: else the work
+    // asked for now would wait for it. Sent ahead of the insert on the same connection, the two
+    // travel together (no round trip more); the predicate is job_i3's, pg-boss's stately index.
+    const [, jobId] = await Promise.all([
+      (executor ?? sqlExecutor(this.deps.database.sql)).executeSql(BRING_FORWARD, [definition.name, options.singletonKey, Math.max(0, Math.ceil(options.startAfterSeconds ?? 0))]),
+      send(),
+    ]);
     return { jobId, taskId };
   }
 
