@@ -54,7 +54,7 @@ async function seed(owner: postgres.Sql, options: { tenantId: string; n: number;
   step('messages');
   await owner.unsafe(
     `insert into campaign_recipients (tenant_id, campaign_id, contact_id, message_hash, status, channel_id, due_at)
-     select $1::uuid, ($3::uuid[])[g / $2::int + 1], ${uuid('8000', 'g')}, md5(g::text), 'pending', $4::uuid, t0
+     select $1::uuid, ($3::uuid[])[g / $2::int + 1], ${uuid('8000', 'g')}, md5(g::text)::uuid, 'pending', $4::uuid, t0
        from generate_series(0, $2::int * 2 - 1) g, ${times.replace('$4', '$5')}`,
     [tenantId, n, ids, channel!.id, START],
   );

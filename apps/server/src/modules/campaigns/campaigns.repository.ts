@@ -95,7 +95,7 @@ export async function materializeBatch(
     batch as (select id, phone_key, row_number() over (order by id) as rn from picked),
     ins as (
       insert into ${campaignRecipients} (tenant_id, campaign_id, contact_id, message_hash, status, channel_id, due_at)
-      select ${tenantId}::uuid, ${campaignId}::uuid, batch.id, md5(${campaignId}::text || ':' || coalesce(batch.phone_key, batch.id::text)),
+      select ${tenantId}::uuid, ${campaignId}::uuid, batch.id, md5(${campaignId}::text || ':' || coalesce(batch.phone_key, batch.id::text))::uuid,
              'pending', (${channelArray})[(${position} % ${n}::int) + 1], ${due}
       from batch
       on conflict do nothing

@@ -76,7 +76,8 @@ export const campaignRecipients = pgTable(
     tenantId: tenantId(),
     campaignId: uuid().notNull(),
     contactId: uuid().notNull(),
-    messageHash: text().notNull(),
+    /** md5 of the campaign and the phone line, as a uuid: 16 bytes compared bytewise (decision 0045). */
+    messageHash: uuid().notNull(),
     status: text().$type<RecipientStatus>().notNull().default('pending'),
     skipReason: text(),
     channelId: uuid(),
