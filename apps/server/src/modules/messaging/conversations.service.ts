@@ -70,20 +70,23 @@ export function createConversationsService(deps: ModuleDeps & { outbound: Outbou
   /** One page of a thread in the caller's transaction (the benchmark explains these statements). */
   async function listMessagesIn(tx: Tx, options: { principal: Pick<Principal, 'tenantId'>; conversationId: string; limit: number; before?: [string, string] }) {
     const { tenantId } = options.principal;
-    const [conversation] = await tx.select({ id: conversations.id }).from(conversations).where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, options.conversationId)));
+    // Both statements at once (pipelined on the transaction's connection): one round trip, not two.
+    const [[conversation], rows] = await Promise.all([
+      tx.select({ id: conversations.id }).from(conversations).where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, options.conversationId))),
+      tx
+        .select()
+        .from(messages)
+        .where(
+          and(
+            eq(messages.tenantId, tenantId),
+            eq(messages.conversationId, options.conversationId),
+            options.before ? sql`(${messages.createdAt}, ${messages.id}) < (${options.before[0]}::timestamptz, ${options.before[1]}::uuid)` : undefined,
+          ),
+        )
+        .orderBy(desc(messages.createdAt), desc(messages.id))
+        .limit(options.limit + 1),
+    ]);
     if (!conversation) throw conversationNotFound();
-    const rows = await tx
-      .select()
-      .from(messages)
-      .where(
-        and(
-          eq(messages.tenantId, tenantId),
-          eq(messages.conversationId, options.conversationId),
-          options.before ? sql`(${messages.createdAt}, ${messages.id}) < (${options.before[0]}::timestamptz, ${options.before[1]}::uuid)` : undefined,
-        ),
-      )
-      .orderBy(desc(messages.createdAt), desc(messages.id))
-      .limit(options.limit + 1);
     const page = rows.slice(0, options.limit);
     const last = page.at(-1);
     return { items: page.map(presentMessage), next: rows.length > options.limit && last ? ([last.createdAt.toISOString(), last.id] as [string, string]) : null };

@@ -1,7 +1,7 @@
 import { and, arrayContains, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { ConversationListQuery, UnreadTotal } from '@leadmaster/contracts';
-import type { Tx } from '../../platform/db/database';
+import { runPrepared, type Tx } from '../../platform/db/database';
 import type { ModuleDeps } from '../../platform/deps';
 import type { Principal } from '../../platform/http/auth';
 import { AppError } from '../../platform/errors';
@@ -60,6 +60,36 @@ export function createInboxService(deps: ModuleDeps & { realtime: Realtime; conv
     return { text, condition };
   }
 
+  /**
+   * The list's page without a search (or a label), as one query prepared per combination of
+   * filters, built once: building it (Drizzle's query objects to SQL text) took ~10% of the list
+   * request's CPU. Same SQL as `page()` builds, with placeholders for the values.
+   */
+  const listPages = new Map<string, ReturnType<typeof buildListPage>>();
+  function buildListPage(shape: { status: boolean; channelId: boolean; contactId: boolean; assignee: 'me' | 'unassigned' | 'user' | null; after: boolean }) {
+    const p = sql.placeholder;
+    const filters = and(
+      shape.status ? eq(conversations.status, p('status')) : undefined,
+      shape.channelId ? eq(conversations.channelId, p('channelId')) : undefined,
+      shape.contactId ? eq(conversations.contactId, p('contactId')) : undefined,
+      shape.assignee === 'me' ? eq(conversations.assigneeId, p('userId')) : shape.assignee === 'unassigned' ? isNull(conversations.assigneeId) : shape.assignee === 'user' ? eq(conversations.assigneeId, p('assignee')) : undefined,
+      shape.after ? sql`(${conversations.pinned}, ${conversationActivity}, ${conversations.id}) < (${p('afterPinned')}::boolean, ${p('afterActivity')}::timestamptz, ${p('afterId')}::uuid)` : undefined,
+    );
+    return selectConversations(database.db as unknown as Tx, p('tenantId'), filters, p('userId'))
+      .orderBy(desc(conversations.pinned), desc(conversationActivity), desc(conversations.id))
+      .limit(p('limit'))
+      .prepare('inbox_list_page');
+  }
+  function listPage(options: { q: z.output<typeof ConversationListQuery>; after: ListCursor | undefined }) {
+    const { q } = options;
+    const shape = { status: !!q.status, channelId: !!q.channelId, contactId: !!q.contactId, assignee: !q.assignee ? null : q.assignee === 'me' ? ('me' as const) : q.assignee === 'unassigned' ? ('unassigned' as const) : ('user' as const), after: !!options.after };
+    const key = JSON.stringify(shape);
+    let prepared = listPages.get(key);
+    if (!prepared) listPages.set(key, (prepared = buildListPage(shape)));
+    return prepared;
+  }
+  const keysetValues = (after: ListCursor | undefined) => (after ? { afterPinned: after[0], afterActivity: after[1], afterId: after[2] } : {});
+
   /** One page of the list in the caller's transaction (the benchmark explains these statements). */
   async function listIn(tx: Tx, options: { principal: Pick<Principal, 'tenantId' | 'userId'>; query: z.output<typeof ConversationListQuery>; after?: ListCursor }) {
     const { tenantId, userId } = options.principal;
@@ -77,7 +107,8 @@ export function createInboxService(deps: ModuleDeps & { realtime: Realtime; conv
 
     let rows: Awaited<ReturnType<typeof page>>;
     const search = q.search ? await searchOf(tx, tenantId, q.search) : null;
-    if (!search) rows = await page(after, q.limit + 1);
+    if (!search && !q.labelId) rows = await runPrepared(tx, listPage({ q, after: options.after }), { tenantId, userId, status: q.status, channelId: q.channelId, contactId: q.contactId, assignee: q.assignee, limit: q.limit + 1, ...keysetValues(options.after) });
+    else if (!search) rows = await page(after, q.limit + 1);
     else if (!search.text) rows = await page(and(after, search.condition('index')), q.limit + 1);
     else {
       // Message words: first the newest conversations of the list, each checked on its own messages;

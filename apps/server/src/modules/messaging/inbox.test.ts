@@ -292,6 +292,38 @@ describe('conversation list', () => {
   });
 });
 
+describe('conversation list filters', () => {
+  it('filters by status, channel, contact and assignee with each caller\'s own values (the same filters reuse one prepared query)', async () => {
+    const ids = (res: { body: { items: { id: string }[] } }) => res.body.items.map((c) => c.id).toSorted();
+    const tenants = [];
+    for (const n of [1, 2]) {
+      const a = await buildSignedInUser(t);
+      const agent = await buildSignedInUser(t, { tenant: a.user.tenant, role: 'agent' });
+      const [ventas, soporte] = [await cloudChannel(a.client, 'Ventas'), await cloudChannel(a.client, 'Soporte')];
+      await inbound({ tenantId: a.user.tenantId, channelId: ventas.id, from: `5491144470${n}01`, text: 'hola', id: `wamid.filters.${n}.1` });
+      await inbound({ tenantId: a.user.tenantId, channelId: ventas.id, from: `5491144470${n}02`, text: 'hola', id: `wamid.filters.${n}.2` });
+      await inbound({ tenantId: a.user.tenantId, channelId: soporte.id, from: `5491144470${n}03`, text: 'hola', id: `wamid.filters.${n}.3` });
+      const all = (await a.client.get('/api/v1/conversations')).body.items as { id: string; channelId: string; contact: { id: string } }[];
+      expect(all).toHaveLength(3);
+      const [first, second] = all.filter((c) => c.channelId === ventas.id);
+      await a.client.patch(`/api/v1/conversations/${first!.id}`, { status: 'archived' });
+      await a.client.patch(`/api/v1/conversations/${second!.id}`, { assigneeId: agent.user.id });
+      tenants.push({ a, agent, ventas, soporte, all, first: first!, second: second! });
+    }
+    for (const { a, agent, ventas, soporte, all, first, second } of tenants) {
+      const soporteIds = all.filter((c) => c.channelId === soporte.id).map((c) => c.id);
+      expect(ids(await a.client.get('/api/v1/conversations?status=archived'))).toEqual([first.id]);
+      expect(ids(await a.client.get('/api/v1/conversations?status=active'))).toEqual([second.id, ...soporteIds].toSorted());
+      expect(ids(await a.client.get(`/api/v1/conversations?channelId=${soporte.id}`))).toEqual(soporteIds);
+      expect(ids(await a.client.get(`/api/v1/conversations?channelId=${ventas.id}&status=active`))).toEqual([second.id]);
+      expect(ids(await a.client.get(`/api/v1/conversations?contactId=${second.contact.id}`))).toEqual([second.id]);
+      expect(ids(await a.client.get(`/api/v1/conversations?assignee=${agent.user.id}`))).toEqual([second.id]);
+      expect(ids(await agent.client.get('/api/v1/conversations?assignee=me'))).toEqual([second.id]);
+      expect(ids(await a.client.get('/api/v1/conversations?assignee=me'))).toEqual([]);
+    }
+  });
+});
+
 describe('labels, notes, quick replies, taking and opting out', () => {
   it('creates default labels once (in the workspace language), suggests them from what the contact wrote, and removes a deleted label everywhere', async () => {
     const a = await buildSignedInUser(t);

@@ -1,4 +1,4 @@
-import { and, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { Tx } from '../../platform/db/database';
 import { channelAccounts } from '../channels/channels.tables';
 import { contacts } from '../contacts/contacts.tables';
@@ -11,7 +11,7 @@ export const conversationActivity = sql`coalesce(${conversations.lastMessageAt},
  * Conversations with the contact and channel kind they show (reads the contacts' and channels'
  * tables) and, when a user is given, that user's read marker.
  */
-export function selectConversations(tx: Tx, tenantId: string, where: SQL | undefined, userId: string | null = null) {
+export function selectConversations(tx: Tx, tenantId: string | Placeholder, where: SQL | undefined, userId: string | Placeholder | null = null) {
   return tx
     .select({
       c: conversations,

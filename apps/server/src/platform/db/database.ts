@@ -92,6 +92,18 @@ export function clientOf(tx: Tx): Sql {
 }
 
 /**
+ * Runs, in the transaction `tx`, a query Drizzle built and prepared once (with `sql.placeholder`
+ * for its values, `.prepare(name)` on `database.db`): building a select (its SQL text and
+ * parameter list from the query objects) is otherwise redone on every request for the same text.
+ */
+export function runPrepared<T>(tx: Tx, prepared: { execute(values?: Record<string, unknown>): Promise<T> }, values: Record<string, unknown>): Promise<T> {
+  // The prepared query with the transaction's connection in place of the pool's (PostgresJsPreparedQuery.client).
+  const onTx = Object.create(prepared) as typeof prepared & { client: Sql };
+  onTx.client = clientOf(tx);
+  return onTx.execute(values);
+}
+
+/**
  * A transaction whose BEGIN (and tenant) travel with its first statement: postgres.js pipelines
  * what is sent on one connection, in order, so `BEGIN`, `set_config('app.tenant_id')` and `fn`'s
  * first query cost one round trip instead of three (`db.transaction` waits for BEGIN, then the
