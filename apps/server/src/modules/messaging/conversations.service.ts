@@ -1,7 +1,7 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { SendMessageBody, UpdateConversationBody } from '@leadmaster/contracts';
-import type { Tx } from '../../platform/db/database';
+import { runPrepared, type Tx } from '../../platform/db/database';
 import type { ModuleDeps } from '../../platform/deps';
 import type { Principal } from '../../platform/http/auth';
 import { AppError, notFound } from '../../platform/errors';
@@ -67,25 +67,39 @@ export function createConversationsService(deps: ModuleDeps & { outbound: Outbou
     });
   }
 
-  /** One page of a thread in the caller's transaction (the benchmark explains these statements). */
-  async function listMessagesIn(tx: Tx, options: { principal: Pick<Principal, 'tenantId'>; conversationId: string; limit: number; before?: [string, string] }) {
-    const { tenantId } = options.principal;
-    // Both statements at once (pipelined on the transaction's connection): one round trip, not two.
-    const [[conversation], rows] = await Promise.all([
-      tx.select({ id: conversations.id }).from(conversations).where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, options.conversationId))),
-      tx
+  /** A thread page's statements, prepared once (decision 0041): building them was a share of every page's CPU. */
+  let prepared: ReturnType<typeof prepareThreadQueries> | null = null;
+  const threadQueries = () => (prepared ??= prepareThreadQueries());
+  function prepareThreadQueries() {
+    const p = sql.placeholder;
+    const db = database.db;
+    const page = (before: boolean) =>
+      db
         .select()
         .from(messages)
         .where(
           and(
-            eq(messages.tenantId, tenantId),
-            eq(messages.conversationId, options.conversationId),
-            options.before ? sql`(${messages.createdAt}, ${messages.id}) < (${options.before[0]}::timestamptz, ${options.before[1]}::uuid)` : undefined,
+            eq(messages.tenantId, p('tenantId')),
+            eq(messages.conversationId, p('conversationId')),
+            before ? sql`(${messages.createdAt}, ${messages.id}) < (${p('beforeAt')}::timestamptz, ${p('beforeId')}::uuid)` : undefined,
           ),
         )
         .orderBy(desc(messages.createdAt), desc(messages.id))
-        .limit(options.limit + 1),
-    ]);
+        .limit(p('limit'))
+        .prepare('thread_page');
+    return {
+      conversation: db.select({ id: conversations.id }).from(conversations).where(and(eq(conversations.tenantId, p('tenantId')), eq(conversations.id, p('conversationId')))).prepare('thread_conversation'),
+      latest: page(false),
+      pageBefore: page(true),
+    };
+  }
+
+  /** One page of a thread in the caller's transaction (the benchmark explains these statements). */
+  async function listMessagesIn(tx: Tx, options: { principal: Pick<Principal, 'tenantId'>; conversationId: string; limit: number; before?: [string, string] }) {
+    const { tenantId } = options.principal;
+    const values = { tenantId, conversationId: options.conversationId, limit: options.limit + 1, ...(options.before ? { beforeAt: options.before[0], beforeId: options.before[1] } : {}) };
+    // Both statements at once (pipelined on the transaction's connection): one round trip, not two.
+    const [[conversation], rows] = await Promise.all([runPrepared(tx, threadQueries().conversation, values), runPrepared(tx, options.before ? threadQueries().pageBefore : threadQueries().latest, values)]);
     if (!conversation) throw conversationNotFound();
     const page = rows.slice(0, options.limit);
     const last = page.at(-1);
