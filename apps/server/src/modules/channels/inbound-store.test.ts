@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Sql } from 'postgres';
 import { and, eq, sql } from 'drizzle-orm';
 import { startTestApp, type TestApp, type TestClient } from '../../../test/harness';
 import { buildSignedInUser } from '../../../test/factories';
 import { channelAccounts, inboundEvents } from './channels.tables';
+import { createInboundStore } from './inbound-store';
 import { signMetaBody } from './whatsapp-cloud/signature';
 
 /**
@@ -158,5 +160,63 @@ describe('storing webhooks with group commit', () => {
     expect((await stored(user.tenantId, res.body.id)).map((r) => r.providerEventId)).toEqual([expect.stringMatching(/^sha256:[0-9a-f]{64}$/)]);
     // The secret is in the webhook's URL: webhook requests are not logged at info level.
     expect(t.logs.join('\n')).not.toContain(secret);
+  });
+});
+
+describe('the batch transaction', () => {
+  /** A store of its own on the app's database, with a scheduler that notes the transaction it ran in. */
+  function storeWith(schedule: (connection: Sql) => Promise<string>) {
+    const scheduledIn: string[] = [];
+    const store = createInboundStore({
+      database: t.runtime.deps.database,
+      decrypt: () => ({}),
+      schedule: async (connection) => scheduledIn.push(await schedule(connection)),
+      committed: () => undefined,
+    });
+    return { store, scheduledIn };
+  }
+  const txid = async (connection: Sql) => (await connection.unsafe<{ x: string }[]>('select txid_current()::text as x'))[0]!.x;
+
+  async function writtenIn(tenantId: string, providerEventIds: string[]) {
+    const rows = await t.db.withTenant(tenantId, (tx) =>
+      tx.execute<{ x: string }>(sql`select xmin::text as x from inbound_events where tenant_id = ${tenantId} and provider_event_id = any(${sql.param(providerEventIds)}::text[])`),
+    );
+    return [...new Set((rows as unknown as { x: string }[]).map((r) => r.x))];
+  }
+
+  it('schedules the drain inside the transaction that stores the batch, also when the scheduler sends its statement late', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const channel = await cloudChannel(client);
+    const item = (id: string) => ({ tenantId: user.tenantId, channelId: channel.id, providerEventId: id, body: Buffer.from(id), headers: {}, fingerprint: null });
+    for (const [name, schedule] of [
+      ['at once', txid],
+      ['late', async (connection: Sql) => (await new Promise((r) => setTimeout(r, 20)), txid(connection))],
+    ] as const) {
+      const { store, scheduledIn } = storeWith(schedule);
+      const ids = Array.from({ length: 5 }, (_, i) => `tx-${name}-${i}`);
+      expect(await Promise.all(ids.map((id) => store.store(item(id))))).toEqual(ids.map(() => 'stored'));
+      // One transaction for the five, and the scheduler's statement ran in it.
+      expect(scheduledIn).toHaveLength(1);
+      expect(await writtenIn(user.tenantId, ids)).toEqual(scheduledIn);
+    }
+  });
+
+  it('stores nothing and acknowledges nothing when the scheduling fails, and leaves no transaction or setting behind', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const channel = await cloudChannel(client);
+    const { store } = storeWith(async (connection) => (await connection.unsafe('select 1/0'), ''));
+    const outcomes = await Promise.allSettled(['fail-1', 'fail-2'].map((id) => store.store({ tenantId: user.tenantId, channelId: channel.id, providerEventId: id, body: Buffer.from(id), headers: {}, fingerprint: null })));
+
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    expect(await stored(user.tenantId, channel.id)).toHaveLength(0);
+    // The pool's connections are back to their defaults (the batch's settings are local to its
+    // transaction: a transaction left open would still show them): no tenant, the planner's own plan choice.
+    const states = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        t.db.sql<{ mode: string; tenant: string | null }[]>`
+          select current_setting('plan_cache_mode') as mode, nullif(current_setting('app.tenant_id', true), '') as tenant`,
+      ),
+    );
+    expect(states.map((r) => r[0])).toEqual(states.map(() => ({ mode: 'auto', tenant: null })));
   });
 });
