@@ -150,6 +150,30 @@ describe('inbound drain', () => {
   });
 });
 
+describe('inbound drain jobs of several tenants', () => {
+  it("ends a tenant's drain job after its batch when another tenant's webhook is stored here (one drain job runs at a time)", async () => {
+    const a = await buildSignedInUser(t);
+    const b = await buildSignedInUser(t);
+    const channelA = await cloudChannel(a.client);
+    const channelB = await cloudChannel(b.client);
+    await post(t, channelA.id, body('wamid.turn.a1', 'primero de A'));
+    // As its job would run it, handing over; it would linger a minute, looking every 45 s.
+    const started = Date.now();
+    const draining = t.runtime.modules.channels.inbound.drain(a.user.tenantId, { lingerMs: 60_000, pollMs: 45_000, handOver: true });
+    await new Promise((r) => setTimeout(r, 1_000));
+    await post(t, channelB.id, body('wamid.turn.b1', 'de B'));
+    const result = await draining;
+    expect(result.processed).toBe(1);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    // A drain called without handing over (tests, the CLI) is not cut short by another tenant.
+    const direct = t.runtime.modules.channels.inbound.drain(b.user.tenantId, { lingerMs: 3_000, pollMs: 100 });
+    await post(t, channelA.id, body('wamid.turn.a2', 'segundo de A'));
+    const begun = Date.now();
+    expect((await direct).processed).toBe(1);
+    expect(Date.now() - begun).toBeGreaterThanOrEqual(2_000);
+  });
+});
+
 describe('inbound drain in a working process', () => {
   let w: TestApp;
   beforeAll(async () => {

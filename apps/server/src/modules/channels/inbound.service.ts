@@ -27,6 +27,8 @@ const DRAIN_BATCH = 500;
  */
 const DRAIN_LINGER_MS = 1000;
 const LINGER_POLL_MS = 25;
+/** How long a webhook stored here makes another tenant's drain job hand over (see `waitingSince`). */
+const HANDOVER_WINDOW_MS = 10_000;
 /** Processing attempts before an event is dead-lettered. */
 const MAX_ATTEMPTS = 5;
 
@@ -64,17 +66,40 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
    * lingering drain claims the new events without waiting for its next look (events another
    * process stored are still found by looking every LINGER_POLL_MS). `seq` counts the commits seen,
    * so one that lands between an empty claim and the wait is not missed.
+   *
+   * A drain job that hands over ends after its current batch, instead of lingering or going on,
+   * once another tenant's events were stored here since its drain last started in this process
+   * (`waitingSince`): this process's worker runs one drain job at a time, so that tenant's drain
+   * waits for this one to end. Its successor is queued behind, at once, when events are left. An
+   * arrival older than HANDOVER_WINDOW_MS is left out (another process drained it).
    */
-  type Listener = { seq: number; wake: (() => void) | null };
+  type Listener = { seq: number; wake: (() => void) | null; handOver: boolean };
   const draining = new Map<string, Set<Listener>>();
+  const waitingSince = new Map<string, number>();
   const arrived = (tenantId: string) => {
-    for (const listener of draining.get(tenantId) ?? []) {
-      listener.seq++;
-      listener.wake?.();
+    // A tenant whose drain runs here has its events taken by that drain.
+    if (!waitingSince.has(tenantId) && !draining.has(tenantId)) {
+      if (waitingSince.size >= 10_000) waitingSince.delete(waitingSince.keys().next().value!);
+      waitingSince.set(tenantId, Date.now());
+    }
+    for (const [tenant, listeners] of draining) {
+      for (const listener of listeners) {
+        if (tenant === tenantId) listener.seq++;
+        else if (!listener.handOver) continue;
+        listener.wake?.();
+      }
     }
   };
-  const listen = (tenantId: string) => {
-    const listener: Listener = { seq: 0, wake: null };
+  const othersWaiting = (tenantId: string) => {
+    for (const [tenant, since] of waitingSince) {
+      if (Date.now() - since > HANDOVER_WINDOW_MS) waitingSince.delete(tenant);
+      else if (tenant !== tenantId) return true;
+    }
+    return false;
+  };
+  const listen = (tenantId: string, handOver: boolean) => {
+    const listener: Listener = { seq: 0, wake: null, handOver };
+    waitingSince.delete(tenantId);
     const set = draining.get(tenantId) ?? new Set<Listener>();
     draining.set(tenantId, set.add(listener));
     const stop = () => {
@@ -307,7 +332,7 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
    * is retried one event per transaction so one bad event holds up nobody else. Failed events are
    * retried with backoff (2, 4, 8, 16 s) and dead-lettered at the fifth failure.
    */
-  async function drain(tenantId: string, options: { budgetMs?: number; signal?: AbortSignal; lingerMs?: number; pollMs?: number } = {}) {
+  async function drain(tenantId: string, options: { budgetMs?: number; signal?: AbortSignal; lingerMs?: number; pollMs?: number; handOver?: boolean } = {}) {
     const started = Date.now();
     const budget = options.budgetMs ?? 20_000;
     const linger = options.lingerMs ?? 0;
@@ -321,7 +346,8 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
     // processing), and the drain returns only once all of it is published.
     let publishing: Promise<void> = Promise.resolve();
     let published: Promise<void> = Promise.resolve();
-    const arrivals = listen(tenantId);
+    const arrivals = listen(tenantId, options.handOver ?? false);
+    const handsOver = () => (options.handOver ?? false) && othersWaiting(tenantId);
     // A job told to stop (the process shuts down) stops lingering at once.
     const onAbort = () => arrivals.listener.wake?.();
     options.signal?.addEventListener('abort', onAbort);
@@ -378,13 +404,13 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
           // While webhooks keep coming, wait for the next ones here rather than hand over to a new job
           // (a job's turnaround, when its wake-up is missed, is a poll of up to half a second). A
           // webhook stored by this process wakes the wait at once.
-          if (Date.now() - lastWork >= linger || Date.now() - started > budget || options.signal?.aborted) break;
+          if (Date.now() - lastWork >= linger || Date.now() - started > budget || options.signal?.aborted || handsOver()) break;
           await arrivals.next(seen, poll);
           continue;
         }
         lastWork = Date.now();
         processed += claimed.length;
-        if (Date.now() - started > budget) break;
+        if (Date.now() - started > budget || handsOver()) break;
       }
     } finally {
       arrivals.stop();
@@ -417,7 +443,7 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
     retryLimit: 5,
     retryDelaySeconds: 2,
     async run(_payload, ctx) {
-      return drain(ctx.tenantId!, { signal: ctx.signal, lingerMs: DRAIN_LINGER_MS });
+      return drain(ctx.tenantId!, { signal: ctx.signal, lingerMs: DRAIN_LINGER_MS, handOver: true });
     },
   });
 
