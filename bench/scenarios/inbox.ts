@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import http from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { createHistogram } from 'node:perf_hooks';
 import WebSocket from 'ws';
@@ -278,7 +279,25 @@ async function rssOf(pid: number): Promise<{ rssMb: number; peakMb: number }> {
 type Step = { rate: number; sent: number; postRate: number; errors: number; delivered: number; p50: number; p95: number; p99: number; drainedIn: number };
 
 /** Webhooks posted at `rate`/s for `seconds` (open loop, at most 256 in flight); latency = POST sent → message.created on the socket. */
-async function liveStep(options: { log(message: string): void; baseUrl: string; seeded: SeededInbox; socket: WebSocket; rate: number; seconds: number; runId: string; conversations: number }): Promise<Step> {
+/**
+ * One signed webhook POST over the step's keep-alive agent. Its sockets are capped at the in-flight
+ * limit and closed after the ladder, so the RSS measured next is the product's, not that of the idle
+ * keep-alive connections an unbounded client pool (fetch's) leaves open on the server.
+ */
+function post(agent: http.Agent, url: string, body: string, signature: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-hub-signature-256': signature } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function liveStep(options: { log(message: string): void; agent: http.Agent; baseUrl: string; seeded: SeededInbox; socket: WebSocket; rate: number; seconds: number; runId: string; conversations: number }): Promise<Step> {
   const { rate, seconds, runId } = options;
   const sentAt = new Map<number, number>();
   const latency = createHistogram();
@@ -310,12 +329,11 @@ async function liveStep(options: { log(message: string): void; baseUrl: string; 
       inFlight++;
       sentAt.set(n, performance.now());
       posts.push(
-        fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature } })
-          .then(async (res) => {
-            const text = await res.text();
-            if (res.status !== 200) {
+        post(options.agent, url, body, signature)
+          .then(async ({ status, text }) => {
+            if (status !== 200) {
               errors++;
-              firstError ??= `${res.status} ${text.slice(0, 300)}`;
+              firstError ??= `${status} ${text.slice(0, 300)}`;
             }
           })
           .catch((err: unknown) => {
@@ -343,16 +361,18 @@ async function measureRealtime(ctx: ScenarioContext, options: { env: Record<stri
   const call = fetchCaller(server.baseUrl);
   const cookie = await signIn(call, server.baseUrl);
   const seeded = { ...options.seeded, cookie };
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  ctx.cleanup.defer('close the webhook agent', () => agent.destroy());
   const socket = await connect(server.baseUrl, cookie);
   ctx.cleanup.defer('close the measuring socket', () => socket.terminate());
   const runId = Math.random().toString(36).slice(2, 8);
   const figures: Figure[] = [];
   let sustained = 0;
   // Warm-up: a few webhooks through the whole path.
-  await liveStep({ log: ctx.log, baseUrl: server.baseUrl, seeded, socket, rate: 5, seconds: 1, runId: `${runId}w`, conversations: options.sizes.conversationsPerTenant });
+  await liveStep({ log: ctx.log, agent, baseUrl: server.baseUrl, seeded, socket, rate: 5, seconds: 1, runId: `${runId}w`, conversations: options.sizes.conversationsPerTenant });
   for (const rate of s.rates) {
     ctx.log(`${label}: webhooks at ${rate}/s for ${s.stepSeconds} s with a socket listening`);
-    const step = await liveStep({ log: ctx.log, baseUrl: server.baseUrl, seeded, socket, rate, seconds: s.stepSeconds, runId: `${runId}r${rate}`, conversations: options.sizes.conversationsPerTenant });
+    const step = await liveStep({ log: ctx.log, agent, baseUrl: server.baseUrl, seeded, socket, rate, seconds: s.stepSeconds, runId: `${runId}r${rate}`, conversations: options.sizes.conversationsPerTenant });
     const all = step.delivered === step.sent && step.errors === 0;
     figures.push(
       {
@@ -371,6 +391,7 @@ async function measureRealtime(ctx: ScenarioContext, options: { env: Record<stri
   figures.push({ name: 'Highest webhook rate with every event live and p95 < 100 ms', value: sustained, unit: 'webhooks/s', decimals: 0, target: { op: '>=', value: 1000 } });
 
   // 1,000 sockets on the one process, then one event to all of them.
+  agent.destroy();
   const before = await rssOf(server.pid);
   const sockets: WebSocket[] = [];
   ctx.cleanup.defer('close the client sockets', () => sockets.forEach((c) => c.terminate()));
