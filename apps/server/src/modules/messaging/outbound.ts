@@ -821,9 +821,10 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
           realtime.publishAfterCommit(tx, tenantId, 'message.status_updated', { id: row.id, conversationId: row.conversationId, status: row.status, error: { code: 'worker_lost', message: row.errorMessage }, deliveredAt: null, readAt: null });
         }
         // A drain that died for good (its retries spent under repeated crashes) leaves queued
-        // messages behind with nothing to send them: give the tenant a drain again.
+        // messages behind with nothing to send them: give the tenant a drain again. One already
+        // waiting (for a held send's place, a retry) is left as it is, not brought forward each minute.
         const [queued] = await tx.select({ id: messages.id }).from(messages).where(and(eq(messages.tenantId, tenantId), eq(messages.status, 'queued'))).limit(1);
-        if (queued) await jobs.enqueue(drainJob, {}, { tenantId, tx, singletonKey: tenantId });
+        if (queued) await jobs.enqueue(drainJob, {}, { tenantId, tx, singletonKey: tenantId, unlessWaiting: true });
         return rows.length;
       });
     }
