@@ -84,7 +84,11 @@ select ok.ord, ins.provider_event_id is not null as stored
 export function createInboundStore(deps: {
   database: Database;
   decrypt(row: { secrets: string | null }): Record<string, string>;
-  /** Schedules the tenant's processing on `connection`, inside the transaction that stores the events. */
+  /**
+   * Schedules the tenant's processing on `connection`, inside the transaction that stores the
+   * events. Its statements are sent ahead of the COMMIT when it makes them at once (synchronously,
+   * as pg-boss's send does); one made after an await of its own would run after the COMMIT.
+   */
   schedule(connection: Sql, tenantId: string): Promise<unknown>;
   /** After that transaction committed (wakes this process's drain worker). */
   committed(tenantId: string): void;
