@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { startTestApp, type TestApp, type TestClient } from '../../../test/harness';
 import { buildSignedInUser } from '../../../test/factories';
@@ -249,6 +249,40 @@ describe('campaigns', () => {
     const [queued] = await t.db.withTenant(user.tenantId, (tx) => tx.execute<{ n: number }>(sql`select count(*)::int as n from messages where tenant_id = ${user.tenantId} and source = 'campaign'`));
     expect(queued!.n).toBe(10);
     expect((await engine().claimBatch(user.tenantId, id)).claimed).toBe(0);
+  });
+
+  it("announces a running campaign's counts at most every 2 s (the last run of a burst afterwards) and its completion at once", async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const channelId = await sandbox(client);
+    const templateId = await template(client);
+    const people = [await person(client), await person(client), await person(client)];
+    await setScore(user.tenantId, people.map((p) => p.id), 90);
+    const id = (await client.post('/api/v1/campaigns', { name: 'Conteos', templateId, channelIds: [channelId], audience: { contactIds: people.map((p) => p.id) }, pacing: { mode: 'fixed', delaySeconds: 60 } })).body.id as string;
+    await client.post(`/api/v1/campaigns/${id}/launch`);
+    const counts: { status?: string; queued: number }[] = [];
+    const off = t.runtime.deps.bus.subscribe((e) => {
+      const data = e.data as { campaignId?: string; status?: string; stats?: { queued: number } };
+      if (e.type === 'campaign.progress' && data.campaignId === id && data.stats) counts.push({ ...(data.status ? { status: data.status } : {}), queued: data.stats.queued });
+    });
+    try {
+      expect(await engine().run(user.tenantId, id)).toMatchObject({ claimed: 1 });
+      // (On PostgreSQL the bus is LISTEN/NOTIFY: events arrive a moment after they are published.)
+      await vi.waitFor(() => expect(counts).toEqual([{ status: 'running', queued: 1 }]), { timeout: 5_000, interval: 20 });
+      clock.advance(60_000);
+      // Within 2 s of the last count: none now, one when the wait is over, with what the ledger holds then.
+      expect(await engine().run(user.tenantId, id)).toMatchObject({ claimed: 1 });
+      clock.advance(60_000);
+      expect(await engine().run(user.tenantId, id)).toMatchObject({ claimed: 1 });
+      await vi.waitFor(() => expect(counts.length).toBeGreaterThanOrEqual(2), { timeout: 5_000, interval: 50 });
+      await new Promise((r) => setTimeout(r, 200));
+      // Without the throttle: one count per run, { status: 'running', queued: 2 } and then 3.
+      expect(counts).toEqual([{ status: 'running', queued: 1 }, { queued: 3 }]);
+      for (const r of await ledger(user.tenantId, id)) await t.runtime.modules.messaging.outbound.send(user.tenantId, r.messageId!);
+      expect(await engine().run(user.tenantId, id)).toMatchObject({ state: 'completed', claimed: 0 });
+      await vi.waitFor(() => expect(counts[2]).toEqual({ status: 'completed', queued: 0 }), { timeout: 5_000, interval: 20 });
+    } finally {
+      off();
+    }
   });
 
   it('claims nothing while paused, refuses invalid transitions, and goes on after resume', async () => {
