@@ -789,6 +789,11 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     policy: 'stately',
     retryLimit: 5,
     retryDelaySeconds: 2,
+    // A drain stops taking batches after DRAIN_BUDGET_MS; one still active after 3 min is stuck in a
+    // live process (seen once under the reliability test's terminated backends: no statement running,
+    // no provider request open, its liveness lock held). pg-boss's maintenance (every 2 min) then fails
+    // it, so the tenant's waiting drain runs — after 3 to 5 min instead of the default 15.
+    expireInSeconds: 180,
     async run(_payload, ctx) {
       return drain(ctx.tenantId!, { signal: ctx.signal });
     },

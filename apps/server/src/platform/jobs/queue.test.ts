@@ -145,6 +145,47 @@ describe('job queue', () => {
     expect(singleRuns).toEqual(['later']);
   });
 
+  it("gives a queue created by an earlier version this version's settings (a job's expiry, retries), keeping its policy", async () => {
+    const settings = async () => {
+      const [row] = await db.sql<{ expire_seconds: number; retry_limit: number; policy: string }[]>`select expire_seconds, retry_limit, policy from pgboss.queue where name = 'test.single'`;
+      return row!;
+    };
+    expect(await settings()).toEqual({ expire_seconds: 15 * 60, retry_limit: 3, policy: 'stately' });
+    const owner = createSql(db.ownerUrlOrSocket, { max: 1 });
+    try {
+      await JobQueue.install(owner, [{ ...single, expireInSeconds: 180, retryLimit: 5 }]);
+      expect(await settings()).toEqual({ expire_seconds: 180, retry_limit: 5, policy: 'stately' });
+    } finally {
+      await JobQueue.install(owner, [single]);
+      await owner.end();
+    }
+    expect(await settings()).toEqual({ expire_seconds: 15 * 60, retry_limit: 3, policy: 'stately' });
+  });
+
+  it.skipIf(!process.env.TEST_DATABASE_URL)('runs a job whose liveness lock statement never answers (a connection the server cut): the lock is taken on a fresh connection (PostgreSQL)', async () => {
+    type Liveness = { lockConnection(): Promise<unknown>; liveness: { connection: { release(): void } | null } };
+    const q = queue as unknown as Liveness;
+    const original = q.lockConnection;
+    q.liveness.connection?.release();
+    q.liveness.connection = null;
+    let silent = 0;
+    // The next lock statement goes to a connection that never answers, as postgres.js's can after the
+    // server terminated its backend; the one after to a fresh connection.
+    q.lockConnection = async () => {
+      silent++;
+      q.lockConnection = original;
+      return Object.assign(() => new Promise(() => undefined), { release: () => undefined });
+    };
+    try {
+      const { taskId } = await queue.enqueue(slow, { ms: 1 }, { tenantId, task: {} });
+      const done = await until(() => task(taskId!), (r) => r.status === 'succeeded', 20_000);
+      expect(silent).toBe(1);
+      expect(done.result).toEqual({ slept: 1 });
+    } finally {
+      q.lockConnection = original;
+    }
+  });
+
   it('registers cron schedules', async () => {
     const rows = await db.sql<{ name: string; cron: string }[]>`select name, cron from pgboss.schedule where name = 'test.nightly'`;
     expect(rows).toEqual([{ name: 'test.nightly', cron: '0 3 * * *' }]);

@@ -130,6 +130,8 @@ const BOSS_OPTIONS = { schema: 'pgboss', application_name: 'leadmaster' } as con
  */
 const LIVENESS_LOCK_CLASS = 0x4c4d4a42; // 'LMJB'
 const LIVENESS_CHECK_MS = 3_000;
+/** A liveness lock statement that has not answered by then is on a lost connection (see holdLocks). */
+const LIVENESS_STATEMENT_MS = 5_000;
 /** A job just fetched has not taken its lock yet: give it this long before calling it orphaned. */
 const LIVENESS_GRACE_SECONDS = 10;
 
@@ -168,15 +170,19 @@ export class JobQueue {
     await boss.start();
     for (const d of definitions) {
       await boss.createQueue(deadLetterOf(d.name)).catch(ignoreExists);
-      await boss.createQueue(d.name, {
+      const options = {
         name: d.name,
         retryLimit: d.retryLimit ?? 3,
         retryDelay: d.retryDelaySeconds ?? 5,
         retryBackoff: d.retryBackoff ?? true,
         expireInSeconds: d.expireInSeconds ?? 15 * 60,
         deadLetter: deadLetterOf(d.name),
-        ...(d.policy ? { policy: d.policy } : {}),
-      }).catch(ignoreExists);
+        policy: d.policy ?? 'standard',
+      } as const;
+      // A queue created by an earlier version takes this version's settings (its policy stays what it
+      // was created with: the same definitions, so the same policy).
+      await boss.createQueue(d.name, options).catch(ignoreExists);
+      await boss.updateQueue(d.name, options);
     }
     // pg-boss's cron sends through this queue and creates it when a working process starts — as the
     // app role, which may not create tables in its schema, and the error is swallowed: without this
@@ -321,23 +327,31 @@ export class JobQueue {
   /** Takes (or takes again, after a lost connection) the liveness locks of the jobs running here. */
   private async holdLocks(ids: string[]): Promise<void> {
     if (this.deps.database.kind !== 'postgres' || ids.length === 0) return;
+    let connection: ReservedSql | null = null;
     try {
-      const connection = await this.lockConnection();
-      await connection`
-        select pg_advisory_lock(${LIVENESS_LOCK_CLASS}::int, hashtext(id)) from unnest(${ids}::text[]) as id
-        where not exists (select 1 from pg_locks l where l.pid = pg_backend_pid() and l.locktype = 'advisory' and l.classid = ${LIVENESS_LOCK_CLASS}::int::oid
-                          and l.objsubid = 2 and l.objid = (hashtext(id)::bigint & 4294967295)::oid)`;
+      await withinDeadline(
+        (async () => {
+          connection = await this.lockConnection();
+          await connection`
+            select pg_advisory_lock(${LIVENESS_LOCK_CLASS}::int, hashtext(id)) from unnest(${ids}::text[]) as id
+            where not exists (select 1 from pg_locks l where l.pid = pg_backend_pid() and l.locktype = 'advisory' and l.classid = ${LIVENESS_LOCK_CLASS}::int::oid
+                              and l.objsubid = 2 and l.objid = (hashtext(id)::bigint & 4294967295)::oid)`;
+        })(),
+      );
     } catch (err) {
-      // The connection was terminated: a fresh one takes the locks again at the next check.
-      this.liveness.connection = null;
+      // The connection was terminated (or never answered: a query on a connection the server cut can
+      // stay unsettled, and a job awaiting it would never run): a fresh one takes the locks again at
+      // the next check. The silent one is left, not put back in the pool.
+      if (this.liveness.connection === connection || !connection) this.liveness.connection = null;
       this.deps.logger.warn({ err }, 'job liveness locks lost; taking them again');
     }
   }
 
   private async releaseLock(id: string): Promise<void> {
     if (this.deps.database.kind !== 'postgres' || !this.liveness.connection) return;
-    await this.liveness.connection`select pg_advisory_unlock(${LIVENESS_LOCK_CLASS}::int, hashtext(${id}))`.catch(() => {
-      this.liveness.connection = null;
+    const connection = this.liveness.connection;
+    await withinDeadline(connection`select pg_advisory_unlock(${LIVENESS_LOCK_CLASS}::int, hashtext(${id}))`).catch(() => {
+      if (this.liveness.connection === connection) this.liveness.connection = null;
     });
   }
 
@@ -430,6 +444,16 @@ export class JobQueue {
       throw err;
     }
   }
+}
+
+/** The promise's outcome, or a LIVENESS_TIMEOUT error once LIVENESS_STATEMENT_MS have passed without one. */
+function withinDeadline<T>(promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('the liveness lock statement did not answer'), { code: 'LIVENESS_TIMEOUT' })), LIVENESS_STATEMENT_MS);
+  });
+  promise.catch(() => undefined);
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 function ignoreExists(err: Error) {
