@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
 import { screenshot, waitSignedIn } from './browser';
 import { apiPost, OWNER, signIn, useServerAndBrowser } from './flows';
 
@@ -8,6 +9,17 @@ import { apiPost, OWNER, signIn, useServerAndBrowser } from './flows';
  * English), at the field that caused it. None of them may show the server's English message.
  */
 const e2e = useServerAndBrowser({ workspace: { locale: 'es' } });
+
+/** Tries to block a "number" with no digit in it on the blacklist screen; answers the open dialog. */
+async function blockWithoutDigits(page: Page, words: { action: string; phone: string; reason: string }, number: string, reason: string) {
+  await page.goto('/contacts/blacklist');
+  await page.getByRole('button', { name: words.action }).first().click();
+  const dialog = page.getByRole('dialog', { name: words.action });
+  await dialog.getByLabel(words.phone).fill(number);
+  await dialog.getByLabel(words.reason).fill(reason);
+  await dialog.getByRole('button', { name: words.action }).click();
+  return dialog;
+}
 
 describe('refusals in the reader’s language, in the browser', () => {
   it('says in Spanish why a sign-in, a new user, a password change, a contact, a blocked number and a contact field were refused', async () => {
@@ -57,12 +69,7 @@ describe('refusals in the reader’s language, in the browser', () => {
     await page.keyboard.press('Escape');
 
     // A "number" to block with no digit in it.
-    await page.goto('/contacts/blacklist');
-    await page.getByRole('button', { name: 'Bloquear un número' }).first().click();
-    const blockDialog = page.getByRole('dialog', { name: 'Bloquear un número' });
-    await blockDialog.getByLabel('Número de teléfono').fill('sin número');
-    await blockDialog.getByLabel('Motivo').fill('Pidió que no lo contacten');
-    await blockDialog.getByRole('button', { name: 'Bloquear un número' }).click();
+    const blockDialog = await blockWithoutDigits(page, { action: 'Bloquear un número', phone: 'Número de teléfono', reason: 'Motivo' }, 'sin número', 'Pidió que no lo contacten');
     await blockDialog.getByText('Eso no es un número de teléfono: escribe al menos un dígito.').waitFor();
     await screenshot(page, 'errors-es-blacklist-not-a-phone');
     await page.keyboard.press('Escape');
@@ -92,12 +99,7 @@ describe('refusals in the reader’s language, in the browser', () => {
     await page.getByRole('menuitemradio', { name: 'English' }).click();
     await page.keyboard.press('Escape');
 
-    await page.goto('/contacts/blacklist');
-    await page.getByRole('button', { name: 'Block a number' }).first().click();
-    const blockDialog = page.getByRole('dialog', { name: 'Block a number' });
-    await blockDialog.getByLabel('Phone number').fill('no number');
-    await blockDialog.getByLabel('Reason').fill('Asked not to be contacted');
-    await blockDialog.getByRole('button', { name: 'Block a number' }).click();
+    const blockDialog = await blockWithoutDigits(page, { action: 'Block a number', phone: 'Phone number', reason: 'Reason' }, 'no number', 'Asked not to be contacted');
     await blockDialog.getByText('That is not a phone number: write at least one digit.').waitFor();
     await screenshot(page, 'errors-en-blacklist-not-a-phone');
     expect(console.errors).toEqual([]);
