@@ -162,15 +162,15 @@ describe('job queue', () => {
     expect(await settings()).toEqual({ expire_seconds: 15 * 60, retry_limit: 3, policy: 'stately' });
   });
 
-  it.skipIf(!process.env.TEST_DATABASE_URL)('runs a job whose liveness lock statement never answers (a connection the server cut): the lock is taken on a fresh connection (PostgreSQL)', async () => {
+  it.skipIf(!process.env.TEST_DATABASE_URL)('runs a job whose liveness lock statement never answers (a server gone silent): the lock is taken on a fresh connection (PostgreSQL)', async () => {
     type Liveness = { lockConnection(): Promise<unknown>; liveness: { connection: { release(): void } | null } };
     const q = queue as unknown as Liveness;
     const original = q.lockConnection;
     q.liveness.connection?.release();
     q.liveness.connection = null;
     let silent = 0;
-    // The next lock statement goes to a connection that never answers, as postgres.js's can after the
-    // server terminated its backend; the one after to a fresh connection.
+    // The next lock statement goes to a connection that never answers (a server that vanished without
+    // closing its socket: postgres.js then waits for TCP, minutes); the one after to a fresh connection.
     q.lockConnection = async () => {
       silent++;
       q.lockConnection = original;
@@ -184,6 +184,24 @@ describe('job queue', () => {
     } finally {
       q.lockConnection = original;
     }
+  });
+
+  it.skipIf(!process.env.TEST_DATABASE_URL)("takes a job's liveness lock on one connection when the job starts while a liveness check also finds none (PostgreSQL)", async () => {
+    type Liveness = { holdLocks(ids: string[]): Promise<void>; releaseLock(id: string): Promise<void>; liveness: { connection: { release(): void } | null } };
+    const q = queue as unknown as Liveness;
+    // As after a lost lock connection: the job's own lock and the periodic check both need a new one.
+    q.liveness.connection?.release();
+    q.liveness.connection = null;
+    const id = `race-${Date.now()}`;
+    await Promise.all([q.holdLocks([id]), q.holdLocks([id])]);
+    // With a reservation each, both connections try the lock: the second waits on the first (which the
+    // queue no longer knows, so never unlocks) until the 5-s deadline gives up on it, and each such
+    // check leaves one more connection waiting in the server, lost to the pool.
+    const locks = await db.sql<{ granted: boolean }[]>`
+      select granted from pg_locks where locktype = 'advisory' and classid = ${0x4c4d4a42}::int::oid
+         and objsubid = 2 and objid = (hashtext(${id})::bigint & 4294967295)::oid`;
+    expect(locks).toEqual([{ granted: true }]);
+    await q.releaseLock(id);
   });
 
   it('registers cron schedules', async () => {

@@ -143,7 +143,12 @@ export class JobQueue {
   private readonly workers = new Map<string, string[]>();
   /** Jobs running in this process (id → name), whose liveness locks it holds. */
   private readonly running = new Map<string, string>();
-  private liveness: { connection: ReservedSql | null; timer: NodeJS.Timeout | null; checking: boolean } = { connection: null, timer: null, checking: false };
+  private liveness: { connection: ReservedSql | null; reserving: Promise<ReservedSql> | null; timer: NodeJS.Timeout | null; checking: boolean } = {
+    connection: null,
+    reserving: null,
+    timer: null,
+    checking: false,
+  };
 
   constructor(
     private readonly deps: { database: Database; bus: EventBus; logger: Logger },
@@ -318,9 +323,16 @@ export class JobQueue {
     this.liveness.connection = null;
   }
 
-  /** This process's lock connection, reserved on first use and again after it was lost. */
+  /**
+   * This process's lock connection, reserved on first use and again after it was lost. A job starting
+   * and the periodic check can both find none: they share one reservation. Two connections would each
+   * try the job's lock, the second waiting on the first for ever (decision 0047).
+   */
   private async lockConnection(): Promise<ReservedSql> {
-    if (!this.liveness.connection) this.liveness.connection = await this.deps.database.sql.reserve();
+    if (this.liveness.connection) return this.liveness.connection;
+    this.liveness.reserving ??= this.deps.database.sql.reserve().finally(() => (this.liveness.reserving = null));
+    const connection = await this.liveness.reserving;
+    this.liveness.connection ??= connection;
     return this.liveness.connection;
   }
 
@@ -339,9 +351,9 @@ export class JobQueue {
         })(),
       );
     } catch (err) {
-      // The connection was terminated (or never answered: a query on a connection the server cut can
-      // stay unsettled, and a job awaiting it would never run): a fresh one takes the locks again at
-      // the next check. The silent one is left, not put back in the pool.
+      // The connection was terminated (or never answered: a server gone without closing its socket, a
+      // lock held elsewhere — a job awaiting it would never run; decision 0047): a fresh one takes the
+      // locks again at the next check. The silent one is left, not put back in the pool.
       if (this.liveness.connection === connection || !connection) this.liveness.connection = null;
       this.deps.logger.warn({ err }, 'job liveness locks lost; taking them again');
     }

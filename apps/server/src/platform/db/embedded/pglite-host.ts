@@ -12,6 +12,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { WireMultiplexer } from './wire-mux';
 
 export type HostOptions = {
@@ -38,7 +39,8 @@ async function main() {
   const db = await PGlite.create({
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(loadDataDir ? { loadDataDir } : {}),
-    extensions: { pg_trgm, unaccent, btree_gin },
+    // btree_gist: the calendar's exclusion constraint (tenant_id, calendar_id WITH =, time range WITH &&).
+    extensions: { pg_trgm, unaccent, btree_gin, btree_gist },
   });
   const mux = new WireMultiplexer({
     execProtocolRaw: (message) => db.execProtocolRaw(message),
