@@ -1,34 +1,10 @@
-import { crc32, deflateSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { PHONE, screenshot } from './browser';
 import { apiPost, useServerAndBrowser } from './flows';
+import { gradientPng } from './images';
 
 const e2e = useServerAndBrowser({ workspace: {} });
-
-/** A real PNG (a colour gradient), so the browser can draw the thumbnails. */
-function gradientPng(width: number, height: number): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body) >>> 0);
-    return Buffer.concat([length, body, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header[8] = 8; // bit depth
-  header[9] = 2; // RGB
-  const rows: Buffer[] = [];
-  for (let y = 0; y < height; y++) {
-    const row = Buffer.alloc(1 + width * 3);
-    for (let x = 0; x < width; x++) row.set([Math.round((255 * x) / width), Math.round((255 * y) / height), 180], 1 + x * 3);
-    rows.push(row);
-  }
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.concat(rows))), chunk('IEND', Buffer.alloc(0))]);
-}
 
 /** Drops a file on an element as a person dragging it from their desktop would. */
 async function dropFile(page: Page, selector: string, file: { name: string; type: string; data: Buffer }) {
@@ -65,14 +41,14 @@ describe('files in the browser', () => {
     const card = page.getByTestId('attachment');
     await card.getByTestId('attachment-name').getByText('verano.png').waitFor();
     await card.getByText(/^\d+(\.\d)? KB · image\/png$/).waitFor();
-    expect(await loaded(page, '[data-testid="attachment"] img')).toBe(true);
+    await expect.poll(() => loaded(page, '[data-testid="attachment"] img')).toBe(true);
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('heading', { name: 'Edit template' }).waitFor();
 
     await page.getByRole('button', { name: 'Ana Prueba' }).click();
     await page.getByTestId('template-preview').getByText('Hola Ana, mirá la promo de verano').waitFor();
     await page.getByTestId('template-preview-media').waitFor();
-    expect(await loaded(page, '[data-testid="template-preview-media"]')).toBe(true);
+    await expect.poll(() => loaded(page, '[data-testid="template-preview-media"]')).toBe(true);
     await screenshot(page, 'files-template-media-desktop-dark');
 
     // Saved with the template: after a reload the file is still there, with its size looked up.

@@ -88,6 +88,35 @@ describe('inbox in the browser', () => {
     await context.close();
   });
 
+  it('keeps a reply "read" when the answer to its send reaches the browser after the socket said so', async () => {
+    const { page, console, context } = await e2e.signedInPage();
+    await apiPost(page, `/api/v1/channels/${channelId}/sandbox/inbound`, { from: '+5491144447777', text: 'Buenas, ¿hacen envíos?' });
+    await page.goto('/inbox');
+    await live(page);
+    await row(page, 'hacen envíos').click();
+    await page.getByTestId('thread').getByText('Buenas, ¿hacen envíos?').waitFor();
+
+    // Hold the answer to the send until the socket has told the thread the reply was read.
+    const reply = page.getByTestId('message').filter({ hasText: 'Sí, a todo el país' });
+    await page.route('**/api/v1/conversations/*/messages', async (route) => {
+      if (route.request().method() !== 'POST') return route.fallback();
+      const answer = await route.fetch();
+      expect(((await answer.json()) as { status: string }).status).toMatch(/^(queued|sending)$/);
+      await reply.locator('[data-testid="message-status"][data-status="read"]').waitFor({ timeout: 15_000 });
+      await route.fulfill({ response: answer });
+    });
+    const answered = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/messages'));
+    await page.getByTestId('composer-input').fill('Sí, a todo el país 🚚');
+    await page.getByTestId('composer-input').press('Enter');
+    await answered;
+    // The late answer still says "queued": the thread keeps what the socket said.
+    await page.waitForTimeout(300);
+    expect(await reply.getByTestId('message-status').getAttribute('data-status')).toBe('read');
+    expect(await reply.count()).toBe(1);
+    expect(console.errors).toEqual([]);
+    await context.close();
+  });
+
   it('works on a phone: the list, then the thread with a way back', async () => {
     for (const theme of ['dark', 'light'] as const) {
       const { page, console, context } = await e2e.signedInPage({ viewport: PHONE, theme });

@@ -101,6 +101,15 @@ export const ChannelTestResult = z.object({
   testedAt: z.string(),
 });
 
+/**
+ * The format of a WhatsApp template's HEADER component (Meta's `components[].format`): a text line,
+ * a file sent with each message (`IMAGE`, `VIDEO`, `DOCUMENT`), or a location.
+ */
+export const TemplateHeaderFormat = z.enum(['TEXT', 'IMAGE', 'VIDEO', 'DOCUMENT', 'LOCATION']);
+export type TemplateHeaderFormat = z.infer<typeof TemplateHeaderFormat>;
+/** The header formats that take a file with each message. */
+export const MEDIA_HEADER_FORMATS: readonly TemplateHeaderFormat[] = ['IMAGE', 'VIDEO', 'DOCUMENT'];
+
 /** A WhatsApp message template as Meta lists it (synced per channel). */
 export const ChannelTemplate = z.object({
   name: z.string(),
@@ -109,6 +118,15 @@ export const ChannelTemplate = z.object({
   status: z.string(),
   quality: z.string().nullable(),
   providerTemplateId: z.string().nullable(),
+  /**
+   * Its header's format, null when it has no header; absent when not known (a list synced before
+   * LeadMaster read the components, or a template first seen in a status webhook).
+   */
+  headerFormat: TemplateHeaderFormat.nullable().optional(),
+  /** How many parameters its body takes (`{{1}}`, `{{2}}`… or named ones); absent when not known. */
+  bodyParameters: z.number().int().min(0).optional(),
+  /** How many parameters its TEXT header takes (`{{1}}`: 0 or 1); absent when not known. */
+  headerParameters: z.number().int().min(0).optional(),
 });
 export type ChannelTemplate = z.infer<typeof ChannelTemplate>;
 export const ChannelTemplateList = z.object({ items: z.array(ChannelTemplate), nextCursor: z.null(), syncedAt: z.string().nullable() });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TemplateHeaderFormat } from './channels';
 
 /** Inbox extras above conversations and messages: unread totals, labels, notes, quick replies, composer rules. */
 
@@ -74,12 +75,23 @@ export function fillVariables(text: string, values: Record<string, string | null
  * `listen_only` — a WhatsApp Web conversation: answer from a Cloud API number (`answerFrom`);
  * `cannot_send` — a removed channel, or nothing to answer from.
  */
+/** A template the composer offers: with what its header takes (a file for IMAGE, VIDEO, DOCUMENT) and its body's parameter count, where known. */
+export const ComposerTemplate = z.object({
+  name: z.string(),
+  language: z.string(),
+  category: z.string(),
+  headerFormat: TemplateHeaderFormat.nullable().optional(),
+  bodyParameters: z.number().int().optional(),
+  headerParameters: z.number().int().optional(),
+});
+export type ComposerTemplate = z.infer<typeof ComposerTemplate>;
+
 export const ComposerRules = z.object({
   mode: z.enum(['text', 'template', 'listen_only', 'cannot_send']),
   windowClosesAt: z.string().nullable(),
   /** Whether a file can be attached in `text` mode (the channel's adapter sends media). */
   canSendMedia: z.boolean(),
-  templates: z.array(z.object({ name: z.string(), language: z.string(), category: z.string() })),
-  answerFrom: z.array(z.object({ channelId: z.string(), name: z.string(), mode: z.enum(['text', 'template']), windowClosesAt: z.string().nullable(), canSendMedia: z.boolean(), templates: z.array(z.object({ name: z.string(), language: z.string(), category: z.string() })) })),
+  templates: z.array(ComposerTemplate),
+  answerFrom: z.array(z.object({ channelId: z.string(), name: z.string(), mode: z.enum(['text', 'template']), windowClosesAt: z.string().nullable(), canSendMedia: z.boolean(), templates: z.array(ComposerTemplate) })),
 });
 export type ComposerRules = z.infer<typeof ComposerRules>;

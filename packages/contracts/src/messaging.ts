@@ -10,6 +10,8 @@ export const MessageMedia = z.object({
   fileName: z.string().nullable(),
   caption: z.string().nullable(),
   voice: z.boolean(),
+  /** What was said in an audio attachment, once transcribed; null until then. */
+  transcript: z.string().nullable(),
   /** Where the browser can fetch it once LeadMaster holds a copy. */
   url: z.string().nullable(),
 });
@@ -103,12 +105,16 @@ export const TemplateSend = z.strictObject({
   name: z.string().min(1).max(512),
   language: z.string().min(2).max(15),
   parameters: z.array(z.string().max(1024)).max(20).default([]),
+  /** The TEXT header's parameter, when its header has a `{{1}}`. */
+  headerParameters: z.array(z.string().max(60)).max(1).default([]),
 });
 
 /**
  * A reply: free text, a file (uploaded with POST /files; the text is its caption), or (outside
- * WhatsApp's 24-hour window) an approved template. `fromChannelId` answers a WhatsApp Web
- * (listen-only) conversation from a Cloud API number of the tenant.
+ * WhatsApp's 24-hour window) an approved template. A template whose header is an IMAGE, VIDEO or
+ * DOCUMENT takes its file in `media` (the server refuses a file for any other template, and a
+ * template of that kind without one). `fromChannelId` answers a WhatsApp Web (listen-only)
+ * conversation from a Cloud API number of the tenant.
  */
 export const SendMessageBody = z
   .strictObject({
@@ -118,8 +124,7 @@ export const SendMessageBody = z
     replyToId: z.uuid().optional(),
     fromChannelId: z.uuid().optional(),
   })
-  .refine((b) => Boolean(b.template) || Boolean(b.media?.length) || (b.body ?? '').trim().length > 0, { message: 'a message needs text, a file or a template', path: ['body'] })
-  .refine((b) => !(b.template && b.media?.length), { message: 'a template is sent without a file', path: ['media'] });
+  .refine((b) => Boolean(b.template) || Boolean(b.media?.length) || (b.body ?? '').trim().length > 0, { message: 'a message needs text, a file or a template', path: ['body'] });
 
 /** Start a conversation: a contact and the channel account to write from. */
 export const StartConversationBody = z.strictObject({

@@ -5,12 +5,25 @@ import type { AddressInfo } from 'node:net';
 /**
  * A local stand-in for the parts of Meta's Graph API the WhatsApp Cloud adapter uses, speaking
  * their documented contract: `POST /{phone-number-id}/messages` (text, media by id, templates with
- * header media by id, mark-read), `POST /{phone-number-id}/media` (multipart upload), `GET /{phone-number-id}`,
+ * header media by id, checked against the template's components when the test gave them, mark-read), `POST /{phone-number-id}/media` (multipart upload), `GET /{phone-number-id}`,
  * `GET /{waba-id}/message_templates` (cursor paging), `GET /{media-id}` and the media download URL
  * (bearer token required there too). Errors have Graph's shape `{error:{message,type,code,error_data,fbtrace_id}}`.
  * Tests script failures (an error code, a hang after reading the request, a reset) for the next calls.
  */
-export type FakeTemplate = { name: string; language: string; category: string; status: string; quality_score?: { score: string } };
+/**
+ * A template as `GET /{waba-id}/message_templates` lists it. `components` follows Meta's shape:
+ * `{ type: 'HEADER', format: 'TEXT'|'IMAGE'|'VIDEO'|'DOCUMENT'|'LOCATION', text?, example? }`,
+ * `{ type: 'BODY', text: 'Hola {{1}}', example?: { body_text: [[…]] } }`, `{ type: 'FOOTER', text }`,
+ * `{ type: 'BUTTONS', buttons: […] }`. When a test gives components, a send of the template is checked
+ * against them as Meta does (header media of the header's kind, the body's parameter count); a test
+ * that gives none gets a list without them and sends unchecked.
+ */
+export type FakeTemplateComponent =
+  | { type: 'HEADER'; format: 'TEXT' | 'IMAGE' | 'VIDEO' | 'DOCUMENT' | 'LOCATION'; text?: string; example?: { header_handle?: string[]; header_text?: string[] } }
+  | { type: 'BODY'; text: string; example?: { body_text?: string[][] } }
+  | { type: 'FOOTER'; text: string }
+  | { type: 'BUTTONS'; buttons: { type: string; text: string; url?: string; phone_number?: string }[] };
+export type FakeTemplate = { name: string; language: string; category: string; status: string; quality_score?: { score: string }; components?: FakeTemplateComponent[] };
 
 export type GraphRequest = { at: number; /** The HTTP status answered; undefined while (or if) it hung or was reset. */ status?: number; method: string; path: string; query: Record<string, string>; json: any; form: Record<string, string> | null; file: { name: string; type: string; size: number } | null; authorization: string | undefined };
 
@@ -20,6 +33,32 @@ type Scripted =
   | { kind: 'reset' }
   /** Answers normally, but only after `ms` (a slow provider: the caller may give up or lose its lease meanwhile). */
   | { kind: 'delay'; ms: number };
+
+/**
+ * What Meta answers a template send whose components do not fit the template: 132012 for a header
+ * parameter of the wrong kind (or missing, or one the header does not take), 132000 for a TEXT header
+ * or a body with the wrong number of parameters (a header's `{{1}}` not filled, say).
+ */
+function templateMismatch(defined: FakeTemplateComponent[], sent: { type?: string; parameters?: { type?: string }[] }[]) {
+  const header = defined.find((c) => c.type === 'HEADER');
+  const wants = header && header.type === 'HEADER' && ['IMAGE', 'VIDEO', 'DOCUMENT'].includes(header.format) ? header.format.toLowerCase() : null;
+  const given = sent.find((c) => c.type === 'header')?.parameters?.[0]?.type ?? null;
+  if (wants !== given && (wants || given !== 'text')) {
+    return { code: 132012, message: '(#132012) Parameter format does not match format in the created template', details: `header: expected ${wants ?? 'no media'}, received ${given ?? 'nothing'}` };
+  }
+  // A TEXT header with a `{{1}}` takes its text as a parameter; one without takes none.
+  const count = (text: string | undefined) => new Set([...(text ?? '').matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1])).size;
+  const headerExpected = header && header.type === 'HEADER' && header.format === 'TEXT' ? count(header.text) : 0;
+  const headerReceived = wants ? 0 : (sent.find((c) => c.type === 'header')?.parameters?.filter((p) => p.type === 'text').length ?? 0);
+  if (headerExpected !== headerReceived) {
+    return { code: 132000, message: '(#132000) Number of parameters does not match the expected number of params', details: `header: number of localizable_params (${headerReceived}) does not match the expected number of params (${headerExpected})` };
+  }
+  const bodyText = defined.find((c) => c.type === 'BODY');
+  const expected = bodyText && bodyText.type === 'BODY' ? new Set([...bodyText.text.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1])).size : 0;
+  const received = sent.find((c) => c.type === 'body')?.parameters?.length ?? 0;
+  if (expected !== received) return { code: 132000, message: '(#132000) Number of parameters does not match the expected number of params', details: `body: number of localizable_params (${received}) does not match the expected number of params (${expected})` };
+  return null;
+}
 
 export async function startFakeGraph(options: { accessToken: string; phoneNumberId: string; businessAccountId: string; version?: string }) {
   const version = options.version ?? 'v23.0';
@@ -90,9 +129,12 @@ export async function startFakeGraph(options: { accessToken: string; phoneNumber
       if (body.messaging_product !== 'whatsapp') return graphError(res, 400, 100, '(#100) The parameter messaging_product is required.');
       if (body.status === 'read') return json(res, 200, { success: true });
       if (!body.to) return graphError(res, 400, 100, '(#100) The parameter to is required.');
-      if (body.type === 'template' && !templates.some((t) => t.name === body.template?.name && t.language === body.template?.language?.code && t.status === 'APPROVED')) {
+      const template = body.type === 'template' ? templates.find((t) => t.name === body.template?.name && t.language === body.template?.language?.code && t.status === 'APPROVED') : undefined;
+      if (body.type === 'template' && !template) {
         return graphError(res, 404, 132001, '(#132001) Template name does not exist in the translation', { error_data: { messaging_product: 'whatsapp', details: 'template name or language not found' } });
       }
+      const mismatch = template?.components ? templateMismatch(template.components, body.template?.components ?? []) : null;
+      if (mismatch) return graphError(res, 400, mismatch.code, mismatch.message, { error_data: { messaging_product: 'whatsapp', details: mismatch.details } });
       // A template's header media, as Meta checks it: an uploaded id it holds (or a link).
       const header = body.type === 'template' ? body.template?.components?.find((c: { type?: string }) => c.type === 'header')?.parameters?.[0] : undefined;
       const headerMedia = header ? header[header.type] : undefined;

@@ -115,7 +115,8 @@ export const channelsEn = {
       syncedAt: 'Last synced {{when}}',
       never: 'Never synced: press “Sync from Meta”.',
       empty: 'No templates on this account yet. Create them in WhatsApp Manager, then sync.',
-      columns: { name: 'Name', language: 'Language', category: 'Category', status: 'Status', quality: 'Quality' },
+      columns: { name: 'Name', language: 'Language', category: 'Category', header: 'Header', body: 'Parameters', status: 'Status', quality: 'Quality' },
+      headerFormats: { TEXT: 'Text', IMAGE: 'Image', VIDEO: 'Video', DOCUMENT: 'Document', LOCATION: 'Location', none: 'None', unknown: 'Sync to see' },
     },
     manage: {
       title: 'Channel',

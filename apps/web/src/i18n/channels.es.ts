@@ -119,7 +119,8 @@ export const channelsEs: Strings<typeof channelsEn> = {
       syncedAt: 'Última sincronización {{when}}',
       never: 'Nunca se sincronizó: pulsa “Sincronizar con Meta”.',
       empty: 'Esta cuenta todavía no tiene plantillas. Créalas en WhatsApp Manager y luego sincroniza.',
-      columns: { name: 'Nombre', language: 'Idioma', category: 'Categoría', status: 'Estado', quality: 'Calidad' },
+      columns: { name: 'Nombre', language: 'Idioma', category: 'Categoría', header: 'Encabezado', body: 'Parámetros', status: 'Estado', quality: 'Calidad' },
+      headerFormats: { TEXT: 'Texto', IMAGE: 'Imagen', VIDEO: 'Video', DOCUMENT: 'Documento', LOCATION: 'Ubicación', none: 'Ninguno', unknown: 'Sincroniza para verlo' },
     },
     manage: {
       title: 'Canal',

@@ -166,7 +166,12 @@ describe('channel circuit breaker', () => {
     expect(new Set(accepted.map((r) => r.json.to)).size).toBe(accepted.length);
     expect(accepted.length).toBe(byStatus.sent);
     const phoneOf = new Map(ids.map((id, i) => [id, phones[i]!.slice(1)]));
-    for (const r of rows.filter((x) => x.status === 'ambiguous')) expect(sendsTo(phones).filter((x) => x.json.to === phoneOf.get(r.id))).toHaveLength(1);
+    // (An ambiguous message may have had a definite refusal first, a 503 say, then the request that hung: the hung one is its last.)
+    for (const r of rows.filter((x) => x.status === 'ambiguous')) {
+      const asked = sendsTo(phones).filter((x) => x.json.to === phoneOf.get(r.id));
+      expect(asked.filter((x) => x.status === undefined)).toHaveLength(1);
+      expect(asked.at(-1)!.status).toBeUndefined();
+    }
   }, 90_000);
 
   it('does not count a recipient’s own errors against the account', async () => {

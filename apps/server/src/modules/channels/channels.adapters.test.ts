@@ -68,6 +68,47 @@ describe('channel adapters through the service', () => {
     expect((await client.get(`/api/v1/channels/${sandbox.body.id}/templates`)).status).toBe(409);
   });
 
+  it("records each template's header format and body parameter count from Meta's components, in the list and the composer's picker", async () => {
+    const { client } = await buildSignedInUser(t);
+    const channel = await cloudChannel(client);
+    graph.setTemplates([
+      {
+        name: 'promo_foto',
+        language: 'es_AR',
+        category: 'MARKETING',
+        status: 'APPROVED',
+        components: [
+          { type: 'HEADER', format: 'IMAGE', example: { header_handle: ['4::aW1hZ2UvanBlZw==:ARZ'] } },
+          { type: 'BODY', text: 'Hola {{1}}, tu pedido {{2}} está listo. {{1}}, pasá a buscarlo.', example: { body_text: [['Ana', '1234']] } },
+          { type: 'FOOTER', text: 'Acme' },
+          { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Gracias' }] },
+        ],
+      },
+      { name: 'factura', language: 'es_AR', category: 'UTILITY', status: 'APPROVED', components: [{ type: 'HEADER', format: 'DOCUMENT' }, { type: 'BODY', text: 'Tu factura {{numero}}' }] },
+      { name: 'demo_video', language: 'en_US', category: 'MARKETING', status: 'APPROVED', components: [{ type: 'HEADER', format: 'VIDEO' }, { type: 'BODY', text: 'Watch this' }] },
+      { name: 'titulo', language: 'es_AR', category: 'UTILITY', status: 'APPROVED', components: [{ type: 'HEADER', format: 'TEXT', text: 'Recordatorio' }, { type: 'BODY', text: 'Mañana a las {{1}}' }] },
+      { name: 'simple', language: 'es_AR', category: 'UTILITY', status: 'APPROVED', components: [{ type: 'BODY', text: 'Gracias por escribirnos' }] },
+    ]);
+    const synced = await client.post(`/api/v1/channels/${channel.id}/templates/sync`);
+    expect(synced.status, synced.text).toBe(200);
+    // Graph sends components only when asked for them.
+    expect(graph.requests.at(-1)!.query.fields?.split(',')).toContain('components');
+    const listed = (await client.get(`/api/v1/channels/${channel.id}/templates`)).body.items;
+    expect(listed.map((i: { name: string; headerFormat: string | null; bodyParameters: number }) => [i.name, i.headerFormat, i.bodyParameters])).toEqual([
+      ['promo_foto', 'IMAGE', 2],
+      ['factura', 'DOCUMENT', 1],
+      ['demo_video', 'VIDEO', 0],
+      ['titulo', 'TEXT', 1],
+      ['simple', null, 0],
+    ]);
+    // The inbox composer's picker offers them with the same facts, to ask for the header's file.
+    const contact = await client.post('/api/v1/contacts', { firstName: 'Ana', phone: '+5491155550001' });
+    const conversation = await client.post('/api/v1/conversations', { contactId: contact.body.id, channelId: channel.id });
+    const rules = (await client.get(`/api/v1/conversations/${conversation.body.id}/composer`)).body;
+    expect(rules.templates[0]).toEqual({ name: 'promo_foto', language: 'es_AR', category: 'MARKETING', headerFormat: 'IMAGE', bodyParameters: 2, headerParameters: 0 });
+    expect(rules.templates[4]).toEqual({ name: 'simple', language: 'es_AR', category: 'UTILITY', headerFormat: null, bodyParameters: 0, headerParameters: 0 });
+  });
+
   it('keeps the throughput setting within Meta’s limits', async () => {
     const { client } = await buildSignedInUser(t);
     const shared = await cloudChannel(client, { sharedWithBusinessApp: true });

@@ -18,6 +18,7 @@ export { sendGuardsOf, isProviderFault, dailyCapOf, BREAKER_THRESHOLD, type Send
 export { messagingLimitOf, admitConversationStarts, type MessagingLimit } from './messaging-limit';
 export { inboundWebhooks, templateStatusUpdates, STOPPED_TEMPLATE_STATUSES, APPROVING_TEMPLATE_EVENTS, type TemplateStatusUpdate } from './template-status';
 export { reserveSendSlots } from './send-slots';
+export { headerMediaProblem } from './whatsapp-cloud/template-header';
 export { ChannelSendError, type ChannelAdapter, type OutboundSend, type SendReceipt, type MessageService } from './adapters/adapter';
 
 /** Channel accounts, their adapters and the durable inbound path. */

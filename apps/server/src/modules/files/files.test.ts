@@ -170,7 +170,7 @@ describe('file uploads', () => {
     const sent = await client.post(`/api/v1/conversations/${conversation.body.id}/messages`, { body: 'Te paso el catálogo', media: [{ blobId: file.body.id }] });
     expect(sent.status, sent.text).toBe(202);
     expect(sent.body).toMatchObject({ direction: 'outbound', type: 'document', body: 'Te paso el catálogo', status: 'queued' });
-    expect(sent.body.media).toEqual([{ blobId: file.body.id, mimeType: 'application/pdf', fileName: 'catalogo.pdf', caption: null, voice: false, url: `/api/v1/messages/${sent.body.id}/media/${file.body.id}` }]);
+    expect(sent.body.media).toEqual([{ blobId: file.body.id, mimeType: 'application/pdf', fileName: 'catalogo.pdf', caption: null, voice: false, transcript: null, url: `/api/v1/messages/${sent.body.id}/media/${file.body.id}` }]);
     const media = await client.get(sent.body.media[0].url);
     expect(media.status).toBe(200);
     expect(media.text).toBe(pdf().toString());

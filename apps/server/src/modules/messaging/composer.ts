@@ -1,7 +1,8 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { ChannelKind, ComposerRules } from '@leadmaster/contracts';
+import type { ChannelKind, ComposerRules, ComposerTemplate, TemplateMediaProblem } from '@leadmaster/contracts';
 import type { Tx } from '../../platform/db/database';
 import { AppError } from '../../platform/errors';
+import { headerMediaProblem } from '../channels';
 import { conversations } from './messaging.tables';
 import { approvedTemplates, channelForComposer, cloudChannelsOf } from './messaging.repository';
 
@@ -40,12 +41,53 @@ export async function sendingChannel(tx: Tx, options: { tenantId: string; conver
   return from.id;
 }
 
-/** A template must be one of the channel's approved templates (as last synced from Meta). */
-export async function checkTemplate(tx: Tx, options: { tenantId: string; channelId: string; template: { name: string; language: string } }) {
+const HEADER_WORDS: Record<TemplateMediaProblem | 'template_header_unknown', (t: ComposerTemplate, mimeType: string | null) => string> = {
+  template_header_needs_media: (t) => `The WhatsApp template "${t.name}" (${t.language}) has a ${t.headerFormat} header: attach the file to send with it`,
+  template_header_takes_no_media: (t) => `The WhatsApp template "${t.name}" (${t.language}) has ${t.headerFormat ? `a ${t.headerFormat} header` : 'no header'} and takes no file: send it without one`,
+  template_header_media_type: (t, mimeType) => `The WhatsApp template "${t.name}" (${t.language}) has a ${t.headerFormat} header, which cannot carry a ${mimeType} file${t.headerFormat === 'IMAGE' ? ' (JPEG or PNG only)' : ''}`,
+  template_header_unknown: (t) => `LeadMaster does not know whether the WhatsApp template "${t.name}" (${t.language}) takes a file in its header: sync the number's templates on the channel screen, then send it again`,
+};
+
+/**
+ * A template must be one of the channel's approved templates (as last synced from Meta), and the
+ * reply's file must fit its header: a file for an IMAGE, VIDEO or DOCUMENT header (of that kind),
+ * none otherwise, and the body's parameters as many as the template has. Meta would refuse the send
+ * (132012, 132000) after the reply was queued: the person learns now, with the reason.
+ */
+export async function checkTemplate(tx: Tx, options: { tenantId: string; channelId: string; template: { name: string; language: string; parameters: string[]; headerParameters?: string[] }; mimeType: string | null }) {
+  const { template, mimeType } = options;
   const channel = await channelForComposer(tx, options.tenantId, options.channelId);
   if (channel?.kind !== 'whatsapp_cloud') throw new AppError('validation_failed', 'Templates are sent only through a WhatsApp Cloud API number', { fields: { template: 'not a WhatsApp Cloud API channel' } });
-  const ok = approvedTemplates(channel.providerState).some((t) => t.name === options.template.name && t.language === options.template.language);
-  if (!ok) throw new AppError('validation_failed', 'Not an approved template of this number (sync the templates on the channel screen)', { fields: { template: 'unknown or not approved' } });
+  const found = approvedTemplates(channel.providerState).find((t) => t.name === template.name && t.language === template.language);
+  if (!found) throw new AppError('validation_failed', 'Not an approved template of this number (sync the templates on the channel screen)', { fields: { template: 'unknown or not approved' } });
+  // A list synced before LeadMaster read the components: a file is refused rather than guessed about.
+  const problem = mimeType && found.headerFormat === undefined ? 'template_header_unknown' : headerMediaProblem(found.headerFormat, mimeType);
+  if (problem) {
+    const message = HEADER_WORDS[problem](found, mimeType);
+    throw new AppError('validation_failed', message, { reason: problem, template: found.name, language: found.language, headerFormat: found.headerFormat ?? null, mimeType, fields: { media: message } });
+  }
+  if (found.bodyParameters !== undefined && found.bodyParameters !== template.parameters.length) {
+    throw new AppError('validation_failed', `The WhatsApp template "${found.name}" (${found.language}) takes ${found.bodyParameters} body parameter(s), not ${template.parameters.length}`, {
+      reason: 'template_parameter_count',
+      template: found.name,
+      language: found.language,
+      expected: found.bodyParameters,
+      received: template.parameters.length,
+      fields: { 'template.parameters': `expected ${found.bodyParameters}` },
+    });
+  }
+  // A TEXT header with a `{{1}}` takes its text; Meta refuses the send without it (132000).
+  const headerGiven = template.headerParameters?.length ?? 0;
+  if (found.headerParameters !== undefined && found.headerParameters !== headerGiven) {
+    throw new AppError('validation_failed', `The WhatsApp template "${found.name}" (${found.language}) takes ${found.headerParameters} header parameter(s), not ${headerGiven}`, {
+      reason: 'template_header_parameters',
+      template: found.name,
+      language: found.language,
+      expected: found.headerParameters,
+      received: headerGiven,
+      fields: { 'template.headerParameters': `expected ${found.headerParameters}` },
+    });
+  }
 }
 
 /** A person answered: every inbound message so far counts as handled for the whole team. */

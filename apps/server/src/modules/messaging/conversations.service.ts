@@ -126,14 +126,14 @@ export function createConversationsService(deps: ModuleDeps & { outbound: Outbou
         if (!target) throw new AppError('validation_failed', 'The message replied to is not in this conversation', { fields: { replyToId: 'not in this conversation' } });
       }
       const channelId = await sendingChannel(tx, { tenantId, conversation, fromChannelId: body.fromChannelId });
-      if (body.template) await checkTemplate(tx, { tenantId, channelId, template: body.template });
+      if (body.template) await checkTemplate(tx, { tenantId, channelId, template: body.template, mimeType: media[0]?.mimeType ?? null });
       const row = await outbound.queue(tx, {
         tenantId,
         contactId: conversation.contactId,
         channelId,
         body: body.template ? '' : (body.body ?? ''),
         media,
-        template: body.template ? { name: body.template.name, language: body.template.language, parameters: body.template.parameters } : null,
+        template: body.template ? { name: body.template.name, language: body.template.language, parameters: body.template.parameters, ...(body.template.headerParameters.length ? { headerParameters: body.template.headerParameters } : {}) } : null,
         source: 'inbox',
         createdBy: userId,
         replyToId: channelId === conversation.channelId ? (body.replyToId ?? null) : null,

@@ -36,7 +36,7 @@ export function messagingModule(deps: ModuleDeps & { adapterFor(tenantId: string
       selectConversations(tx, tenantId, sql`${conversationsTable.id} = any(${sql.param(ids)}::uuid[])`).then((rows) => rows.map((row) => presentConversation(row.c, row.contact, row.channelKind))),
   });
   const outbound = createOutbound({ ...deps, realtime });
-  const media = createMediaFetcher(deps);
+  const media = createMediaFetcher({ ...deps, realtime });
   createInboundHandler({ ...deps, realtime, fetchMediaLater: media.fetchLater });
   conversations = createConversationsService({ ...deps, outbound, realtime });
   const inbox = createInboxService({ ...deps, realtime, conversations });
@@ -49,6 +49,7 @@ export function messagingModule(deps: ModuleDeps & { adapterFor(tenantId: string
     outbound,
     conversations,
     inbox,
+    recordTranscript: media.recordTranscript,
     routes: async (app: HttpServer) => {
       await app.register(messagingRoutes({ conversations: conversations! }));
       await app.register(inboxRoutes({ inbox, labels }));

@@ -17,7 +17,7 @@ export function presentMessage(row: MessageRow): Message {
     service: row.service,
     type: row.type,
     body: row.body,
-    media: row.media.map((m) => ({ blobId: m.blobId, mimeType: m.mimeType, fileName: m.fileName, caption: m.caption, voice: m.voice, url: m.blobId ? `/api/v1/messages/${row.id}/media/${m.blobId}` : null })),
+    media: row.media.map((m) => ({ blobId: m.blobId, mimeType: m.mimeType, fileName: m.fileName, caption: m.caption, voice: m.voice, transcript: m.transcript ?? null, url: m.blobId ? `/api/v1/messages/${row.id}/media/${m.blobId}` : null })),
     template: row.template ?? null,
     status: row.status,
     error: row.errorCode ? { code: row.errorCode, message: row.errorMessage } : null,

@@ -1,4 +1,5 @@
 import { and, eq, inArray, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import type { ChannelTemplate, ComposerTemplate } from '@leadmaster/contracts';
 import type { Tx } from '../../platform/db/database';
 import { channelAccounts } from '../channels/channels.tables';
 import { contacts } from '../contacts/contacts.tables';
@@ -91,9 +92,18 @@ export async function cloudChannelsOf(tx: Tx, tenantId: string) {
 }
 
 /** Approved templates of a Cloud API channel, as synced into its provider state. */
-export function approvedTemplates(providerState: Record<string, unknown>) {
-  const stored = providerState.templates as { items?: { name: string; language: string; category: string; status: string }[] } | undefined;
-  return (stored?.items ?? []).filter((t) => t.status.toUpperCase() === 'APPROVED').map((t) => ({ name: t.name, language: t.language, category: t.category }));
+export function approvedTemplates(providerState: Record<string, unknown>): ComposerTemplate[] {
+  const stored = providerState.templates as { items?: ChannelTemplate[] } | undefined;
+  return (stored?.items ?? [])
+    .filter((t) => t.status.toUpperCase() === 'APPROVED')
+    .map((t) => ({
+      name: t.name,
+      language: t.language,
+      category: t.category,
+      ...(t.headerFormat !== undefined ? { headerFormat: t.headerFormat } : {}),
+      ...(t.bodyParameters !== undefined ? { bodyParameters: t.bodyParameters } : {}),
+      ...(t.headerParameters !== undefined ? { headerParameters: t.headerParameters } : {}),
+    }));
 }
 
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
@@ -110,14 +120,19 @@ export const TEXT_SEARCH_CONFIG = sql.raw(`'public.leadmaster_text'::regconfig`)
  *   index, hashed (costs in proportion to the tenant's matching messages: fine for a rare word);
  * - `messagesVia: 'thread'`: each listed conversation's own messages read through the thread index
  *   until one matches (costs in proportion to the conversations walked: for a bounded walk of the
- *   newest, where a common word fills the page long before the index would have gathered its matches).
+ *   newest, where a common word fills the page long before the index would have gathered its matches);
+ *   the contact is then checked the same way, by a probe of its own row.
  */
 export function conversationSearch(options: { tenantId: string; phoneKey: string | null; digits: string; words: string[]; textQuery: string | null; messagesVia: 'index' | 'thread' }): SQL {
   const contactMatches: SQL[] = [];
   if (options.phoneKey) contactMatches.push(or(eq(contacts.phoneKey, options.phoneKey), sql`${contacts.phoneKey} like ${`%${options.digits.slice(-8)}%`}`)!);
   if (options.words.length) contactMatches.push(and(...options.words.map((w) => sql`${contacts.searchText} like ${`%${escapeLike(w)}%`}`))!);
   const conditions: SQL[] = [];
-  if (contactMatches.length) {
+  if (contactMatches.length && options.messagesVia === 'thread') {
+    // A few walked conversations: each checks its own contact (one probe of the primary key) rather
+    // than all the tenant's contacts being searched for them.
+    conditions.push(sql`exists (select 1 from ${contacts} where ${contacts.tenantId} = ${conversations.tenantId} and ${contacts.id} = ${conversations.contactId} and (${or(...contactMatches)}))`);
+  } else if (contactMatches.length) {
     conditions.push(sql`${conversations.contactId} in (select ${contacts.id} from ${contacts} where ${contacts.tenantId} = ${options.tenantId} and (${or(...contactMatches)}))`);
   }
   if (options.textQuery && options.messagesVia === 'thread') {

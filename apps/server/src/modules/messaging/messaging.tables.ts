@@ -81,12 +81,14 @@ export type StoredMedia = {
   fileName: string | null;
   caption: string | null;
   voice: boolean;
+  /** What was said in an audio attachment, once transcribed (absent until then). */
+  transcript?: string | null;
 };
 
 export type MessageContent =
   | { type: 'text' }
   | { type: 'media' }
-  | { type: 'template'; template: { name: string; language: string; parameters: string[] } };
+  | { type: 'template'; template: { name: string; language: string; parameters: string[]; headerParameters?: string[] } };
 
 export const messages = pgTable(
   'messages',
@@ -103,7 +105,7 @@ export const messages = pgTable(
     body: text().notNull().default(''),
     media: jsonb().$type<StoredMedia[]>().notNull().default([]),
     /** For a template send: which template and its parameters. */
-    template: jsonb().$type<{ name: string; language: string; parameters: string[] } | null>(),
+    template: jsonb().$type<{ name: string; language: string; parameters: string[]; headerParameters?: string[] } | null>(),
     status: text().$type<MessageStatus>().notNull(),
     providerMessageId: text(),
     replyToId: uuid(),

@@ -142,6 +142,38 @@ describe('inbound messages', () => {
   });
 });
 
+describe('voice-note transcripts', () => {
+  it('shows a recorded transcript under its audio, announces the message again, and refuses text messages and other tenants', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const other = await buildSignedInUser(t);
+    const channel = await cloudChannel(client);
+    const from = '5491144449999';
+    await deliver(user.tenantId, channel.id, webhook({ contacts: [{ wa_id: from, profile: { name: 'Eva' } }], messages: [{ from, id: 'wamid.voice1', timestamp: '1767225600', type: 'audio', audio: { id: 'media-v1', mime_type: 'audio/ogg; codecs=opus', voice: true } }] }));
+    await deliver(user.tenantId, channel.id, text('wamid.text1', from, 'y otra cosa', 1767225700));
+    const [conversation] = (await client.get('/api/v1/conversations')).body.items as { id: string }[];
+    const thread = async () => (await client.get(`/api/v1/conversations/${conversation!.id}/messages`)).body.items as { id: string; type: string; media: { voice: boolean; transcript: string | null }[] }[];
+    const before = await thread();
+    const voice = before.find((m) => m.type === 'audio')!;
+    const plain = before.find((m) => m.type === 'text')!;
+    expect(voice.media).toEqual([expect.objectContaining({ voice: true, transcript: null })]);
+
+    const said = 'Hola, quería saber el precio <img src=x onerror=alert(1)> del plan anual';
+    const seen = published.length;
+    const presented = await t.runtime.modules.messaging.recordTranscript({ tenantId: user.tenantId, messageId: voice.id, mediaIndex: 0, text: `  ${said}\n` });
+    expect(presented.media[0]!.transcript).toBe(said);
+    // Stored as the text it is (the thread renders it as text), and read back with the thread.
+    expect((await thread()).find((m) => m.id === voice.id)!.media[0]!.transcript).toBe(said);
+    const updated = published.slice(seen).filter((e) => e.type === 'message.updated');
+    expect(updated).toEqual([expect.objectContaining({ tenantId: user.tenantId, data: expect.objectContaining({ id: voice.id, media: [expect.objectContaining({ transcript: said })] }) })]);
+
+    await expect(t.runtime.modules.messaging.recordTranscript({ tenantId: user.tenantId, messageId: plain.id, mediaIndex: 0, text: 'x' })).rejects.toMatchObject({ code: 'validation_failed' });
+    await expect(t.runtime.modules.messaging.recordTranscript({ tenantId: user.tenantId, messageId: voice.id, mediaIndex: 1, text: 'x' })).rejects.toMatchObject({ code: 'validation_failed' });
+    // Another tenant cannot see the message, let alone write on it.
+    await expect(t.runtime.modules.messaging.recordTranscript({ tenantId: other.user.tenantId, messageId: voice.id, mediaIndex: 0, text: 'x' })).rejects.toMatchObject({ code: 'not_found' });
+    expect((await thread()).find((m) => m.id === voice.id)!.media[0]!.transcript).toBe(said);
+  });
+});
+
 describe('statuses of sent messages', () => {
   async function sentMessage(tenantId: string, channelId: string, providerMessageId: string | null, status: 'sent' | 'sending' | 'ambiguous' = 'sent') {
     return rows(tenantId, async (tx) => {

@@ -63,7 +63,7 @@ export type QueueMessage = {
   channelId: string;
   body?: string;
   media?: StoredMedia[];
-  template?: { name: string; language: string; parameters: string[] } | null;
+  template?: { name: string; language: string; parameters: string[]; headerParameters?: string[] } | null;
   source: string;
   createdBy?: string | null;
   replyToId?: string | null;

@@ -7,6 +7,7 @@ import { startTestApp, type TestApp } from '../../../test/harness';
 import { buildUser, type TestUser } from '../../../test/factories';
 import { openTestDatabase, usingRealPostgres, type TestDatabase } from '../../../test/db';
 import { httpClient, startServerProcess, type ServerProcess } from '../../../test/processes';
+import { until } from '../../../test/until';
 import { signMetaBody } from '../channels/whatsapp-cloud/signature';
 
 /**
@@ -44,14 +45,6 @@ async function browserOn(server: ServerProcess, user: TestUser): Promise<Socket>
     ws.on('error', reject);
   });
   return { ws, events };
-}
-
-async function until(what: string, check: () => boolean, ms = 30_000) {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe.skipIf(!onPostgres)('realtime across two server processes on PostgreSQL', () => {

@@ -263,6 +263,8 @@ function TemplatesCard({ channelId, canSync }: { channelId: string; canSync: boo
                 <TH>{t('channels.templates.columns.name')}</TH>
                 <TH>{t('channels.templates.columns.language')}</TH>
                 <TH className="hidden sm:table-cell">{t('channels.templates.columns.category')}</TH>
+                <TH>{t('channels.templates.columns.header')}</TH>
+                <TH className="hidden sm:table-cell">{t('channels.templates.columns.body')}</TH>
                 <TH>{t('channels.templates.columns.status')}</TH>
                 <TH className="hidden sm:table-cell">{t('channels.templates.columns.quality')}</TH>
               </TR>
@@ -273,6 +275,8 @@ function TemplatesCard({ channelId, canSync }: { channelId: string; canSync: boo
                   <TD className="font-mono text-[13px]">{tpl.name}</TD>
                   <TD>{tpl.language}</TD>
                   <TD className="hidden text-muted sm:table-cell">{tpl.category}</TD>
+                  <TD data-testid="template-header-format">{t(`channels.templates.headerFormats.${tpl.headerFormat === undefined ? 'unknown' : (tpl.headerFormat ?? 'none')}`)}</TD>
+                  <TD className="hidden text-muted tabular-nums sm:table-cell">{tpl.bodyParameters ?? '—'}</TD>
                   <TD>
                     <Badge tone={tone(tpl.status)}>{tpl.status}</Badge>
                   </TD>

@@ -18,6 +18,10 @@ import { useComposerRules, useInboxMutations, useQuickReplies, type Conversation
 
 
 type Mode = 'text' | 'template';
+/** Template headers that take a file with each message (decision 0048). */
+const HEADER_FILES = ['IMAGE', 'VIDEO', 'DOCUMENT'] as const;
+type HeaderFile = (typeof HEADER_FILES)[number];
+const headerFileOf = (format: string | null | undefined): HeaderFile | null => HEADER_FILES.find((f) => f === format) ?? null;
 
 export function Composer({ conversation }: { conversation: Conversation }) {
   const { t } = useTranslation();
@@ -30,6 +34,8 @@ export function Composer({ conversation }: { conversation: Conversation }) {
   const [fromChannelId, setFromChannelId] = useState('');
   const [template, setTemplate] = useState('');
   const [parameters, setParameters] = useState<string[]>([]);
+  // A TEXT header with a `{{1}}` takes its text too (decision 0050).
+  const [headerParameters, setHeaderParameters] = useState<string[]>([]);
   const [attachment, setAttachment] = useState<StoredFile | null>(null);
   const files = useUpload();
 
@@ -38,14 +44,25 @@ export function Composer({ conversation }: { conversation: Conversation }) {
   const mode: Mode | null = asNote ? 'text' : r?.mode === 'text' ? 'text' : r?.mode === 'template' ? 'template' : from ? from.mode : null;
   const templates = from ? from.templates : (r?.templates ?? []);
   const chosen = templates.find((tp) => `${tp.name}|${tp.language}` === template) ?? null;
+  // A template whose header is an image, a video or a document goes with that file: the composer asks for it.
+  const headerFile = !asNote && mode === 'template' ? headerFileOf(chosen?.headerFormat) : null;
   // A file goes with a reply (never a note), where the channel sends media; WhatsApp outside its window takes a template only.
   const canAttach = !asNote && mode === 'text' && Boolean(from ? from.canSendMedia : r?.canSendMedia);
+  const takesFile = canAttach || headerFile !== null;
   const pending = send.isPending || note.isPending || Boolean(files.uploading);
   const attach = async (file: File) => {
     const stored = await files.upload(file);
     if (stored) setAttachment(stored);
   };
-  const drop = useFileDrop((file) => void attach(file), { disabled: !canAttach || pending, onMany: () => files.setError(t('files.errors.oneFile')) });
+  const drop = useFileDrop((file) => void attach(file), { disabled: !takesFile || pending, onMany: () => files.setError(t('files.errors.oneFile')) });
+  const chooseTemplate = (value: string) => {
+    setTemplate(value);
+    const next = templates.find((tp) => `${tp.name}|${tp.language}` === value);
+    // As many fields as the body takes, when the synced list says so.
+    setParameters(next?.bodyParameters !== undefined ? Array.from({ length: next.bodyParameters }, () => '') : []);
+    setHeaderParameters(Array.from({ length: next?.headerParameters ?? 0 }, () => ''));
+    setAttachment(null);
+  };
   const error = send.error ?? note.error;
 
   const variables = { firstName: conversation.contact.firstName, lastName: conversation.contact.lastName, company: conversation.contact.company, agentName: me.user.name };
@@ -61,9 +78,12 @@ export function Composer({ conversation }: { conversation: Conversation }) {
     }
     const via = from ? { fromChannelId: from.channelId } : {};
     if (mode === 'template') {
-      if (!chosen) return;
-      await send.mutateAsync({ template: { name: chosen.name, language: chosen.language, parameters: parameters.map((p) => p.trim()) }, ...via });
-      setParameters([]);
+      if (!chosen || (headerFile && !attachment) || headerParameters.some((p) => !p.trim())) return;
+      const media = headerFile && attachment ? { media: [{ blobId: attachment.id }] } : {};
+      await send.mutateAsync({ template: { name: chosen.name, language: chosen.language, parameters: parameters.map((p) => p.trim()), headerParameters: headerParameters.map((p) => p.trim()) }, ...media, ...via });
+      setParameters(parameters.map(() => ''));
+      setHeaderParameters(headerParameters.map(() => ''));
+      setAttachment(null);
       return;
     }
     const media = canAttach && attachment ? [{ blobId: attachment.id }] : null;
@@ -88,7 +108,7 @@ export function Composer({ conversation }: { conversation: Conversation }) {
       aria-label={t('inboxUi.composer.label')}
     >
       {error ? <ErrorAlert error={error} className="mb-2" /> : null}
-      {files.error && canAttach ? (
+      {files.error && takesFile ? (
         <Alert tone="danger" className="mb-2">
           {files.error}
         </Alert>
@@ -118,17 +138,53 @@ export function Composer({ conversation }: { conversation: Conversation }) {
             <Alert tone="warning">{t('inboxUi.composer.noTemplates')}</Alert>
           ) : (
             <>
-              <Select aria-label={t('inboxUi.composer.template')} value={template} placeholder={t('inboxUi.composer.pickTemplate')} onValueChange={setTemplate} options={templates.map((tp) => ({ value: `${tp.name}|${tp.language}`, label: `${tp.name} (${tp.language})` }))} />
+              <Select
+                aria-label={t('inboxUi.composer.template')}
+                value={template}
+                placeholder={t('inboxUi.composer.pickTemplate')}
+                onValueChange={chooseTemplate}
+                options={templates.map((tp) => {
+                  const file = headerFileOf(tp.headerFormat);
+                  return { value: `${tp.name}|${tp.language}`, label: `${tp.name} (${tp.language})${file ? ` · ${t(`inboxUi.composer.headerKind.${file}`)}` : ''}`, textValue: tp.name };
+                })}
+              />
               {chosen ? (
                 <div className="space-y-1.5">
+                  {headerFile ? (
+                    <div className="space-y-1.5 rounded-md border border-dashed border-border px-2 py-1.5" data-testid="template-header-file">
+                      {attachment ? (
+                        <AttachmentCard compact file={{ id: attachment.id, name: attachment.name, contentType: attachment.contentType, size: attachment.size, url: attachment.url }} onRemove={() => setAttachment(null)} />
+                      ) : null}
+                      <div className="flex items-center gap-2">
+                        {attachment ? null : <AttachButton onFile={(file) => void attach(file)} disabled={pending} />}
+                        <p className="text-xs text-muted" role={files.uploading ? 'status' : undefined}>
+                          {files.uploading ? t('files.uploading', { name: files.uploading }) : attachment ? t('inboxUi.composer.headerFileAttached') : t('inboxUi.composer.headerFileNeeded', { file: t(`errors.headerFile.${headerFile}`) })}
+                        </p>
+                      </div>
+                    </div>
+                  ) : null}
+                  {headerParameters.length ? <p className="text-xs text-muted">{t('inboxUi.composer.headerParameter')}</p> : null}
+                  {headerParameters.map((p, i) => (
+                    <Input
+                      key={`header-${i}`}
+                      value={p}
+                      maxLength={60}
+                      data-testid="template-header-parameter"
+                      aria-label={t('inboxUi.composer.headerParameter')}
+                      placeholder={t('inboxUi.composer.headerParameter')}
+                      onChange={(e) => setHeaderParameters(headerParameters.map((x, j) => (j === i ? e.target.value : x)))}
+                    />
+                  ))}
                   {parameters.map((p, i) => (
                     <Input key={i} value={p} aria-label={t('inboxUi.composer.parameter', { n: i + 1 })} placeholder={`{{${i + 1}}}`} onChange={(e) => setParameters(parameters.map((x, j) => (j === i ? e.target.value : x)))} />
                   ))}
                   <div className="flex gap-2">
-                    <Button type="button" variant="ghost" size="sm" onClick={() => setParameters([...parameters, ''])}>
-                      {t('inboxUi.composer.addParameter')}
-                    </Button>
-                    <Button type="submit" size="sm" className="ml-auto" loading={pending} icon={<Send className="size-4" aria-hidden />}>
+                    {chosen.bodyParameters === undefined ? (
+                      <Button type="button" variant="ghost" size="sm" onClick={() => setParameters([...parameters, ''])}>
+                        {t('inboxUi.composer.addParameter')}
+                      </Button>
+                    ) : null}
+                    <Button type="submit" size="sm" className="ml-auto" loading={pending} disabled={Boolean(headerFile && !attachment) || headerParameters.some((p) => !p.trim())} icon={<Send className="size-4" aria-hidden />}>
                       {t('inboxUi.composer.sendTemplate')}
                     </Button>
                   </div>

@@ -4,12 +4,13 @@ import { Link } from 'react-router';
 import { ErrorAlert } from '../../ui/ErrorAlert';
 import { Spinner } from '../../ui/Spinner';
 import { useCan } from '../auth/session';
+import { ContactAppointments } from '../calendar/ContactAppointments';
 import { BlockedBadge, ConsentChips, PhoneText, ValidationBadge } from '../contacts/ContactBits';
 import { ScoreExplanation } from '../contacts/ScoresCard';
 import { useContact, useScoringSettings } from '../contacts/contacts.api';
 
-/** The contact beside the thread: scores with their reasons, consent, blocklist, tags, attributes. */
-export function ContactPanel({ contactId }: { contactId: string }) {
+/** The contact beside the thread: upcoming appointments, scores with their reasons, consent, blocklist, tags, attributes. */
+export function ContactPanel({ contactId, conversationId }: { contactId: string; conversationId?: string }) {
   const { t } = useTranslation();
   const can = useCan();
   const contact = useContact(contactId);
@@ -19,10 +20,11 @@ export function ContactPanel({ contactId }: { contactId: string }) {
   const c = contact.data;
   if (!c) return <div className="p-4"><Spinner label={t('inboxUi.loading')} /></div>;
   const attributes = Object.entries(c.attributes ?? {});
+  const name = [c.firstName, c.lastName].filter(Boolean).join(' ');
   return (
     <div className="space-y-4 overflow-y-auto p-4 text-sm" data-testid="contact-panel">
       <div>
-        <p className="font-semibold">{[c.firstName, c.lastName].filter(Boolean).join(' ') || '—'}</p>
+        {name ? <p className="font-semibold">{name}</p> : <p className="font-semibold text-muted">{t('inboxUi.panel.noName')}</p>}
         {c.company ? <p className="text-muted">{c.company}</p> : null}
         <PhoneText contact={c} className="text-muted" />
         {c.email ? <p className="truncate text-muted">{c.email}</p> : null}
@@ -31,6 +33,7 @@ export function ContactPanel({ contactId }: { contactId: string }) {
           {c.blacklisted ? <BlockedBadge /> : null}
         </div>
       </div>
+      {can('calendar.read') ? <ContactAppointments contactId={c.id} contactName={name || (c.phone ?? '')} conversationId={conversationId} /> : null}
       <section aria-labelledby="panel-scores">
         <h3 id="panel-scores" className="mb-2 text-xs font-semibold tracking-wide text-subtle uppercase">{t('inboxUi.panel.scores')}</h3>
         {/* One score under the other: the panel is narrow at any screen width. */}

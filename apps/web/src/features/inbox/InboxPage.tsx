@@ -48,7 +48,7 @@ export function InboxPage() {
               <X className="size-5" aria-hidden />
             </Button>
           </div>
-          <ContactPanel contactId={conversation.data.contact.id} />
+          <ContactPanel contactId={conversation.data.contact.id} conversationId={conversation.data.id} />
         </aside>
       ) : null}
     </div>

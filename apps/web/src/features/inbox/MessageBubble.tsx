@@ -7,7 +7,7 @@ import { Dialog } from '../../ui/Dialog';
 import type { Message } from './inbox.api';
 
 /** Provider error codes a person can act on, said in plain words (the rest show the provider's text). */
-const KNOWN_FAILURES = ['131026', '131047', '131049', '131048', '130429', '131056', 'channel_cannot_send', 'channel_unavailable', 'worker_lost'] as const;
+const KNOWN_FAILURES = ['131026', '131047', '131049', '131048', '130429', '131056', '132000', '132012', 'channel_cannot_send', 'channel_unavailable', 'worker_lost'] as const;
 
 function StatusIcon({ message }: { message: Message }) {
   const { t } = useTranslation();
@@ -58,9 +58,17 @@ function Media({ message }: { message: Message }) {
           );
         if (kind === 'audio')
           return (
-            <div key={i} className="flex items-center gap-2">
-              {m.voice ? <Mic className="size-4 shrink-0" aria-label={t('inboxUi.media.voice')} /> : null}
-              <audio controls preload="none" src={m.url} className="h-9 max-w-full" />
+            <div key={i} className="space-y-1">
+              <div className="flex items-center gap-2">
+                {m.voice ? <Mic className="size-4 shrink-0" aria-label={t('inboxUi.media.voice')} /> : null}
+                <audio controls preload="none" src={m.url} className="h-9 max-w-full" />
+              </div>
+              {m.transcript ? (
+                <p className="whitespace-pre-wrap text-sm italic opacity-90" data-testid="transcript">
+                  <span className="sr-only">{t('inboxUi.media.transcript')}: </span>
+                  {m.transcript}
+                </p>
+              ) : null}
             </div>
           );
         if (kind === 'video') return <video key={i} controls preload="metadata" src={m.url} className="max-h-64 max-w-full rounded-md" />;

@@ -85,11 +85,26 @@ export function storeConversation(client: QueryClient, incoming: Conversation) {
   return found;
 }
 
+/** How far a message has moved on; a copy that has moved further is newer, whatever arrived last. */
+const STATUS_RANK: Partial<Record<Message['status'], number>> = { queued: 0, sending: 1, sent: 2, ambiguous: 2, delivered: 3, read: 4, failed: 5 };
+const rank = (m: Message) => STATUS_RANK[m.status] ?? 0;
+
+/**
+ * The copy to keep when a message arrives again. The answer to a send can come after the socket
+ * already said "sent" (the worker is quicker than the HTTP response): that older copy keeps its
+ * body but not its status.
+ */
+function newest(current: Message, incoming: Message): Message {
+  if (rank(current) <= rank(incoming)) return incoming;
+  const { status, error, sentAt, deliveredAt, readAt, service } = current;
+  return { ...incoming, status, error, sentAt, deliveredAt, readAt, service };
+}
+
 function storeMessage(client: QueryClient, message: Message) {
   client.setQueryData<InfiniteData<Page<Message>>>(messagesKey(message.conversationId), (data) => {
     if (!data) return data;
     if (data.pages.some((p) => p.items.some((m) => m.id === message.id))) {
-      return { ...data, pages: data.pages.map((p) => ({ ...p, items: p.items.map((m) => (m.id === message.id ? message : m)) })) };
+      return { ...data, pages: data.pages.map((p) => ({ ...p, items: p.items.map((m) => (m.id === message.id ? newest(m, message) : m)) })) };
     }
     const [first, ...rest] = data.pages;
     return { ...data, pages: [{ ...first!, items: [message, ...first!.items] }, ...rest] };
@@ -111,6 +126,15 @@ export function useInboxRealtime() {
       realtime.subscribe('message.created', (data) => {
         const message = data as Message;
         if (message?.id) storeMessage(client, message);
+      }),
+      // A message changed after it was announced (its media downloaded, a voice note transcribed).
+      // Only where it is shown already: an older message is not a new one at the top.
+      realtime.subscribe('message.updated', (data) => {
+        const message = data as Message;
+        if (!message?.id) return;
+        client.setQueryData<InfiniteData<Page<Message>>>(messagesKey(message.conversationId), (d) =>
+          d ? { ...d, pages: d.pages.map((p) => ({ ...p, items: p.items.map((m) => (m.id === message.id ? newest(m, message) : m)) })) } : d,
+        );
       }),
       realtime.subscribe('message.status_updated', (data) => {
         const update = data as StatusEvent;
@@ -162,7 +186,7 @@ export function useInboxMutations(conversationId: string) {
     labels: useMutation({ mutationFn: (labelIds: string[]) => api.put<Conversation>(`/api/v1/conversations/${conversationId}/labels`, { labelIds }), onSuccess: (c) => { onConversation(c); void client.invalidateQueries({ queryKey: ['inbox', 'suggested', conversationId] }); } }),
     optOut: useMutation({ mutationFn: (reason: string) => api.post<Conversation>(`/api/v1/conversations/${conversationId}/opt-out`, reason ? { reason } : {}), onSuccess: (c) => { onConversation(c); void client.invalidateQueries({ queryKey: ['contacts'] }); } }),
     send: useMutation({
-      mutationFn: (body: { body?: string; media?: { blobId: string }[]; template?: { name: string; language: string; parameters: string[] }; replyToId?: string; fromChannelId?: string }) =>
+      mutationFn: (body: { body?: string; media?: { blobId: string }[]; template?: { name: string; language: string; parameters: string[]; headerParameters?: string[] }; replyToId?: string; fromChannelId?: string }) =>
         api.post<Message>(`/api/v1/conversations/${conversationId}/messages`, body),
       onSuccess: (m) => storeMessage(client, m),
     }),

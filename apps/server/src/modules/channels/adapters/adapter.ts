@@ -28,7 +28,7 @@ export type OutboundContent =
   | { type: 'text'; body: string }
   | { type: 'media'; media: OutboundMedia; caption?: string | null }
   /** `headerMedia`: the file of a template whose header is an image, a video or a document (WhatsApp). */
-  | { type: 'template'; template: { name: string; language: string; parameters: string[] }; headerMedia?: OutboundMedia | null };
+  | { type: 'template'; template: { name: string; language: string; parameters: string[]; headerParameters?: string[] }; headerMedia?: OutboundMedia | null };
 
 export type OutboundSend = {
   /**

@@ -187,6 +187,10 @@ export const WHATSAPP_ERROR_ACTIONS: Record<string, ErrorAction> = {
   // Every further send on the number would fail the same way: stop and tell a person.
   '132015': { action: 'pause_campaign', retryable: false, description: 'The template is paused for low quality: pause the campaign and review it' },
   '132016': { action: 'pause_campaign', retryable: false, description: 'The template was disabled: pause the campaign and choose another' },
+  // The template no longer fits what the campaign sends (Meta changed it after the launch): every
+  // further send of it fails alike until a person fixes the mapping or the file (decision 0050).
+  '132000': { action: 'pause_campaign', retryable: false, description: "The template's parameter count does not match: pause the campaign and fix its mapping" },
+  '132012': { action: 'pause_campaign', retryable: false, description: "The template's parameter format (its header) does not match: pause the campaign and fix its file or mapping" },
   '131042': { action: 'pause_campaign', retryable: false, description: 'Business payment issue on the WhatsApp account: fix billing in Meta' },
   '190': { action: 'pause_campaign', retryable: false, description: 'The access token expired or was revoked: reconnect the channel' },
 };

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import type { ChannelTemplate } from '@leadmaster/contracts';
 import { ChannelSendError, type ChannelAdapter, type InboundMediaRef, type OutboundMedia, type OutboundSend, type SendReceipt } from '../adapters/adapter';
 import { multipart, readJson, retryAfterSeconds, transportFailure, type HttpFactory } from '../adapters/transport';
 import { WHATSAPP_ERROR_ACTIONS } from './payload';
+import { bodyParameterCount, headerFormatOf, headerParameterCount, mediaKind } from './template-header';
 
 /**
  * The WhatsApp Cloud API (Meta Graph) adapter: text, media (uploaded to `/{phone-number-id}/media`,
@@ -18,7 +20,7 @@ const MEDIA_TYPES = ['image/', 'audio/', 'video/', 'application/pdf', 'applicati
 const TRANSIENT_CODES = new Set(['1', '2', '4', '17', '341', '613', '80007', '131000', '131016', '133004']);
 
 export type WhatsAppCloudSettings = { phoneNumberId: string; businessAccountId: string; apiBaseUrl?: string; timeoutMs?: number };
-export type WhatsAppTemplate = { name: string; language: string; category: string; status: string; quality: string | null; providerTemplateId: string | null };
+export type WhatsAppTemplate = ChannelTemplate;
 
 /** Graph's answer to a refused request, as a send error. */
 export function graphSendError(res: Response, body: any): ChannelSendError {
@@ -54,13 +56,6 @@ const recipient = (to: OutboundSend['to']) => {
   const address = to.address ?? to.phoneE164;
   if (!address) throw new ChannelSendError({ message: 'The contact has no WhatsApp number', code: 'no_address', retryable: false, action: 'fail' });
   return address.replace(/^\+/, '');
-};
-
-const mediaKind = (mimeType: string): 'image' | 'video' | 'audio' | 'document' => {
-  if (mimeType === 'image/jpeg' || mimeType === 'image/png') return 'image';
-  if (mimeType.startsWith('video/')) return 'video';
-  if (mimeType.startsWith('audio/')) return 'audio';
-  return 'document';
 };
 
 export function createWhatsAppCloudAdapter(options: { settings: WhatsAppCloudSettings; secrets: { accessToken?: string }; http: HttpFactory }) {
@@ -156,10 +151,12 @@ export function createWhatsAppCloudAdapter(options: { settings: WhatsAppCloudSet
           break;
         }
         case 'template': {
-          const { name, language, parameters } = content.template;
+          const { name, language, parameters, headerParameters = [] } = content.template;
           const components: Record<string, unknown>[] = [];
-          // A template whose header is a file takes it as the header's parameter, by the id of an upload.
+          // A template whose header is a file takes it as the header's parameter, by the id of an upload;
+          // a TEXT header with a `{{1}}` takes its text (decision 0050).
           if (content.headerMedia) components.push({ type: 'header', parameters: [await headerParameter(content.headerMedia, sendOptions.signal)] });
+          else if (headerParameters.length) components.push({ type: 'header', parameters: headerParameters.map((text) => ({ type: 'text', text })) });
           if (parameters.length) components.push({ type: 'body', parameters: parameters.map((text) => ({ type: 'text', text })) });
           payload = { ...base, type: 'template', template: { name, language: { code: language }, ...(components.length ? { components } : {}) } };
           break;
@@ -198,15 +195,31 @@ export function createWhatsAppCloudAdapter(options: { settings: WhatsAppCloudSet
       return { data, mimeType: String(meta.mime_type ?? res.headers.get('content-type') ?? 'application/octet-stream') };
     },
 
-    /** Every template of the business account, following Graph's cursor paging. */
+    /**
+     * Every template of the business account, following Graph's cursor paging, with what its
+     * components ask of a send: the header's format (a file for IMAGE, VIDEO, DOCUMENT) and the body's parameter count.
+     */
     async listTemplates(): Promise<WhatsAppTemplate[]> {
       const out: WhatsAppTemplate[] = [];
       let after: string | null = null;
       for (let page = 0; page < 100; page++) {
-        const query = new URLSearchParams({ fields: 'name,language,category,status,quality_score', limit: '100', ...(after ? { after } : {}) });
+        const query = new URLSearchParams({ fields: 'name,language,category,status,quality_score,components', limit: '100', ...(after ? { after } : {}) });
         const body = await call(`/${settings.businessAccountId}/message_templates?${query}`);
         for (const t of body?.data ?? []) {
-          out.push({ name: String(t.name), language: String(t.language), category: String(t.category ?? ''), status: String(t.status ?? ''), quality: t.quality_score?.score ?? null, providerTemplateId: t.id ? String(t.id) : null });
+          const headerFormat = headerFormatOf(t.components);
+          const bodyParameters = bodyParameterCount(t.components);
+          const headerParameters = headerParameterCount(t.components);
+          out.push({
+            name: String(t.name),
+            language: String(t.language),
+            category: String(t.category ?? ''),
+            status: String(t.status ?? ''),
+            quality: t.quality_score?.score ?? null,
+            providerTemplateId: t.id ? String(t.id) : null,
+            ...(headerFormat !== undefined ? { headerFormat } : {}),
+            ...(bodyParameters !== undefined ? { bodyParameters } : {}),
+            ...(headerParameters !== undefined ? { headerParameters } : {}),
+          });
         }
         after = body?.paging?.next ? (body.paging.cursors?.after ?? null) : null;
         if (!after) break;
