@@ -15,6 +15,7 @@ const LAYERS = {
   scoring: ['contacts', 'identity', 'tenants', 'audit'],
   files: [],
   channels: ['identity', 'tenants', 'audit'],
+  calendar: ['contacts', 'identity', 'tenants', 'audit'],
   messaging: ['files', 'channels', 'contacts', 'identity', 'tenants', 'audit'],
   campaigns: ['files', 'messaging', 'channels', 'contacts', 'identity', 'tenants', 'audit'],
 };

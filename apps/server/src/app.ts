@@ -48,6 +48,7 @@ export async function buildApp(deps: ModuleDeps, modules: Modules, options: { we
   await app.register(modules.channels.routes);
   await app.register(modules.messaging.routes);
   await app.register(modules.campaigns.routes);
+  await app.register(modules.calendar.routes);
   await app.register(realtimeRoutes({ bus: deps.bus, auth: identity.authResolver, config: deps.config }));
 
   app.get(

@@ -7,6 +7,7 @@ import { channelsModule } from './modules/channels';
 import { messagingModule } from './modules/messaging';
 import { campaignsModule } from './modules/campaigns';
 import { filesModule } from './modules/files';
+import { calendarModule } from './modules/calendar';
 
 /**
  * Every module of the product, built from the shared dependencies. Building registers their jobs
@@ -21,7 +22,8 @@ export function createModules(deps: ModuleDeps) {
   const channels = channelsModule(deps);
   const messaging = messagingModule({ ...deps, adapterFor: (tenantId, channelId) => channels.channels.adapterFor(tenantId, channelId) });
   const campaigns = campaignsModule({ ...deps, outbound: messaging.outbound });
-  return { identity, contacts, scoring, files, channels, messaging, campaigns };
+  const calendar = calendarModule(deps);
+  return { identity, contacts, scoring, files, channels, messaging, campaigns, calendar };
 }
 
 export type Modules = ReturnType<typeof createModules>;

@@ -12,6 +12,7 @@ import { putBlob } from '../src/platform/storage/blobs';
 import { blobs } from '../src/platform/storage/blobs.tables';
 import { blacklist, consentEvents, contactImports, contacts, householdMembers, segments, validationEvents } from '../src/modules/contacts/contacts.tables';
 import { campaignRecipients, campaigns, messageTemplates } from '../src/modules/campaigns/campaigns.tables';
+import { appointments, calendars } from '../src/modules/calendar/calendar.tables';
 
 /**
  * Every API route with an id in its path, called by another tenant's owner with this tenant's id:
@@ -257,6 +258,43 @@ const FIXTURES: Record<string, FixtureFactory> = {
     };
   },
 };
+
+/** A UTC calendar open 09:00–12:00 every day, a contact, and a free slot two days ahead. */
+async function calendarSetting(client: TestClient) {
+  const availability = [0, 1, 2, 3, 4, 5, 6].map((weekday) => ({ weekday, from: '09:00', to: '12:00' }));
+  const calendar = await client.post('/api/v1/calendars', { name: 'Victim calendar', timeZone: 'UTC', slotMinutes: 60, availability });
+  expect(calendar.status, calendar.text).toBe(201);
+  const contact = await client.post('/api/v1/contacts', { firstName: 'Victim' });
+  const startsAt = `${new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10)}T10:00:00.000Z`;
+  return { calendarId: calendar.body.id as string, contactId: contact.body.id as string, startsAt };
+}
+
+const CALENDAR_FIXTURES: Record<string, FixtureFactory> = {
+  '/api/v1/calendars/:id': async (owner, client) => {
+    const { calendarId, contactId, startsAt } = await calendarSetting(client);
+    return {
+      params: { id: calendarId },
+      body: { name: 'Hijacked' },
+      bodies: { '/holds': { contactId, startsAt } },
+      snapshot: () =>
+        t.db.withTenant(owner.tenantId, async (tx) => ({
+          calendar: await row(tx.select().from(calendars).where(and(eq(calendars.tenantId, owner.tenantId), eq(calendars.id, calendarId)))),
+          appointments: await tx.select().from(appointments).where(and(eq(appointments.tenantId, owner.tenantId), eq(appointments.calendarId, calendarId))),
+        })),
+    };
+  },
+  '/api/v1/appointments/:id': async (owner, client) => {
+    const { calendarId, contactId, startsAt } = await calendarSetting(client);
+    const hold = await client.post(`/api/v1/calendars/${calendarId}/holds`, { contactId, startsAt });
+    expect(hold.status, hold.text).toBe(201);
+    return {
+      params: { id: hold.body.id },
+      snapshot: () =>
+        t.db.withTenant(owner.tenantId, (tx) => row(tx.select().from(appointments).where(and(eq(appointments.tenantId, owner.tenantId), eq(appointments.id, hold.body.id))))),
+    };
+  },
+};
+Object.assign(FIXTURES, CALENDAR_FIXTURES);
 
 /** Later routes below an id (`/users/:id/reset-2fa`) reuse the fixture of their resource. */
 function fixtureFor(url: string): { prefix: string; build: FixtureFactory } | undefined {

@@ -10,3 +10,4 @@ export * from './whatsapp-web';
 export * from './campaigns';
 export * from './inbox';
 export * from './files';
+export * from './calendar';

@@ -12,3 +12,4 @@ export * from '../../modules/channels/channels.tables';
 export * from '../../modules/messaging/messaging.tables';
 export * from '../../modules/channels/whatsapp-web/whatsapp-web.tables';
 export * from '../../modules/campaigns/campaigns.tables';
+export * from '../../modules/calendar/calendar.tables';
