@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { DESKTOP, screenshot, waitSignedIn } from './browser';
-import { apiPost, OWNER, useServerAndBrowser } from './flows';
+import { apiPost, OWNER, pickLanguage, useServerAndBrowser } from './flows';
 
 /**
  * A campaign whose WhatsApp template Meta paused: its page says so before launch (in English and
@@ -19,12 +19,6 @@ async function templateWebhook(channelId: string, event: string) {
   });
   const res = await fetch(`${e2e.server.url}/webhooks/whatsapp/${channelId}`, { method: 'POST', body: raw, headers: { 'content-type': 'application/json', 'x-hub-signature-256': `sha256=${createHmac('sha256', APP_SECRET).update(raw).digest('hex')}` } });
   expect(res.status, await res.text()).toBe(200);
-}
-
-async function pickLanguage(page: Page, language: 'Español' | 'English') {
-  await page.getByRole('button', { name: /Account menu|Menú de la cuenta/ }).first().click();
-  await page.getByRole('menuitemradio', { name: language }).click();
-  await page.keyboard.press('Escape');
 }
 
 /** Until the campaign's template shows `status` on its number (the webhook is processed by a background drain). */

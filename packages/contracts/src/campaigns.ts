@@ -26,6 +26,8 @@ export const WhatsAppTemplateMapping = z.object({
   language: z.string().trim().min(2).max(15),
   /** Body parameters in order; each may use variables (`{{firstName|cliente}}`). */
   parameters: z.array(z.string().max(1024)).max(20).default([]),
+  /** The TEXT header's parameter (Meta allows one `{{1}}` there), with variables like the body's (decision 0050). */
+  headerParameters: z.array(z.string().max(60)).max(1).default([]),
 });
 
 export const TemplateInput = z.strictObject({
@@ -46,7 +48,7 @@ export const Template = z.object({
   name: z.string(),
   body: z.string(),
   media: z.array(z.object({ blobId: z.string(), mimeType: z.string().nullable(), fileName: z.string().nullable() })),
-  whatsappTemplate: z.object({ name: z.string(), language: z.string(), parameters: z.array(z.string()) }).nullable(),
+  whatsappTemplate: z.object({ name: z.string(), language: z.string(), parameters: z.array(z.string()), headerParameters: z.array(z.string()).optional() }).nullable(),
   /** Variables the body and the WhatsApp parameters use. */
   variables: z.array(z.string()),
   /** Length as a person counts it (grapheme clusters) and in UTF-16 code units (what SMS limits count). */
@@ -59,7 +61,7 @@ export type Template = z.infer<typeof Template>;
 export const TemplatePreviewBody = z.strictObject({ contactId: z.uuid() });
 export const TemplatePreview = z.object({
   body: z.string(),
-  whatsappTemplate: z.object({ name: z.string(), language: z.string(), parameters: z.array(z.string()) }).nullable(),
+  whatsappTemplate: z.object({ name: z.string(), language: z.string(), parameters: z.array(z.string()), headerParameters: z.array(z.string()).optional() }).nullable(),
   /** Variables with no value and no fallback for this contact (rendered empty). */
   missing: z.array(z.string()),
   length: z.object({ graphemes: z.number().int(), codeUnits: z.number().int() }),
@@ -154,12 +156,38 @@ export const CampaignStats = z.object({
 });
 export type CampaignStats = z.infer<typeof CampaignStats>;
 
+export const TemplateMediaProblem = z.enum(['template_header_needs_media', 'template_header_takes_no_media', 'template_header_media_type']);
+export type TemplateMediaProblem = z.infer<typeof TemplateMediaProblem>;
+
 /**
  * Where Meta stands on the campaign's WhatsApp template on one of its Cloud API numbers: `APPROVED`,
  * `PAUSED`, `DISABLED`, `REJECTED`, `PENDING`…, `MISSING` (the number's synced list lacks it), or
  * null (not known: the list was never synced). Anything but APPROVED or null refuses a launch or resume.
  */
-export const TemplateOnChannel = z.object({ channelId: z.string(), channelName: z.string().nullable(), name: z.string(), language: z.string(), status: z.string().nullable() });
+export const TemplateOnChannel = z.object({
+  channelId: z.string(),
+  channelName: z.string().nullable(),
+  name: z.string(),
+  language: z.string(),
+  status: z.string().nullable(),
+  /** The Meta template's header format on that number (null: no header; absent: not known). */
+  headerFormat: z.string().nullable().optional(),
+  /**
+   * Why the campaign template's media does not fit that header (a launch is refused):
+   * `template_header_needs_media` (an IMAGE/VIDEO/DOCUMENT header, no file), `template_header_takes_no_media`
+   * (a file, a header without one), `template_header_media_type` (say a PDF for an IMAGE header). Null when they fit or the format is not known.
+   */
+  mediaProblem: TemplateMediaProblem.nullable().optional(),
+  /**
+   * Why the campaign template's WhatsApp parameters do not fit that template (a launch is refused):
+   * `template_header_parameters` (its TEXT header takes a `{{1}}` the mapping does not fill, or the
+   * reverse), `template_body_parameters` (another count of body parameters). Null when they fit or the counts are not known.
+   */
+  parameterProblem: z.enum(['template_header_parameters', 'template_body_parameters']).nullable().optional(),
+  /** How many parameters the Meta template's header and body take there, when known. */
+  headerParameters: z.number().int().optional(),
+  bodyParameters: z.number().int().optional(),
+});
 export type TemplateOnChannel = z.infer<typeof TemplateOnChannel>;
 
 export const Campaign = z.object({
@@ -205,6 +233,8 @@ export const CampaignPlan = z.object({
   dailyCap: z.number().int().nullable().optional(),
   /** Each number's WhatsApp messaging limit (unique recipients per 24 h; null per day = none known or unlimited). */
   limits: z.array(z.object({ channelId: z.string(), tier: z.string().nullable(), perDay: z.number().int().nullable() })).optional(),
+  /** The WhatsApp template on each Cloud API number, as for the campaign: a status other than APPROVED or null, or a `mediaProblem`, will refuse the launch. */
+  templateHealth: z.array(TemplateOnChannel).optional(),
 });
 
 export const RecipientStatus = z.enum(['pending', 'queued', 'sent', 'delivered', 'read', 'replied', 'failed', 'ambiguous', 'skipped']);

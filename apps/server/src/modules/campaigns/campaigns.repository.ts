@@ -72,6 +72,10 @@ export type SlotPlan = {
  * recipient (in contact id order) goes to channel n mod k and gets its due time from its place in
  * that channel's queue (pacing, per-number rate, daily cap). Returns the last contact id taken, how
  * many contacts were taken and how many ledger rows written (fewer when a phone line was already in).
+ * The contacts are locked FOR KEY SHARE, as a foreign key's check would lock them (the ledger has
+ * none, decision 0046): a contact being deleted is waited for and then skipped (the limit still
+ * fills from the next ones), and one deleted after this has written it waits for the commit, so its
+ * delete trigger sees the row and removes it.
  */
 export async function materializeBatch(
   tx: Tx,
@@ -91,6 +95,7 @@ export async function materializeBatch(
       select ${contacts.id} as id, ${contacts.phoneKey} as phone_key from ${contacts}
       where ${options.where} ${options.afterId ? sql`and ${contacts.id} > ${options.afterId}::uuid` : sql``}
       order by ${contacts.id} limit ${options.limit}::int
+      for key share of ${contacts}
     ),
     batch as (select id, phone_key, row_number() over (order by id) as rn from picked),
     ins as (

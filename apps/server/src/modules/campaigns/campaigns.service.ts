@@ -6,7 +6,7 @@ import type { ModuleDeps } from '../../platform/deps';
 import type { Principal } from '../../platform/http/auth';
 import { recordAudit, actorOf } from '../audit';
 import { campaigns, type CampaignStatus } from './campaigns.tables';
-import { campaignNotFound, invalidState, templateNotApproved, unknownReference } from './campaigns.errors';
+import { campaignNotFound, invalidState, templateMediaMismatch, templateNotApproved, templateParameterMismatch, unknownReference } from './campaigns.errors';
 import { FINAL_STATES, nextState, statesAllowing, type CampaignAction } from './campaign-state';
 import { audienceBatch, audienceCondition, campaignTimeline, channelsByIds, countAudience, gateData, recipientPage, segmentExists, tenantSettings, type TimelineBucket } from './campaigns.repository';
 import { findTemplate } from './templates.service';
@@ -17,7 +17,7 @@ import { sendGuardsOf } from '../channels';
 import { nextOpening } from './send-window';
 import { slotPlan, type Engine } from './engine';
 import { effectiveDailyCap, messagingLimitOf } from './limits';
-import { templateBlockers, templateOnChannels } from './template-readiness';
+import { templateBlockers, templateMediaBlockers, templateOnChannels, templateParameterBlockers } from './template-readiness';
 
 type CampaignRow = typeof campaigns.$inferSelect;
 const PLAN_BATCH = 1000;
@@ -80,7 +80,7 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
   async function templateHealthOf(tx: Tx, row: Pick<CampaignRow, 'tenantId' | 'templateId' | 'channelIds'>) {
     const template = await findTemplate(tx, row.tenantId, row.templateId);
     if (!template?.whatsappTemplate) return [];
-    return templateOnChannels(await channelsByIds(tx, row.tenantId, row.channelIds), template.whatsappTemplate);
+    return templateOnChannels(await channelsByIds(tx, row.tenantId, row.channelIds), template);
   }
 
   /** The template, channels and segment a campaign names must be this tenant's. */
@@ -199,9 +199,16 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
       if (!target) throw invalidState(current.status, action);
       // Meta refuses every send of a template it paused, disabled or rejected (132015/132016): refuse
       // to start or schedule into that; an unknown status (never synced) does not block (decision 0030).
+      // Nor into a template whose file does not fit the Meta template's header (132012 on every send).
       if (action === 'launch' || action === 'resume') {
-        const blocked = templateBlockers(await templateHealthOf(tx, current));
+        const health = await templateHealthOf(tx, current);
+        const blocked = templateBlockers(health);
         if (blocked.length > 0) throw templateNotApproved(action, blocked);
+        const mismatched = templateMediaBlockers(health);
+        if (mismatched.length > 0) throw templateMediaMismatch(action, mismatched, (await findTemplate(tx, tenantId, current.templateId))?.media[0]?.mimeType ?? null);
+        // Nor into one whose TEXT header's `{{1}}` or body parameters the mapping does not fill as Meta's template takes them (132000).
+        const unfit = templateParameterBlockers(health);
+        if (unfit.length > 0) throw templateParameterMismatch(action, unfit);
       }
       const now = clock.now();
       const startsNow = action === 'launch' && (!current.scheduleAt || current.scheduleAt <= now);
@@ -309,6 +316,8 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
         const channel = channels.get(channelId);
         return { channelId, ...(channel ? messagingLimitOf(channel) : { tier: null, perDay: null }) };
       }),
+      // What a launch would refuse for the WhatsApp template (status, or its file against the header), said before it.
+      templateHealth: template ? templateOnChannels([...channels.values()], template) : [],
     };
   }
 

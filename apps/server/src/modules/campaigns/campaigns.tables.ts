@@ -1,10 +1,10 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import { boolean, foreignKey, index, integer, jsonb, pgTable, primaryKey, real, smallint, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { createdAt, id, tenantId, tstz, updatedAt } from '../../platform/db/columns';
-import { contacts } from '../contacts/contacts.tables';
 
 export type TemplateMediaRef = { blobId: string; mimeType: string | null; fileName: string | null };
-export type WhatsAppTemplateMapping = { name: string; language: string; parameters: string[] };
+/** `headerParameters`: a TEXT header's `{{1}}` (absent on mappings saved before decision 0050). */
+export type WhatsAppTemplateMapping = { name: string; language: string; parameters: string[]; headerParameters?: string[] };
 
 /** A message to send: a body with variables, media kept in the tenant's blobs, a WhatsApp template mapping. */
 export const messageTemplates = pgTable(
@@ -99,10 +99,14 @@ export const campaignRecipients = pgTable(
     // index entries. Queries for pending rows repeat this condition to be planned on it.
     index('campaign_recipients_tenant_due_idx').on(t.tenantId, t.campaignId, t.dueAt, t.contactId).where(sql`${t.messageId} is null and ${t.skipReason} is null`),
     index('campaign_recipients_tenant_message_idx').on(t.tenantId, t.messageId).where(sql`${t.messageId} is not null`),
-    // The frequency cap and replies look a contact up across campaigns.
+    // The frequency cap and replies look a contact up across campaigns, and so does a contact's
+    // deletion (migration 0031's trigger, in place of a key's cascade): it stays a full index.
     index('campaign_recipients_tenant_contact_idx').on(t.tenantId, t.contactId, t.queuedAt),
-    foreignKey({ columns: [t.tenantId, t.campaignId], foreignColumns: [campaigns.tenantId, campaigns.id], name: 'campaign_recipients_campaign_fk' }).onDelete('cascade'),
-    foreignKey({ columns: [t.tenantId, t.contactId], foreignColumns: [contacts.tenantId, contacts.id], name: 'campaign_recipients_contact_fk' }).onDelete('cascade'),
+    // No foreign keys (decision 0046): their per-row checks were a third of a materialisation's
+    // database CPU. The one writer of ledger rows (materializeBatch) takes them from a select of the
+    // campaign (locked FOR UPDATE) and of the tenant's contacts (locked FOR KEY SHARE, as the key's
+    // check did); triggers of migration 0031 delete a contact's or a campaign's rows with it and
+    // refuse a change of the keys.
   ],
 );
 

@@ -16,6 +16,7 @@ import { renderTemplate, valuesOf } from './render';
 import { nextOpening, recipientTimeZone } from './send-window';
 import { findTemplate } from './templates.service';
 import { computeStats } from './stats';
+import { startBlocker, templateOnChannels } from './template-readiness';
 
 type CampaignRow = typeof campaigns.$inferSelect;
 /** Where a worker's claims got to in the campaign's pending index (due time, then contact). */
@@ -35,6 +36,11 @@ const IN_FLIGHT_RECHECK_SECONDS = 30;
 const PROGRESS_STATS_MS = 2_000;
 /** The guard rails judge no rate before this many sends (or the campaign's N, when smaller). */
 const GUARD_RAIL_MIN_SAMPLE = 20;
+/**
+ * Meta's refusals of the campaign's template itself (its parameters or header no longer fit, it was
+ * paused or disabled): the campaign pauses and the refused recipient waits for the resume.
+ */
+const TEMPLATE_REFUSAL_CODES = new Set(['132000', '132012', '132015', '132016']);
 /** A status only moves forward (a late `delivered` never undoes `read`). */
 const RANK: Record<string, number> = { pending: 0, queued: 1, ambiguous: 2, sent: 3, delivered: 4, read: 5, replied: 6 };
 
@@ -119,16 +125,25 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
     afterCommit(tx, () => bus.publish({ type: 'campaign.progress', tenantId, data }));
   }
 
-  /** Pauses a running campaign on the engine's own initiative and alerts the tenant's admins. */
-  async function autoPause(tx: Tx, options: { tenantId: string; campaignId: string; reason: string; details?: Record<string, unknown> }) {
+  /**
+   * Pauses a running campaign on the engine's own initiative and alerts the tenant's admins; with
+   * `beforeStart`, a scheduled one whose time came but which may not start (it was never running).
+   */
+  async function autoPause(tx: Tx, options: { tenantId: string; campaignId: string; reason: string; details?: Record<string, unknown>; beforeStart?: boolean }) {
     const [row] = await tx
       .update(campaigns)
       .set({ status: 'paused', pausedReason: options.reason })
-      .where(and(eq(campaigns.tenantId, options.tenantId), eq(campaigns.id, options.campaignId), eq(campaigns.status, 'running')))
+      .where(and(eq(campaigns.tenantId, options.tenantId), eq(campaigns.id, options.campaignId), eq(campaigns.status, options.beforeStart ? 'scheduled' : 'running')))
       .returning({ id: campaigns.id });
     if (!row) return false;
     logger.warn({ tenantId: options.tenantId, campaignId: options.campaignId, reason: options.reason }, 'campaign paused automatically');
-    await recordAudit(tx, { tenantId: options.tenantId, actor: systemActor, action: 'campaign.auto_paused', target: { type: 'campaign', id: options.campaignId }, details: { reason: options.reason, ...options.details } });
+    await recordAudit(tx, {
+      tenantId: options.tenantId,
+      actor: systemActor,
+      action: 'campaign.auto_paused',
+      target: { type: 'campaign', id: options.campaignId },
+      details: { reason: options.reason, ...(options.beforeStart ? { beforeStart: true } : {}), ...options.details },
+    });
     const alert = { campaignId: options.campaignId, reason: options.reason, ...options.details };
     afterCommit(tx, () => bus.publish({ type: 'campaign.alert', tenantId: options.tenantId, data: alert }));
     publishProgress(tx, options.tenantId, { campaignId: options.campaignId, status: 'paused', pausedReason: options.reason });
@@ -343,6 +358,17 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
     return checkGuardRails(tx, campaign);
   }
 
+  /** The checks a launch passed, made again when a scheduled campaign's time comes (template-readiness.ts, and the claim's own). */
+  async function whyNotStart(tx: Tx, campaign: CampaignRow): Promise<{ reason: string; details: Record<string, unknown> } | null> {
+    const [template, channels] = await Promise.all([findTemplate(tx, campaign.tenantId, campaign.templateId), channelsByIds(tx, campaign.tenantId, campaign.channelIds)]);
+    if (!template) return { reason: 'template_removed', details: {} };
+    for (const channel of channels) {
+      const reason = channelPauseReason(channel, template.whatsappTemplate);
+      if (reason) return { reason, details: { channelId: channel.id } };
+    }
+    return startBlocker({ channelIds: campaign.channelIds, channels, health: templateOnChannels(channels, template) });
+  }
+
   /**
    * One run: starts a scheduled campaign that is due, materialises its audience, then claims batch
    * after batch until nothing is due (or the time budget is spent), and schedules the next run for
@@ -359,6 +385,13 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
         if (at > clock.now().getTime()) {
           await scheduleRun(tx, { tenantId, campaignId, afterSeconds: (at - clock.now().getTime()) / 1000 });
           return 'scheduled';
+        }
+        // Checked at launch, but Meta (or a person) may have changed the template or a number since:
+        // not started into sends that would all fail; held, with the reason, for a person (decision 0050).
+        const refused = await whyNotStart(tx, campaign);
+        if (refused) {
+          await autoPause(tx, { tenantId, campaignId, reason: refused.reason, details: refused.details, beforeStart: true });
+          return 'paused';
         }
         await tx.update(campaigns).set({ status: 'running', launchedAt: clock.now() }).where(and(eq(campaigns.tenantId, tenantId), eq(campaigns.id, campaignId)));
         publishProgress(tx, tenantId, { campaignId, status: 'running' });
@@ -494,6 +527,11 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
         // Never at once: this person is not to get a marketing message for a day.
         status = 'pending';
         await tx.update(campaignRecipients).set({ status, messageId: null, errorCode: code, dueAt: new Date(clock.now().getTime() + COOLDOWN_MS) }).where(where);
+      } else if (TEMPLATE_REFUSAL_CODES.has(code) && row.attempts < MAX_ATTEMPTS && open) {
+        // Meta refused the template, not the person, and nothing reached them: they go out after the
+        // resume. Refused again after a resume, they are failed with the code (decision 0050).
+        status = 'pending';
+        await tx.update(campaignRecipients).set({ status, messageId: null, errorCode: code, dueAt: clock.now() }).where(where);
       } else {
         status = 'failed';
         await tx.update(campaignRecipients).set({ status, errorCode: code }).where(where);

@@ -33,6 +33,15 @@ describe('template rendering', () => {
     expect(out.missing).toEqual(['firstName', 'company']);
   });
 
+  it("renders a TEXT header's parameter like the body's, and sends none when the mapping has none", () => {
+    const mapping = { name: 'pedido', language: 'es_AR', parameters: ['{{company|tu empresa}}'], headerParameters: ['{{firstName|cliente}} {{lastName}}'] };
+    const out = renderTemplate({ body: '', whatsappTemplate: mapping }, nameless);
+    expect(out.whatsappTemplate).toEqual({ name: 'pedido', language: 'es_AR', parameters: ['tu empresa'], headerParameters: ['cliente '] });
+    expect(out.missing).toEqual(['lastName']);
+    // A mapping saved before header parameters existed.
+    expect(renderTemplate({ body: '', whatsappTemplate: { name: 'pedido', language: 'es_AR', parameters: [] } }, nameless).whatsappTemplate).toEqual({ name: 'pedido', language: 'es_AR', parameters: [] });
+  });
+
   it('lists the variables a template uses', () => {
     expect(variablesOf('{{firstName|x}} {{company}} {{firstName}}', '{{industry}}')).toEqual(['firstName', 'company', 'industry']);
   });

@@ -62,16 +62,20 @@ export function variablesOf(...texts: string[]): string[] {
   return [...names];
 }
 
-export type TemplateContent = { body: string; whatsappTemplate: { name: string; language: string; parameters: string[] } | null };
+export type TemplateContent = { body: string; whatsappTemplate: { name: string; language: string; parameters: string[]; headerParameters?: string[] } | null };
 
-/** The body and the WhatsApp template's parameters for one recipient. */
+/** The body and the WhatsApp template's parameters (its TEXT header's and its body's) for one recipient. */
 export function renderTemplate(template: TemplateContent, values: RenderValues) {
   const body = renderText(template.body, values);
-  const parameters = (template.whatsappTemplate?.parameters ?? []).map((p) => renderText(p, values));
+  const mapping = template.whatsappTemplate;
+  const parameters = (mapping?.parameters ?? []).map((p) => renderText(p, values));
+  const headerParameters = (mapping?.headerParameters ?? []).map((p) => renderText(p, values));
   return {
     body: body.text,
-    whatsappTemplate: template.whatsappTemplate ? { name: template.whatsappTemplate.name, language: template.whatsappTemplate.language, parameters: parameters.map((p) => p.text) } : null,
-    missing: [...new Set([...body.missing, ...parameters.flatMap((p) => p.missing)])],
+    whatsappTemplate: mapping
+      ? { name: mapping.name, language: mapping.language, parameters: parameters.map((p) => p.text), ...(headerParameters.length ? { headerParameters: headerParameters.map((p) => p.text) } : {}) }
+      : null,
+    missing: [...new Set([...body.missing, ...headerParameters.flatMap((p) => p.missing), ...parameters.flatMap((p) => p.missing)])],
   };
 }
 

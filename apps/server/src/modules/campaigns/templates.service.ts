@@ -20,7 +20,7 @@ export function presentTemplate(row: TemplateRow) {
     body: row.body,
     media: row.media.map((m) => ({ blobId: m.blobId, mimeType: m.mimeType ?? null, fileName: m.fileName ?? null })),
     whatsappTemplate: row.whatsappTemplate ?? null,
-    variables: variablesOf(row.body, ...(row.whatsappTemplate?.parameters ?? [])),
+    variables: variablesOf(row.body, ...(row.whatsappTemplate?.headerParameters ?? []), ...(row.whatsappTemplate?.parameters ?? [])),
     length: lengthOf(row.body),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),

@@ -43,7 +43,7 @@ export function CampaignPage() {
 /** The known auto-pause reasons in plain words; another code is shown as it is. */
 export function usePausedReasonText() {
   const { t } = useTranslation();
-  const known = ['failure_rate', 'opt_out_rate', 'quality_red', 'template_paused', 'template_disabled', 'channel_disabled', 'provider_error_131048', 'provider_error_132015', 'provider_error_132016'] as const;
+  const known = ['failure_rate', 'opt_out_rate', 'quality_red', 'template_paused', 'template_disabled', 'channel_disabled', 'provider_error_131048', 'provider_error_132015', 'provider_error_132016', 'provider_error_132000', 'provider_error_132012', 'template_not_approved', 'template_header_needs_media', 'template_header_takes_no_media', 'template_header_media_type', 'channel_removed', 'template_removed', 'template_header_parameters', 'template_body_parameters'] as const;
   return (reason: string) => {
     const hit = known.find((k) => k === reason);
     return hit ? t(`campaignsUi.pausedReason.${hit}`) : t('campaignsUi.pausedReason.other', { reason });
@@ -176,7 +176,8 @@ function CampaignView({ campaign }: { campaign: Campaign }) {
   );
 }
 
-const TEMPLATE_PAUSE_REASONS = ['template_paused', 'template_disabled', 'provider_error_132015', 'provider_error_132016'];
+const TEMPLATE_PAUSE_REASONS = ['template_paused', 'template_disabled', 'template_not_approved', 'provider_error_132015', 'provider_error_132016'];
+const HEADER_FILES = ['IMAGE', 'VIDEO', 'DOCUMENT'] as const;
 
 /**
  * The WhatsApp template's standing on the campaign's numbers: where Meta has not approved it (a launch
@@ -195,6 +196,42 @@ function TemplateHealth({ campaign }: { campaign: Campaign }) {
           <Alert key={h.channelId} tone="warning" title={t('campaignsUi.page.templateBlockedTitle', { template: `${h.name} (${h.language})`, channel: h.channelName ?? '…' })}>
             <span data-testid="template-blocked" data-status={h.status}>
               {h.status === 'MISSING' ? t('campaignsUi.page.templateMissing') : t('campaignsUi.page.templateStatus', { status: h.status })} {t(`campaignsUi.page.${consequence}`)}
+            </span>
+          </Alert>
+        ))}
+      </>
+    );
+  }
+  // The campaign template's file does not fit the Meta template's header (decision 0048): Meta would refuse every send.
+  const mismatched = health.filter((h) => h.status === 'APPROVED' && h.mediaProblem);
+  if (mismatched.length > 0 && (campaign.status === 'draft' || campaign.status === 'paused' || campaign.status === 'scheduled')) {
+    return (
+      <>
+        {mismatched.map((h) => {
+          const format = HEADER_FILES.find((f) => f === h.headerFormat);
+          return (
+            <Alert key={h.channelId} tone="warning" title={t('campaignsUi.page.templateMediaTitle', { template: `${h.name} (${h.language})`, channel: h.channelName ?? '…' })}>
+              <span data-testid="template-media-problem" data-reason={h.mediaProblem}>
+                {t(`campaignsUi.page.mediaProblem.${h.mediaProblem!}`, { file: format ? t(`errors.headerFile.${format}`) : '', format: h.headerFormat ?? '—' })} {t('campaignsUi.page.mediaBlocks')}
+              </span>
+            </Alert>
+          );
+        })}
+      </>
+    );
+  }
+  // Its WhatsApp mapping fills other parameters than Meta's template takes (a header's {{1}}, the body's count): 132000 on every send.
+  const unfit = health.filter((h) => h.status === 'APPROVED' && !h.mediaProblem && h.parameterProblem);
+  if (unfit.length > 0 && (campaign.status === 'draft' || campaign.status === 'paused' || campaign.status === 'scheduled')) {
+    return (
+      <>
+        {unfit.map((h) => (
+          <Alert key={h.channelId} tone="warning" title={t('campaignsUi.page.templateParametersTitle', { template: `${h.name} (${h.language})`, channel: h.channelName ?? '…' })}>
+            <span data-testid="template-parameter-problem" data-reason={h.parameterProblem}>
+              {h.parameterProblem === 'template_header_parameters'
+                ? t(h.headerParameters ? 'campaignsUi.page.headerParameterMissing' : 'campaignsUi.page.headerParameterExtra')
+                : t('campaignsUi.page.bodyParametersDiffer', { count: h.bodyParameters ?? 0 })}{' '}
+              {t('campaignsUi.page.parametersFix')} {t('campaignsUi.page.mediaBlocks')}
             </span>
           </Alert>
         ))}

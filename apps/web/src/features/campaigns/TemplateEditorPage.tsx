@@ -17,7 +17,7 @@ import { LoadingBlock } from '../../ui/Spinner';
 import { useToast } from '../../ui/Toast';
 import { campaignsApi, graphemeLength, messageTemplateKey, MESSAGE_TEMPLATES_KEY, useMessageTemplate, type Template } from './campaigns.api';
 import { TemplatePreviewCard } from './TemplatePreviewCard';
-import { EmojiPicker, TemplateMediaField, VariablePicker, WhatsAppMapping, type Mapping, type MediaDraft } from './TemplateParts';
+import { EmojiPicker, TemplateFitWarning, TemplateMediaField, useMappingFit, VariablePicker, WhatsAppMapping, type Mapping, type MediaDraft } from './TemplateParts';
 
 /** The server's limit, in UTF-16 code units (what zod's max counts). */
 const MAX_BODY = 4096;
@@ -41,7 +41,7 @@ type Draft = { name: string; body: string; mapping: Mapping | null; media: Media
 const draftOf = (tpl: Template | null): Draft => ({
   name: tpl?.name ?? '',
   body: tpl?.body ?? '',
-  mapping: tpl?.whatsappTemplate ? { channelId: '', ...tpl.whatsappTemplate } : null,
+  mapping: tpl?.whatsappTemplate ? { channelId: '', ...tpl.whatsappTemplate, headerParameters: tpl.whatsappTemplate.headerParameters ?? [] } : null,
   media: tpl?.media[0] ? { blobId: tpl.media[0].blobId, name: tpl.media[0].fileName, contentType: tpl.media[0].mimeType, size: null } : null,
 });
 const sameDraft = (a: Draft, b: Draft) =>
@@ -64,6 +64,8 @@ function TemplateForm({ template }: { template: Template | null }) {
   const caret = useRef<number | null>(null);
   const dirty = !sameDraft(draft, draftOf(template));
   const graphemes = graphemeLength(draft.body);
+  // Saved even when it does not fit the WhatsApp template (drafted before its file is ready); a launch is refused (decision 0050).
+  const fit = useMappingFit(draft.mapping, draft.media?.contentType ?? null);
 
   // After an insertion, put the caret right after what was inserted.
   useEffect(() => {
@@ -90,6 +92,9 @@ function TemplateForm({ template }: { template: Template | null }) {
     draft.mapping?.parameters.forEach((p, i) => {
       if (!p.trim()) fields[`whatsappTemplate.parameters.${i}`] = t('campaignsUi.templates.errors.parameter');
     });
+    draft.mapping?.headerParameters.forEach((p, i) => {
+      if (!p.trim()) fields[`whatsappTemplate.headerParameters.${i}`] = t('campaignsUi.templates.errors.parameter');
+    });
     if (Object.keys(fields).length) return form.setFields(fields);
     form.clear();
     setSaving(true);
@@ -97,13 +102,15 @@ function TemplateForm({ template }: { template: Template | null }) {
       name: draft.name.trim(),
       body: draft.body,
       media: draft.media ? [{ blobId: draft.media.blobId }] : [],
-      whatsappTemplate: draft.mapping?.name ? { name: draft.mapping.name, language: draft.mapping.language, parameters: draft.mapping.parameters } : null,
+      whatsappTemplate: draft.mapping?.name ? { name: draft.mapping.name, language: draft.mapping.language, parameters: draft.mapping.parameters, headerParameters: draft.mapping.headerParameters } : null,
     };
     try {
       const saved = template ? await campaignsApi.updateTemplate(template.id, body) : await campaignsApi.createTemplate(body);
       queryClient.setQueryData(messageTemplateKey(saved.id), saved);
       void queryClient.invalidateQueries({ queryKey: MESSAGE_TEMPLATES_KEY, exact: true });
-      toast.success(template ? t('campaignsUi.templates.saved') : t('campaignsUi.templates.created'));
+      const saidSaved = template ? t('campaignsUi.templates.saved') : t('campaignsUi.templates.created');
+      if (fit.problems.length > 0) toast.info(saidSaved, t('campaignsUi.templates.fit.savedNotFit'));
+      else toast.success(saidSaved);
       if (!template) void navigate(`/campaigns/templates/${saved.id}`, { replace: true });
       else setDraft(draftOf(saved));
     } catch (error) {
@@ -171,7 +178,12 @@ function TemplateForm({ template }: { template: Template | null }) {
               <CardHeader title={t('campaignsUi.templates.whatsapp')} description={t('campaignsUi.templates.whatsappHint')} />
               <CardBody>
                 {mappingOpen || draft.mapping ? (
-                  <WhatsAppMapping value={draft.mapping} onChange={(mapping) => (setDraft((d) => ({ ...d, mapping })), mapping === null && setMappingOpen(false))} errors={parameterErrors} />
+                  <WhatsAppMapping
+                    value={draft.mapping}
+                    onChange={(mapping) => (setDraft((d) => ({ ...d, mapping })), mapping === null && setMappingOpen(false))}
+                    errors={parameterErrors}
+                    headerError={form.field('whatsappTemplate.headerParameters.0')}
+                  />
                 ) : (
                   <Button type="button" variant="secondary" size="sm" onClick={() => setMappingOpen(true)}>
                     {t('campaignsUi.templates.whatsappMap')}
@@ -179,6 +191,11 @@ function TemplateForm({ template }: { template: Template | null }) {
                 )}
               </CardBody>
             </div>
+            {draft.mapping?.name ? (
+              <div className="px-5 pb-4">
+                <TemplateFitWarning value={draft.mapping} mimeType={draft.media?.contentType ?? null} />
+              </div>
+            ) : null}
             <CardFooter>
               <Button type="submit" loading={saving} loadingText={t('common.saving')} disabled={!dirty && Boolean(template)}>
                 {t('common.save')}

@@ -2,6 +2,7 @@ import { Braces, Plus, Smile, Trash2 } from 'lucide-react';
 import { Popover } from 'radix-ui';
 import { useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Alert } from '../../ui/Alert';
 import { Button } from '../../ui/Button';
 import { EmojiPicker as SharedEmojiPicker } from '../../ui/EmojiPicker';
 import { Field } from '../../ui/Field';
@@ -74,18 +75,78 @@ export function VariablePicker({ onPick, label }: { onPick: (token: string) => v
   );
 }
 
-export type Mapping = { channelId: string; name: string; language: string; parameters: string[] };
+export type Mapping = { channelId: string; name: string; language: string; parameters: string[]; headerParameters: string[] };
 
-/** Maps the message to an approved template of a WhatsApp Cloud API number, with its body parameters. */
-export function WhatsAppMapping({ value, onChange, errors }: { value: Mapping | null; onChange: (value: Mapping | null) => void; errors: Record<number, string> }) {
-  const { t } = useTranslation();
+/** What would make Meta refuse every send of the mapped template (the server's plan and launch refuse the same, decision 0050). */
+export type FitProblem = 'template_header_needs_media' | 'template_header_takes_no_media' | 'template_header_media_type' | 'template_header_parameters' | 'template_body_parameters';
+const MEDIA_HEADERS = ['IMAGE', 'VIDEO', 'DOCUMENT'];
+/** How the Cloud API sends a file of this type (as the server's mediaKind): image headers take JPEG and PNG only. */
+const kindOf = (mimeType: string) => (mimeType === 'image/jpeg' || mimeType === 'image/png' ? 'image' : mimeType.startsWith('video/') ? 'video' : mimeType.startsWith('audio/') ? 'audio' : 'document');
+
+/** The number the mapping is on, its approved templates, the one picked, and what does not fit it (nothing when not known). */
+export function useMappingFit(value: Mapping | null, mimeType: string | null) {
   const channels = useChannels();
   const cloud = (channels.data ?? []).filter((c) => c.kind === 'whatsapp_cloud');
   const channelId = value?.channelId || cloud[0]?.id || '';
   const templates = useTemplates(channelId, Boolean(channelId));
   const approved = (templates.data?.items ?? []).filter((tpl) => tpl.status.toUpperCase() === 'APPROVED');
+  const picked = value?.name ? approved.find((tpl) => tpl.name === value.name && tpl.language === value.language) : undefined;
+  const problems: FitProblem[] = [];
+  if (picked && value) {
+    if (picked.headerFormat !== undefined) {
+      const takesFile = picked.headerFormat !== null && MEDIA_HEADERS.includes(picked.headerFormat);
+      if (takesFile && !mimeType) problems.push('template_header_needs_media');
+      else if (!takesFile && mimeType) problems.push('template_header_takes_no_media');
+      else if (takesFile && mimeType && kindOf(mimeType) !== picked.headerFormat!.toLowerCase()) problems.push('template_header_media_type');
+    }
+    if (picked.headerParameters !== undefined && picked.headerParameters !== value.headerParameters.length) problems.push('template_header_parameters');
+    if (picked.bodyParameters !== undefined && picked.bodyParameters !== value.parameters.length) problems.push('template_body_parameters');
+  }
+  return { cloud, channelId, templates, approved, picked, problems };
+}
+
+/**
+ * Says, where it cannot be missed, why the mapped WhatsApp template would refuse this message:
+ * saving is allowed (a template is often drafted before its file is ready), launching is not.
+ */
+export function TemplateFitWarning({ value, mimeType }: { value: Mapping | null; mimeType: string | null }) {
+  const { t } = useTranslation();
+  const { picked, problems } = useMappingFit(value, mimeType);
+  if (!picked || problems.length === 0) return null;
+  const file = MEDIA_HEADERS.includes(picked.headerFormat ?? '') ? t(`errors.headerFile.${picked.headerFormat as 'IMAGE'}`) : '';
+  const words = (p: FitProblem) => {
+    switch (p) {
+      case 'template_header_parameters':
+        return t(picked.headerParameters ? 'campaignsUi.templates.fit.headerParameterMissing' : 'campaignsUi.templates.fit.headerParameterExtra');
+      case 'template_body_parameters':
+        return t('campaignsUi.templates.fit.bodyParameters', { count: picked.bodyParameters ?? 0, given: value?.parameters.length ?? 0 });
+      default:
+        return t(`campaignsUi.templates.fit.${p}`, { file, format: picked.headerFormat ?? t('campaignsUi.templates.fit.noHeader') });
+    }
+  };
+  return (
+    <Alert tone="warning" title={t('campaignsUi.templates.fit.title', { template: `${picked.name} (${picked.language})` })}>
+      <div data-testid="template-fit-warning" data-problems={problems.join(' ')}>
+        <ul className="list-disc space-y-0.5 pl-4">
+          {problems.map((p) => (
+            <li key={p}>{words(p)}</li>
+          ))}
+        </ul>
+        <p className="mt-1.5 font-medium">{t('campaignsUi.templates.fit.consequence')}</p>
+      </div>
+    </Alert>
+  );
+}
+
+/** Maps the message to an approved template of a WhatsApp Cloud API number, with its header's and body's parameters. */
+export function WhatsAppMapping({ value, onChange, errors, headerError }: { value: Mapping | null; onChange: (value: Mapping | null) => void; errors: Record<number, string>; headerError?: string | undefined }) {
+  const { t } = useTranslation();
+  const { cloud, channelId, templates, approved, picked } = useMappingFit(value, null);
   if (cloud.length === 0) return <p className="text-[13px] text-muted">{t('campaignsUi.templates.whatsappNoChannel')}</p>;
-  const options = approved.map((tpl) => ({ value: `${tpl.name}\u0000${tpl.language}`, label: `${tpl.name} (${tpl.language})`, textValue: tpl.name }));
+  // With what its header takes: a media header needs the template's file (decision 0048).
+  const headerLabel = (format: string | null | undefined) => (format && format !== 'TEXT' ? ` · ${t(`channels.templates.headerFormats.${format as 'IMAGE'}`)}` : '');
+  const options = approved.map((tpl) => ({ value: `${tpl.name}\u0000${tpl.language}`, label: `${tpl.name} (${tpl.language})${headerLabel(tpl.headerFormat)}`, textValue: tpl.name }));
+  const mediaHeader = picked?.headerFormat === 'IMAGE' || picked?.headerFormat === 'VIDEO' || picked?.headerFormat === 'DOCUMENT' ? picked.headerFormat : null;
   // A mapping saved from another number (or a template since removed) still shows as chosen.
   const current = value?.name ? `${value.name}\u0000${value.language}` : '';
   if (current && !options.some((o) => o.value === current)) options.unshift({ value: current, label: `${value!.name} (${value!.language})`, textValue: value!.name });
@@ -95,10 +156,23 @@ export function WhatsAppMapping({ value, onChange, errors }: { value: Mapping | 
       <div className="grid gap-4 sm:grid-cols-2">
         <Field label={t('campaignsUi.templates.whatsappChannel')}>
           {(control) => (
-            <Select {...control} value={channelId} onValueChange={(id) => onChange(value ? { ...value, channelId: id } : { channelId: id, name: '', language: '', parameters: [] })} options={cloud.map((c) => ({ value: c.id, label: c.name }))} />
+            <Select {...control} value={channelId} onValueChange={(id) => onChange(value ? { ...value, channelId: id } : { channelId: id, name: '', language: '', parameters: [], headerParameters: [] })} options={cloud.map((c) => ({ value: c.id, label: c.name }))} />
           )}
         </Field>
-        <Field label={t('campaignsUi.templates.whatsappTemplate')} hint={templates.isSuccess && approved.length === 0 ? t('campaignsUi.templates.whatsappNoTemplates') : undefined}>
+        <Field
+          label={t('campaignsUi.templates.whatsappTemplate')}
+          hint={
+            templates.isSuccess && approved.length === 0
+              ? t('campaignsUi.templates.whatsappNoTemplates')
+              : picked
+                ? mediaHeader
+                  ? t('campaignsUi.templates.whatsappMediaHeader', { file: t(`errors.headerFile.${mediaHeader}`) })
+                  : picked.headerFormat !== undefined
+                    ? t('campaignsUi.templates.whatsappNoMediaHeader')
+                    : undefined
+                : undefined
+          }
+        >
           {(control) => (
             <Select
               {...control}
@@ -106,13 +180,43 @@ export function WhatsAppMapping({ value, onChange, errors }: { value: Mapping | 
               placeholder={t('campaignsUi.templates.whatsappPick')}
               onValueChange={(v) => {
                 const [name = '', language = ''] = v.split('\u0000');
-                onChange({ channelId, name, language, parameters: value?.parameters ?? [] });
+                const next = approved.find((tpl) => tpl.name === name && tpl.language === language);
+                // As many fields as Meta's template takes, when the synced list says so.
+                const sized = (count: number | undefined, current: string[]) => (count === undefined ? current : Array.from({ length: count }, (_, i) => current[i] ?? ''));
+                onChange({ channelId, name, language, parameters: sized(next?.bodyParameters, value?.parameters ?? []), headerParameters: sized(next?.headerParameters, value?.headerParameters ?? []) });
               }}
               options={options}
             />
           )}
         </Field>
       </div>
+      {value?.name && (value.headerParameters.length > 0 || (picked?.headerParameters ?? 0) > 0) ? (
+        <fieldset className="space-y-2">
+          <legend className="mb-1 text-[13px] font-medium">{t('campaignsUi.templates.whatsappHeaderParameter')}</legend>
+          {(value.headerParameters.length ? value.headerParameters : ['']).map((p, i) => (
+            <Field key={i} label={t('campaignsUi.templates.whatsappHeaderParameterLabel')} hint={t('campaignsUi.templates.whatsappHeaderParameterHint', { example: '{{firstName|cliente}}' })} error={headerError}>
+              {(control) => (
+                <div className="flex items-center gap-1">
+                  <Input
+                    {...control}
+                    value={p}
+                    maxLength={60}
+                    data-testid="whatsapp-header-parameter"
+                    onChange={(e) => onChange({ ...value, headerParameters: [e.target.value] })}
+                    className="flex-1"
+                  />
+                  <VariablePicker label={`${t('campaignsUi.templates.insertVariable')} (${t('campaignsUi.templates.whatsappHeaderParameterLabel')})`} onPick={(token) => onChange({ ...value, headerParameters: [p + token] })} />
+                  {picked?.headerParameters ? null : (
+                    <Button type="button" variant="ghost" size="icon" aria-label={t('campaignsUi.templates.whatsappRemoveHeaderParameter')} onClick={() => onChange({ ...value, headerParameters: [] })}>
+                      <Trash2 className="size-4" aria-hidden />
+                    </Button>
+                  )}
+                </div>
+              )}
+            </Field>
+          ))}
+        </fieldset>
+      ) : null}
       {value?.name ? (
         <fieldset className="space-y-2">
           <legend className="mb-1 text-[13px] font-medium">{t('campaignsUi.templates.whatsappParameters')}</legend>

@@ -84,6 +84,11 @@ export function TemplatePreviewCard({ template, dirty }: { template: Template | 
                     <p className="font-medium">
                       {t('campaignsUi.templates.previewParameters')}: {preview.data.whatsappTemplate.name} ({preview.data.whatsappTemplate.language})
                     </p>
+                    {preview.data.whatsappTemplate.headerParameters?.length ? (
+                      <p className="mt-1 break-words text-muted">
+                        {t('campaignsUi.templates.whatsappHeaderParameterLabel')}: {preview.data.whatsappTemplate.headerParameters.join(' ') || '—'}
+                      </p>
+                    ) : null}
                     <ol className="mt-1 list-decimal pl-5 text-muted">
                       {preview.data.whatsappTemplate.parameters.map((p, i) => (
                         <li key={i} className="break-words">
