@@ -19,6 +19,10 @@ export const ERROR_STATUS = {
   conflict: 409,
   already_exists: 409,
   invalid_state: 409,
+  /** A calendar slot another live appointment holds (calendar module). */
+  slot_taken: 409,
+  /** A hold that lapsed (or was cancelled) before its confirmation. */
+  hold_expired: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

@@ -7,7 +7,43 @@ import { currentLanguage } from '../i18n';
 const TRANSLATED = ['network', 'rate_limited', 'invalid_credentials', 'tenant_suspended', 'invalid_totp'] as const;
 
 type Details = Record<string, unknown>;
-type TemplateOnChannel = { name?: string; language?: string; channelName?: string | null; channelId?: string; status?: string };
+type TemplateOnChannel = { name?: string; language?: string; channelName?: string | null; channelId?: string; status?: string; headerFormat?: string | null; headerParameters?: number; bodyParameters?: number };
+const HEADER_FILES = ['IMAGE', 'VIDEO', 'DOCUMENT'] as const;
+
+/**
+ * A template's file does not fit its header (decision 0048): an inbox reply names the template in
+ * the details, a campaign's launch names it on each number it was refused for.
+ */
+function templateHeader(reason: string) {
+  return (details: Details, t: TFunction): string | null => {
+    const channels = Array.isArray(details.channels) ? (details.channels as TemplateOnChannel[]) : [];
+    const name = typeof details.template === 'string' ? details.template : channels[0]?.name;
+    if (!name) return null;
+    const language = String(details.language ?? channels[0]?.language ?? '');
+    const format = HEADER_FILES.find((f) => f === (details.headerFormat ?? channels[0]?.headerFormat));
+    const file = format ? t(`errors.headerFile.${format}`) : '';
+    const said = t(`errors.reasons.${reason}` as 'errors.reasons.template_header_needs_media', { name, language, file });
+    return channels.length ? t('errors.reasons.campaignOn', { reason: said, numbers: channels.map((c) => c.channelName ?? c.channelId ?? '').join(', ') }) : said;
+  };
+}
+/**
+ * The WhatsApp parameters do not fit the template (decision 0050): a TEXT header's variable, or the
+ * body's count. An inbox reply names the template and the expected count; a launch, each number.
+ */
+function templateParameters(reason: 'template_header_parameters' | 'template_body_parameters') {
+  return (details: Details, t: TFunction): string | null => {
+    const channels = Array.isArray(details.channels) ? (details.channels as TemplateOnChannel[]) : [];
+    const name = typeof details.template === 'string' ? details.template : channels[0]?.name;
+    if (!name) return null;
+    const language = String(details.language ?? channels[0]?.language ?? '');
+    const expected = Number(details.expected ?? (reason === 'template_header_parameters' ? channels[0]?.headerParameters : channels[0]?.bodyParameters)) || 0;
+    const said =
+      reason === 'template_body_parameters'
+        ? t('errors.reasons.template_body_parameters', { name, language, count: expected })
+        : t(expected > 0 ? 'errors.reasons.template_header_parameter_missing' : 'errors.reasons.template_header_parameter_extra', { name, language });
+    return channels.length ? t('errors.reasons.campaignOn', { reason: said, numbers: channels.map((c) => c.channelName ?? c.channelId ?? '').join(', ') }) : said;
+  };
+}
 const CAMPAIGN_ACTIONS = ['launch', 'schedule', 'pause', 'resume', 'cancel', 'change', 'be deleted'] as const;
 
 /**
@@ -22,6 +58,14 @@ const REASONS: Record<string, (details: Details, t: TFunction) => string | null>
     const numbers = channels.map((c) => `${c.channelName ?? c.channelId ?? ''} (${c.status === 'MISSING' ? t('errors.reasons.templateMissing') : c.status})`).join(', ');
     return t('errors.reasons.template_not_approved', { name: first.name, language: first.language ?? '', numbers });
   },
+  template_header_needs_media: templateHeader('template_header_needs_media'),
+  template_header_takes_no_media: templateHeader('template_header_takes_no_media'),
+  template_header_media_type: templateHeader('template_header_media_type'),
+  template_header_unknown: templateHeader('template_header_unknown'),
+  template_header_parameters: templateParameters('template_header_parameters'),
+  template_body_parameters: templateParameters('template_body_parameters'),
+  template_parameter_count: (details, t) =>
+    typeof details.template === 'string' ? t('errors.reasons.template_parameter_count', { name: details.template, language: String(details.language ?? ''), count: Number(details.expected) || 0, received: Number(details.received) || 0 }) : null,
   login_taken: (details, t) => t(details.field === 'username' ? 'errors.reasons.username_taken' : 'errors.reasons.email_taken'),
   role_in_use: (details, t) => t('errors.reasons.role_in_use', { count: Number(details.userCount) || 0 }),
   unknown_attribute: (details, t) => t('errors.reasons.unknown_attribute', { key: String(details.key ?? '') }),
@@ -52,7 +96,11 @@ const FIXED_REASONS = [
   'confirmed_member',
   'google_not_configured',
   'not_a_phone',
+  'slot_taken',
+  'hold_expired',
 ] as const;
+/** Codes said in the same fixed words as the reason of that name. */
+const CODE_REASONS = ['slot_taken', 'hold_expired'] as const;
 for (const reason of FIXED_REASONS) REASONS[reason] = (_d, t) => t(`errors.reasons.${reason}`);
 
 /** A campaign asked for a change its state does not allow (`invalid_state` with its status and the action). */
@@ -71,6 +119,9 @@ function translated(error: ApiError, t: TFunction): string | null {
   // too, and must not read as a failed sign-in).
   const reason = typeof details.reason === 'string' ? REASONS[details.reason] : undefined;
   if (reason) return reason(details, t);
+  // A calendar's conflicts come as their own codes (a slot taken meanwhile, a hold that lapsed).
+  const calendar = CODE_REASONS.find((code) => code === error.code);
+  if (calendar) return t(`errors.reasons.${calendar}`);
   const known = TRANSLATED.find((code) => code === error.code);
   if (known) return t(`errors.${known}`);
   if (error.code === 'invalid_state') return campaignState(details, t);

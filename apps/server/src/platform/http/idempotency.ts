@@ -26,7 +26,15 @@ const KEY = /^[A-Za-z0-9._:-]{8,200}$/;
 export function registerIdempotency(app: HttpServer, database: Database) {
   app.decorateRequest('idempotencyClaim', null);
 
-  app.addHook('preHandler', async (request, reply) => {
+  // Only the routes that declare `idempotent` carry these hooks (every other request skipped them,
+  // but paid for two async hooks each: a webhook's answer is about 200 µs of CPU in all).
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.idempotent) return;
+    route.preHandler = [...[route.preHandler ?? []].flat(), claim];
+    route.onSend = [...[route.onSend ?? []].flat(), record];
+  });
+
+  async function claim(request: FastifyRequest, reply: FastifyReply) {
     if (!request.routeOptions.config?.idempotent) return;
     const key = request.headers['idempotency-key'];
     if (key === undefined) return;
@@ -64,9 +72,9 @@ export function registerIdempotency(app: HttpServer, database: Database) {
     }
     if (existing.statusCode === null) throw new AppError('conflict', 'A request with this Idempotency-Key is still in progress');
     return replay(reply, existing.statusCode, existing.response);
-  });
+  }
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  async function record(request: FastifyRequest, reply: FastifyReply, payload: unknown) {
     const claim = request.idempotencyClaim;
     if (!claim) return payload;
     request.idempotencyClaim = null;
@@ -80,7 +88,7 @@ export function registerIdempotency(app: HttpServer, database: Database) {
       await tx.update(idempotencyKeys).set({ statusCode: reply.statusCode, response: body }).where(where);
     });
     return payload;
-  });
+  }
 }
 
 function replay(reply: FastifyReply, statusCode: number, response: unknown) {
