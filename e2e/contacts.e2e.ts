@@ -210,6 +210,11 @@ describe('contacts in the browser', () => {
       await page.getByRole('heading', { name: 'Juan Pérez', level: 1 }).waitFor();
       await page.getByText('Consentimiento registrado').waitFor();
       await screenshot(page, `contact-es-${label}`);
+      // A contact no potential rule matches (no company): the explanation is Spanish too, not the server's English.
+      const marta = await apiPost<{ id: string }>(page, '/api/v1/contacts', { firstName: 'Marta', lastName: `Sin Empresa ${label}` });
+      await page.goto(`/contacts/${marta.id}`);
+      await page.getByText('Ninguna regla coincide').waitFor();
+      expect(await page.getByText('no rule matched').count()).toBe(0);
       expect(await inPage<number>(page, 'document.documentElement.scrollWidth - document.documentElement.clientWidth')).toBe(0);
       expect(console.errors).toEqual([]);
       await context.close();

@@ -38,6 +38,13 @@ export async function signOut(page: Page) {
 }
 
 /** Calls the API with the page's cookies, as the browser would (same origin, JSON). */
+/** Switches the interface language from the account menu, as a person would. */
+export async function pickLanguage(page: Page, language: 'Español' | 'English') {
+  await page.getByRole('button', { name: /Account menu|Menú de la cuenta/ }).first().click();
+  await page.getByRole('menuitemradio', { name: language }).click();
+  await page.keyboard.press('Escape');
+}
+
 export async function apiPost<T>(page: Page, url: string, body: unknown): Promise<T> {
   const base = new URL(page.url()).origin;
   const response = await page.request.post(url, { data: body, headers: { origin: base } });

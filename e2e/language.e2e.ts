@@ -1,17 +1,11 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { DESKTOP, inPage, PHONE } from './browser';
-import { completeSetup, useServerAndBrowser } from './flows';
+import { completeSetup, pickLanguage, useServerAndBrowser } from './flows';
 
 const e2e = useServerAndBrowser();
 
 const sidebar = (page: Page) => page.getByRole('navigation', { name: /Main navigation|Navegación principal/ });
-
-async function pickLanguage(page: Page, language: 'Español' | 'English') {
-  await page.getByRole('button', { name: /Account menu|Menú de la cuenta/ }).click();
-  await page.getByRole('menuitemradio', { name: language }).click();
-  await page.keyboard.press('Escape');
-}
 
 describe('language', () => {
   it('the switch changes the interface at once and the choice survives a reload', async () => {

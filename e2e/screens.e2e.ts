@@ -25,7 +25,7 @@ const SCREENS: { path: string; name: string; ready: (page: Page) => Promise<unkn
   { path: '/channels', name: 'channels-empty', ready: (p) => p.getByRole('heading', { name: 'Todavía no hay canales' }).waitFor() },
   { path: '/settings/contact-fields', name: 'contact-fields-empty', ready: (p) => p.getByRole('heading', { name: 'Todavía no hay campos personalizados' }).waitFor() },
   { path: '/settings/scoring', name: 'scoring', ready: (p) => p.getByText('Todavía no hay contactos para probar las reglas.').waitFor() },
-  { path: '/calendar', name: 'calendar', ready: (p) => p.getByRole('heading', { name: 'El calendario llega pronto' }).waitFor() },
+  { path: '/calendar', name: 'calendar-empty', ready: (p) => p.getByRole('heading', { name: 'Crea un calendario para empezar a agendar' }).waitFor() },
 ];
 
 describe('every main screen renders in both themes and on a phone', () => {

@@ -10,5 +10,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     fileParallelism: false,
     pool: 'forks',
+    // A browser on a loaded machine (CI shares two cores with the server and the database) can take
+    // seconds to decode an image or apply an event: polls wait up to 10 s, not vitest's 1 s.
+    expect: { poll: { timeout: 10_000 } },
   },
 });

@@ -3,6 +3,7 @@ import { channelsEn } from './channels.en';
 import { inboxEn } from './inbox.en';
 import { campaignsEn } from './campaigns.en';
 import { filesEn } from './files.en';
+import { calendarEn } from './calendar.en';
 
 /** English strings. The shape of this object is the shape every other language must have. */
 export const en = {
@@ -44,6 +45,16 @@ export const en = {
     reasons: {
       template_not_approved: 'The WhatsApp template "{{name}}" ({{language}}) is not approved by Meta on {{numbers}}. Launch or resume the campaign once Meta approves it again (or sync the number\'s templates), or use another template.',
       templateMissing: 'not in its synced template list',
+      template_header_needs_media: 'The WhatsApp template "{{name}}" ({{language}}) has {{file}} in its header: attach one to send it.',
+      template_header_takes_no_media: 'The WhatsApp template "{{name}}" ({{language}}) takes no file in its header: send it without one, or choose a template with an image, video or document header.',
+      template_header_media_type: 'The WhatsApp template "{{name}}" ({{language}}) needs {{file}} in its header, not this type of file.',
+      template_header_unknown: 'LeadMaster does not know yet whether the template "{{name}}" ({{language}}) takes a file: sync the number\'s templates on the channel page, then send it again.',
+      template_parameter_count_one: 'The WhatsApp template "{{name}}" ({{language}}) takes one parameter; {{received}} were filled in.',
+      template_parameter_count_other: 'The WhatsApp template "{{name}}" ({{language}}) takes {{count}} parameters; {{received}} were filled in.',
+      template_header_parameter_missing: 'The WhatsApp template "{{name}}" ({{language}}) has a variable in its title: fill in the header text (in a campaign, in its template’s WhatsApp mapping).',
+      template_header_parameter_extra: 'The WhatsApp template "{{name}}" ({{language}}) has no variable in its title: remove the header text (in a campaign, from its template’s WhatsApp mapping).',
+      template_body_parameters: 'The WhatsApp template "{{name}}" ({{language}}) takes {{count}} body parameter(s), and the campaign’s template maps another number: fix its WhatsApp mapping.',
+      campaignOn: '{{reason}} (Campaign numbers: {{numbers}}.)',
       channel_cannot_send_media: 'This channel cannot send files.',
       listen_only: 'A WhatsApp Web number only listens: answer from a WhatsApp Cloud API number of the workspace.',
       channel_removed: 'The channel of this conversation was removed.',
@@ -71,7 +82,10 @@ export const en = {
       not_a_phone: 'That is not a phone number: write at least one digit.',
       confirmed_member: 'A confirmed household member cannot be deleted or changed; unconfirm it first.',
       google_not_configured: 'Google sync is not configured on this installation (GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET).',
+      slot_taken: 'Someone just took that time. Pick another one: the free times are updated.',
+      hold_expired: 'The reservation lapsed before it was confirmed and the time was freed. Pick a time again.',
     },
+    headerFile: { IMAGE: 'an image (JPEG or PNG)', VIDEO: 'a video (MP4 or 3GP)', DOCUMENT: 'a document (such as a PDF)' },
     campaignState: {
       launch: 'A campaign that is {{status}} cannot be launched.',
       schedule: 'A campaign that is {{status}} cannot be scheduled.',
@@ -122,30 +136,6 @@ export const en = {
       reconnecting: 'Live updates interrupted, reconnecting…',
       idle: 'Live updates off',
     },
-  },
-  comingSoon: {
-    badge: 'Coming soon',
-    inbox: {
-      title: 'Your inbox is on its way',
-      body: 'Every reply from WhatsApp, iMessage and SMS will land here, ready to answer, assign and label.',
-    },
-    contacts: {
-      title: 'Contacts are coming soon',
-      body: 'Import spreadsheets and address books, and see who is reachable, consented and worth contacting.',
-    },
-    campaigns: {
-      title: 'Campaigns are coming soon',
-      body: 'Message thousands of prospects at the pace your channels allow — never twice, never lost.',
-    },
-    calendar: {
-      title: 'The calendar is coming soon',
-      body: 'Appointments booked from conversations will show up here.',
-    },
-    channels: {
-      title: 'Channels are coming soon',
-      body: 'Connect the WhatsApp Cloud API, BlueBubbles for iMessage and SMS, or a WhatsApp Web session.',
-    },
-    goToUsers: 'Invite your team',
   },
   noAccess: {
     title: "You don't have access to this page",
@@ -494,6 +484,7 @@ export const en = {
   ...inboxEn,
   ...campaignsEn,
   ...filesEn,
+  ...calendarEn,
 };
 
 type Strings<T> = { [K in keyof T]: T[K] extends string ? string : Strings<T[K]> };

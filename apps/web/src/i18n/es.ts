@@ -3,6 +3,7 @@ import { channelsEs } from './channels.es';
 import { inboxEs } from './inbox.es';
 import { campaignsEs } from './campaigns.es';
 import { filesEs } from './files.es';
+import { calendarEs } from './calendar.es';
 import type { Dictionary } from './en';
 
 /** Textos en español (rioplatense neutro: tuteo, sin voseo marcado). */
@@ -45,6 +46,16 @@ export const es: Dictionary = {
     reasons: {
       template_not_approved: 'Meta no aprobó la plantilla de WhatsApp "{{name}}" ({{language}}) en {{numbers}}. Lanza o reanuda la campaña cuando Meta la apruebe otra vez (o sincroniza las plantillas del número), o usa otra plantilla.',
       templateMissing: 'no está en su lista de plantillas sincronizada',
+      template_header_needs_media: 'La plantilla de WhatsApp "{{name}}" ({{language}}) lleva {{file}} en su encabezado: adjunta ese archivo para enviarla.',
+      template_header_takes_no_media: 'La plantilla de WhatsApp "{{name}}" ({{language}}) no lleva archivo en su encabezado: envíala sin archivo, o elige una plantilla con encabezado de imagen, video o documento.',
+      template_header_media_type: 'La plantilla de WhatsApp "{{name}}" ({{language}}) necesita {{file}} en su encabezado, no este tipo de archivo.',
+      template_header_unknown: 'LeadMaster todavía no sabe si la plantilla "{{name}}" ({{language}}) lleva archivo: sincroniza las plantillas del número en la página del canal y vuelve a enviarla.',
+      template_parameter_count_one: 'La plantilla de WhatsApp "{{name}}" ({{language}}) lleva un parámetro; se completaron {{received}}.',
+      template_parameter_count_other: 'La plantilla de WhatsApp "{{name}}" ({{language}}) lleva {{count}} parámetros; se completaron {{received}}.',
+      template_header_parameter_missing: 'La plantilla de WhatsApp "{{name}}" ({{language}}) tiene una variable en su título: completa el texto del encabezado (en una campaña, en la asociación de WhatsApp de su plantilla).',
+      template_header_parameter_extra: 'La plantilla de WhatsApp "{{name}}" ({{language}}) no tiene variable en su título: quita el texto del encabezado (en una campaña, de la asociación de WhatsApp de su plantilla).',
+      template_body_parameters: 'La plantilla de WhatsApp "{{name}}" ({{language}}) lleva {{count}} parámetro(s) en el cuerpo, y la plantilla de la campaña mapea otra cantidad: corrige su asociación de WhatsApp.',
+      campaignOn: '{{reason}} (Números de la campaña: {{numbers}}.)',
       channel_cannot_send_media: 'Este canal no puede enviar archivos.',
       listen_only: 'Un número de WhatsApp Web solo escucha: responde desde un número de WhatsApp Cloud API del espacio de trabajo.',
       channel_removed: 'Se eliminó el canal de esta conversación.',
@@ -72,7 +83,10 @@ export const es: Dictionary = {
       not_a_phone: 'Eso no es un número de teléfono: escribe al menos un dígito.',
       confirmed_member: 'Un miembro del hogar confirmado no se puede eliminar ni cambiar; primero quita la confirmación.',
       google_not_configured: 'La sincronización con Google no está configurada en esta instalación (GOOGLE_CLIENT_ID y GOOGLE_CLIENT_SECRET).',
+      slot_taken: 'Alguien acaba de tomar ese horario. Elige otro: los horarios libres ya están actualizados.',
+      hold_expired: 'La reserva venció antes de confirmarse y el horario quedó libre. Elige un horario de nuevo.',
     },
+    headerFile: { IMAGE: 'una imagen (JPEG o PNG)', VIDEO: 'un video (MP4 o 3GP)', DOCUMENT: 'un documento (por ejemplo, un PDF)' },
     campaignState: {
       launch: 'Una campaña en estado «{{status}}» no se puede lanzar.',
       schedule: 'Una campaña en estado «{{status}}» no se puede programar.',
@@ -123,30 +137,6 @@ export const es: Dictionary = {
       reconnecting: 'Actualizaciones en vivo interrumpidas, reconectando…',
       idle: 'Actualizaciones en vivo desactivadas',
     },
-  },
-  comingSoon: {
-    badge: 'Próximamente',
-    inbox: {
-      title: 'Tu bandeja está en camino',
-      body: 'Cada respuesta de WhatsApp, iMessage y SMS llegará aquí, lista para responder, asignar y etiquetar.',
-    },
-    contacts: {
-      title: 'Los contactos llegan pronto',
-      body: 'Importa planillas y agendas, y mira quién es alcanzable, dio su consentimiento y vale la pena contactar.',
-    },
-    campaigns: {
-      title: 'Las campañas llegan pronto',
-      body: 'Envía mensajes a miles de prospectos al ritmo que permiten tus canales: nunca dos veces, nunca perdidos.',
-    },
-    calendar: {
-      title: 'El calendario llega pronto',
-      body: 'Aquí verás las citas agendadas desde las conversaciones.',
-    },
-    channels: {
-      title: 'Los canales llegan pronto',
-      body: 'Conecta la API de WhatsApp Cloud, BlueBubbles para iMessage y SMS, o una sesión de WhatsApp Web.',
-    },
-    goToUsers: 'Suma a tu equipo',
   },
   noAccess: {
     title: 'No tienes acceso a esta página',
@@ -496,4 +486,5 @@ export const es: Dictionary = {
   ...inboxEs,
   ...campaignsEs,
   ...filesEs,
+  ...calendarEs,
 };

@@ -8,10 +8,22 @@ const SCORES = ['contactability', 'digitalMaturity', 'potential'] as const;
 const TEXT = { success: 'text-success', warning: 'text-warning', danger: 'text-danger', primary: 'text-link' } as const;
 const BAR = { success: 'bg-success', warning: 'bg-warning', danger: 'bg-danger', primary: 'bg-primary' } as const;
 
-/** A component in the user's language when its code is a known one; rule labels (the tenant's own words) as written. */
+/**
+ * A component in the user's language when its code is a known one; rule labels (the tenant's own
+ * words) as written. The server's label carries what varies ("2 failed deliveries", "social
+ * profiles: instagram"): its leading number is the count, what follows ": " the detail.
+ */
 export function useComponentLabel() {
   const { t } = useTranslation();
-  return (part: { code: string; label: string }) => t(`scores.components.${part.code}` as 'scores.components.consent', { defaultValue: part.label });
+  return (part: { code: string; label: string }) => {
+    const count = Number.parseInt(part.label, 10);
+    const colon = part.label.indexOf(': ');
+    return t(`scores.components.${part.code}` as 'scores.components.consent', {
+      defaultValue: part.label,
+      detail: colon >= 0 ? part.label.slice(colon + 2) : '',
+      ...(Number.isFinite(count) ? { count } : {}),
+    });
+  };
 }
 
 /** The three scores with the components that made them ("Valid mobile +40"). */
