@@ -23,23 +23,26 @@ const USAGE = `Usage: npm run bench -- [--quick] [--no-write] [--strict] [scenar
   --quick     short smoke run (under a minute): prints the figures, never touches docs/
   --no-write  print the figures without storing them or rewriting docs/PERFORMANCE.md
   --strict    exit with status 2 when a figure misses its target (otherwise only a failed run exits non-zero)
+  --postgres-only  skip PGlite (needs BENCH_DATABASE_URL; implies --no-write: a section keeps both databases)
   scenario  one or more of: ${SCENARIOS.map((s) => s.name).join(', ')} (default: all)
 
 Environment:
   BENCH_DATABASE_URL  PostgreSQL URL of an admin database: each scenario also runs on a fresh
                       database created there (and dropped afterwards)`;
 
-type Options = { quick: boolean; write: boolean; strict: boolean; scenarios: Scenario[] };
+type Options = { quick: boolean; write: boolean; strict: boolean; postgresOnly: boolean; scenarios: Scenario[] };
 
 function parseArguments(args: string[]): Options | string {
   let quick = false;
   let strict = false;
   let write = true;
+  let postgresOnly = false;
   const names: string[] = [];
   for (const arg of args) {
     if (arg === '--quick') quick = true;
     else if (arg === '--strict') strict = true;
     else if (arg === '--no-write') write = false;
+    else if (arg === '--postgres-only') postgresOnly = true;
     else if (arg === '--help' || arg === '-h') return USAGE;
     else if (arg.startsWith('-')) return `Unknown option ${arg}\n\n${USAGE}`;
     else names.push(arg);
@@ -47,8 +50,10 @@ function parseArguments(args: string[]): Options | string {
   const unknown = names.filter((n) => !SCENARIOS.some((s) => s.name === n));
   if (unknown.length > 0) return `Unknown scenario ${unknown.join(', ')}\n\n${USAGE}`;
   const scenarios = names.length === 0 ? SCENARIOS : SCENARIOS.filter((s) => names.includes(s.name));
-  // Quick figures are too rough to replace the report's.
-  return { quick, write: write && !quick, strict, scenarios };
+  if (postgresOnly && !process.env.BENCH_DATABASE_URL) return `--postgres-only needs BENCH_DATABASE_URL\n\n${USAGE}`;
+  // Quick figures are too rough to replace the report's, and a PostgreSQL-only run would drop a
+  // section's PGlite figures: neither writes.
+  return { quick, write: write && !quick && !postgresOnly, strict, scenarios, postgresOnly };
 }
 
 /** How this run was started, as someone would type it again (passwords hidden). */
@@ -97,6 +102,7 @@ async function runPart(options: {
 
 type RunSettings = {
   quick: boolean;
+  postgresOnly: boolean;
   adminUrl: string | undefined;
   postgresLabel: string;
   info: RunInfo;
@@ -109,7 +115,7 @@ async function runScenario(scenario: Scenario, run: RunSettings): Promise<Scenar
   const rows: Row[] = [];
   const databases: string[] = [];
   const loadAtStart = os.loadavg()[0] ?? 0;
-  for (const kind of scenario.forDatabase ? databaseKinds(run.adminUrl) : []) {
+  for (const kind of scenario.forDatabase ? databaseKinds(run.adminUrl).filter((k) => !run.postgresOnly || k === 'postgres') : []) {
     const part = await runPart({
       quick: run.quick,
       notes,
@@ -148,7 +154,7 @@ async function main(): Promise<number> {
     process.stderr.write(`${parsed}\n`);
     return parsed === USAGE ? 0 : 64;
   }
-  const { quick, write, strict, scenarios } = parsed;
+  const { quick, write, strict, scenarios, postgresOnly } = parsed;
   const adminUrl = process.env.BENCH_DATABASE_URL || undefined;
   const pgVersion = adminUrl ? await postgresVersion(adminUrl) : null;
   const info: RunInfo = {
@@ -157,9 +163,9 @@ async function main(): Promise<number> {
     machine: describeMachine({ postgres: pgVersion }),
     revision: productRevision(ROOT),
   };
-  const run: RunSettings = { quick, adminUrl, postgresLabel: `PostgreSQL ${pgVersion ?? ''}`.trim(), info };
+  const run: RunSettings = { quick, postgresOnly, adminUrl, postgresLabel: `PostgreSQL ${pgVersion ?? ''}`.trim(), info };
   const paths = reportPaths(ROOT);
-  log(`${info.command}: ${scenarios.map((s) => s.name).join(', ')} on ${databaseKinds(adminUrl).join(', ')}${quick ? ' (quick)' : ''}`);
+  log(`${info.command}: ${scenarios.map((s) => s.name).join(', ')} on ${databaseKinds(adminUrl).filter((k) => !postgresOnly || k === 'postgres').join(', ')}${quick ? ' (quick)' : ''}`);
 
   let failed = 0;
   let missedTargets = 0;
