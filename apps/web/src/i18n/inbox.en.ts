@@ -45,6 +45,7 @@ export const inboxEn = {
     optOutTitle: 'Mark this contact as opted out?',
     optOutBody: 'Their consent is recorded as withdrawn for every channel and the number goes on the blocklist: no campaign will write to them again.',
     messageStatus: { queued: 'Waiting to send', sending: 'Sending', sent: 'Sent', delivered: 'Delivered', read: 'Read', failed: 'Not delivered', ambiguous: 'Unknown whether it was sent', received: 'Received', note: 'Note' },
+    heldByCampaign: 'Waiting: its campaign is paused. It goes when the campaign is resumed.',
     failure: {
       '131026': 'This number cannot receive WhatsApp messages (not on WhatsApp, or an old app).',
       '131047': 'More than 24 hours since the contact last wrote: send an approved template instead.',
@@ -57,6 +58,7 @@ export const inboxEn = {
       channel_cannot_send: 'This channel only listens; answer from a WhatsApp Cloud API number.',
       channel_unavailable: 'The channel is disabled or not connected.',
       worker_lost: 'We lost track of this send. Check the contact’s phone before sending again.',
+      campaign_cancelled: 'Not sent: its campaign was cancelled first.',
       ambiguous: 'We could not confirm whether it left. It will not be sent twice.',
       unknown: 'The provider refused the message.',
     },

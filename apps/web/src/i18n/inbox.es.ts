@@ -49,6 +49,7 @@ export const inboxEs: Strings<typeof inboxEn> = {
     optOutTitle: '¿Marcar la baja de este contacto?',
     optOutBody: 'Se registra el retiro del consentimiento en todos los canales y el número pasa a la lista de bloqueo: ninguna campaña le volverá a escribir.',
     messageStatus: { queued: 'Esperando envío', sending: 'Enviando', sent: 'Enviado', delivered: 'Entregado', read: 'Leído', failed: 'No entregado', ambiguous: 'No sabemos si salió', received: 'Recibido', note: 'Nota' },
+    heldByCampaign: 'En espera: su campaña está en pausa. Sale cuando se reanude la campaña.',
     failure: {
       '131026': 'Este número no puede recibir WhatsApp (no tiene WhatsApp o su app es muy vieja).',
       '131047': 'Pasaron más de 24 horas desde que el contacto escribió: enviá una plantilla aprobada.',
@@ -61,6 +62,7 @@ export const inboxEs: Strings<typeof inboxEn> = {
       channel_cannot_send: 'Este canal solo escucha; respondé desde un número de WhatsApp Cloud API.',
       channel_unavailable: 'El canal está deshabilitado o desconectado.',
       worker_lost: 'Perdimos el rastro de este envío. Revisá el teléfono del contacto antes de reenviar.',
+      campaign_cancelled: 'No se envió: su campaña se canceló antes.',
       ambiguous: 'No pudimos confirmar si salió. No se enviará dos veces.',
       unknown: 'El proveedor rechazó el mensaje.',
     },

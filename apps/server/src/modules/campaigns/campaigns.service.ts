@@ -229,9 +229,12 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
       if (action === 'launch' || action === 'resume') {
         await engine.scheduleRun(tx, { tenantId, campaignId: row.id, ...(target === 'running' ? {} : { afterSeconds: (current.scheduleAt!.getTime() - now.getTime()) / 1000 }) });
       }
-      if (action === 'cancel') {
-        // The rows never claimed will not be: they are left `pending` and counted as such.
-      }
+      // What runs queued and no drain has taken yet follows the campaign (decision 0052): held while
+      // it is paused, let go on resume, withdrawn on cancel. The rows never claimed will not be: they
+      // are left `pending` and counted as such, and so are the withdrawn ones.
+      if (action === 'pause') await engine.holdQueued(tx, tenantId, row.id);
+      if (action === 'resume') await engine.releaseHeld(tx, tenantId, row.id);
+      if (action === 'cancel') await engine.withdrawQueued(tx, tenantId, row.id);
       await recordAudit(tx, { tenantId, actor: actorOf(options.principal), action: `campaign.${action === 'launch' ? 'launched' : action === 'cancel' ? 'cancelled' : `${action}d`}`, target: { type: 'campaign', id: row.id } });
       return present(tx, row);
     });

@@ -6,7 +6,7 @@ import type { DomainEventMap } from '../../platform/events/domain-events';
 import type { ModuleDeps } from '../../platform/deps';
 import { defineJob } from '../../platform/jobs/queue';
 import { recordAudit, systemActor } from '../audit';
-import { errorAction, STOPPED_TEMPLATE_STATUSES } from '../channels';
+import { errorAction, pacingRateOf, STOPPED_TEMPLATE_STATUSES } from '../channels';
 import type { Outbound } from '../messaging';
 import { campaignRecipients, campaigns, recipientIsPending, type RecipientStatus } from './campaigns.tables';
 import { audienceCondition, channelsByIds, countAudience, countOptedOut, gateData, materializeBatch, tenantSettings, type SlotPlan } from './campaigns.repository';
@@ -25,6 +25,14 @@ export type ClaimCursor = { dueAt: string; contactId: string };
 const MATERIALIZE_BATCH = 20_000;
 /** Ledger rows a claim takes at once: gated, rendered and queued in one transaction. */
 const CLAIM_BATCH = 1000;
+/**
+ * A run queues at most this many seconds of its numbers' sends ahead of the outbound path (what is
+ * already waiting on them counted): pause and cancel then have at most that much to take back,
+ * and a number that stops sending (breaker, messaging limit) stops the claims (decision 0052).
+ */
+const AHEAD_SECONDS = 4;
+/** ... and never more than this many messages, however fast the numbers (the count reads them). */
+const MAX_AHEAD = 50_000;
 /** How often (per campaign, per process) a claim judges the guard rails again. */
 const GUARD_RAIL_CHECK_MS = 1000;
 /** 131049: Meta limits marketing messages to this person; try again no sooner than a day later, once. */
@@ -115,11 +123,52 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
     if (!options.afterSeconds) afterCommit(tx, () => jobs.wake(runJob));
   }
 
-  const loadCampaign = async (tx: Tx, tenantId: string, campaignId: string, lock = false) => {
+  const loadCampaign = async (tx: Tx, tenantId: string, campaignId: string, lock: boolean | 'share' = false) => {
     const q = tx.select().from(campaigns).where(and(eq(campaigns.tenantId, tenantId), eq(campaigns.id, campaignId)));
-    const [row] = lock ? await q.for('update') : await q;
+    const [row] = lock === 'share' ? await q.for('share') : lock ? await q.for('update') : await q;
     return row ?? null;
   };
+
+  /**
+   * The campaign's messages no drain has taken yet: among the tenant's queued campaign messages
+   * (few: runs queue only AHEAD_SECONDS of sends), those of this campaign's ledger.
+   */
+  async function queuedMessagesOf(tx: Tx, tenantId: string, campaignId: string): Promise<string[]> {
+    const candidates = await outbound.queuedCampaignMessages(tx, tenantId);
+    if (candidates.length === 0) return [];
+    const rows = await tx
+      .select({ messageId: campaignRecipients.messageId })
+      .from(campaignRecipients)
+      .where(and(eq(campaignRecipients.tenantId, tenantId), sql`${campaignRecipients.messageId} = any(${sql.param(candidates)}::uuid[])`, eq(campaignRecipients.campaignId, campaignId)));
+    return rows.map((r) => r.messageId!);
+  }
+
+  /**
+   * What pause, resume and cancel do to the messages a run queued and no drain has taken yet, in the
+   * transaction that changes the campaign's state (decision 0052): a pause holds them, a resume lets
+   * them go, a cancel withdraws them (not sent) and puts their recipients back with those never
+   * claimed. A claim holds the campaign's row FOR SHARE, so one under way when the state changes
+   * commits first and its messages are among these.
+   */
+  async function holdQueued(tx: Tx, tenantId: string, campaignId: string) {
+    return (await outbound.hold(tx, tenantId, await queuedMessagesOf(tx, tenantId, campaignId))).length;
+  }
+  async function releaseHeld(tx: Tx, tenantId: string, campaignId: string) {
+    return (await outbound.release(tx, tenantId, await queuedMessagesOf(tx, tenantId, campaignId))).length;
+  }
+  async function withdrawQueued(tx: Tx, tenantId: string, campaignId: string) {
+    return withdraw(tx, tenantId, campaignId, await queuedMessagesOf(tx, tenantId, campaignId));
+  }
+  async function withdraw(tx: Tx, tenantId: string, campaignId: string, messageIds: string[]) {
+    const withdrawn = await outbound.withdraw(tx, tenantId, messageIds, { code: 'campaign_cancelled', message: 'The campaign was cancelled before this message was sent' });
+    if (withdrawn.length > 0) {
+      await tx
+        .update(campaignRecipients)
+        .set({ status: 'pending', messageId: null })
+        .where(and(eq(campaignRecipients.tenantId, tenantId), eq(campaignRecipients.campaignId, campaignId), sql`${campaignRecipients.messageId} = any(${sql.param(withdrawn)}::uuid[])`));
+    }
+    return withdrawn.length;
+  }
 
   function publishProgress(tx: Tx, tenantId: string, data: Record<string, unknown>) {
     afterCommit(tx, () => bus.publish({ type: 'campaign.progress', tenantId, data }));
@@ -136,6 +185,7 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
       .where(and(eq(campaigns.tenantId, options.tenantId), eq(campaigns.id, options.campaignId), eq(campaigns.status, options.beforeStart ? 'scheduled' : 'running')))
       .returning({ id: campaigns.id });
     if (!row) return false;
+    if (!options.beforeStart) await holdQueued(tx, options.tenantId, options.campaignId);
     logger.warn({ tenantId: options.tenantId, campaignId: options.campaignId, reason: options.reason }, 'campaign paused automatically');
     await recordAudit(tx, {
       tenantId: options.tenantId,
@@ -253,7 +303,9 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
         .orderBy(asc(campaignRecipients.dueAt), asc(campaignRecipients.contactId))
         .limit(options.limit ?? CLAIM_BATCH)
         .for('update', { skipLocked: true });
-      const [campaign, settings, claimedRows] = await Promise.all([loadCampaign(tx, tenantId, campaignId), tenantSettings(tx, tenantId), claiming]);
+      // The campaign's row is held FOR SHARE until the commit: a pause or cancel waits for this claim
+      // and then takes back what it queued (holdQueued), rather than missing it.
+      const [campaign, settings, claimedRows] = await Promise.all([loadCampaign(tx, tenantId, campaignId, 'share'), tenantSettings(tx, tenantId), claiming]);
       if (!campaign || campaign.status !== 'running') return { claimed: 0, stopped: true };
       if (await guardRailsDue(tx, campaign)) return { claimed: 0, stopped: true };
       const rows = claimedRows;
@@ -370,6 +422,24 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
   }
 
   /**
+   * How many messages a run may queue now (decision 0052): AHEAD_SECONDS of the campaign's numbers'
+   * paced rates (at most MAX_AHEAD), less the messages already waiting on those numbers (this
+   * campaign's, another's, a person's). Unlimited for numbers that do not send (they fail each send
+   * with the reason).
+   */
+  async function aheadAllowance(tenantId: string, campaignId: string): Promise<number> {
+    return database.withTenant(tenantId, async (tx) => {
+      const campaign = await loadCampaign(tx, tenantId, campaignId);
+      if (!campaign) return 0;
+      const channels = await channelsByIds(tx, tenantId, campaign.channelIds);
+      const rate = channels.reduce((sum, c) => sum + pacingRateOf(c.kind, c.settings as Record<string, unknown>), 0);
+      if (!(rate > 0)) return Number.POSITIVE_INFINITY;
+      const cap = Math.min(MAX_AHEAD, Math.max(1, Math.ceil(rate * AHEAD_SECONDS)));
+      return cap - (await outbound.backlog(tx, tenantId, campaign.channelIds, cap));
+    });
+  }
+
+  /**
    * One run: starts a scheduled campaign that is due, materialises its audience, then claims batch
    * after batch until nothing is due (or the time budget is spent), and schedules the next run for
    * the next due row — or completes the campaign when no row is pending.
@@ -403,10 +473,14 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
     const materialized = await materialize(tenantId, campaignId);
     let claimed = 0;
     let after: ClaimCursor | null = null;
+    // What this run may queue: AHEAD_SECONDS of its numbers' sends, less what already waits on them.
+    // Spent, the run ends and the next comes in a second (its due rows are still due).
+    let allowance = await aheadAllowance(tenantId, campaignId);
     for (;;) {
-      if (options.signal?.aborted || Date.now() - started > budget) break;
-      const batch = await claimBatch(tenantId, campaignId, { after });
+      if (options.signal?.aborted || Date.now() - started > budget || allowance <= 0) break;
+      const batch = await claimBatch(tenantId, campaignId, { after, limit: Math.min(CLAIM_BATCH, allowance) });
       claimed += batch.claimed;
+      allowance -= batch.queued ?? 0;
       if (batch.stopped) break;
       if (batch.claimed === 0) {
         // Rows behind the cursor (held by another worker a moment ago, or sent back by a send window): one walk from the start.
@@ -514,6 +588,14 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
       .where(and(eq(campaignRecipients.tenantId, e.tenantId), eq(campaignRecipients.messageId, e.messageId)))
       .for('update');
     if (!row || row.status === 'skipped' || row.status === 'failed' || row.status === 'pending') return;
+    if (e.status === 'queued') {
+      // Back in the queue (a retry's wait, a breaker's hold) after its campaign was paused or
+      // cancelled, which took back only what was queued then: it waits with it, or is withdrawn.
+      const campaign = await loadCampaign(tx, e.tenantId, row.campaignId);
+      if (campaign?.status === 'paused') await outbound.hold(tx, e.tenantId, [e.messageId]);
+      else if (campaign?.status === 'cancelled') await withdraw(tx, e.tenantId, row.campaignId, [e.messageId]);
+      return;
+    }
     const key = { tenantId: e.tenantId, campaignId: row.campaignId, contactId: row.contactId };
     const where = and(eq(campaignRecipients.tenantId, key.tenantId), eq(campaignRecipients.campaignId, key.campaignId), eq(campaignRecipients.contactId, key.contactId));
     let status: RecipientStatus = row.status;
@@ -600,7 +682,7 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
     publishProgress(tx, e.tenantId, { campaignId: target.campaignId, recipient: { contactId: e.contactId, status: 'replied' } });
   }
 
-  return { runJob, resumeJob, run, materialize, claimBatch, scheduleRun, autoPause };
+  return { runJob, resumeJob, run, materialize, claimBatch, scheduleRun, autoPause, holdQueued, releaseHeld, withdrawQueued };
 }
 
 /** A channel account's provider state that must stop a campaign: number quality RED/flagged, or its template paused. */

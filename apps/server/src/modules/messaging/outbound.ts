@@ -52,6 +52,13 @@ const DRAIN_BUDGET_MS = 20_000;
 /** WhatsApp lets a business write free text only within 24 h of the contact's last message. */
 const WHATSAPP_WINDOW_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * A queued message held by its paused campaign is due at this time, never reached (decision 0052):
+ * a real date rather than 'infinity', which a JavaScript Date cannot hold.
+ */
+export const HELD_UNTIL = new Date('9999-01-01T00:00:00.000Z');
+export const CAMPAIGN_PAUSED = 'campaign_paused';
+
 /** A queued message a drain's round found due. */
 type DueMessage = { id: string; channelId: string; contactId: string };
 type Recipients = { addresses: Awaited<ReturnType<typeof contactAddresses>>; identities: Awaited<ReturnType<typeof identitiesOf>> };
@@ -247,6 +254,81 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
   }
 
   /**
+   * A paused campaign's messages that no drain has taken yet wait with it (decision 0052). `hold`
+   * keeps them queued but never due (`next_attempt_at` = HELD_UNTIL, `error_code`
+   * `campaign_paused`); `release` makes them due again and wakes the drain; `withdraw` records them
+   * not sent (failed, `campaign_cancelled`) without a delivery-failure event: nothing was attempted,
+   * so scoring must not count it against the person. Each touches only messages still `queued`: one
+   * a drain has claimed (`sending`) is on its way and goes. Answers the ids changed.
+   */
+  async function hold(tx: Tx, tenantId: string, ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await tx
+      .update(messages)
+      .set({ nextAttemptAt: HELD_UNTIL, errorCode: CAMPAIGN_PAUSED, errorMessage: null })
+      .where(and(eq(messages.tenantId, tenantId), inArray(messages.id, ids), eq(messages.status, 'queued')))
+      .returning({ id: messages.id, conversationId: messages.conversationId });
+    announceWaiting(tx, tenantId, rows, { code: CAMPAIGN_PAUSED, message: null });
+    return rows.map((r) => r.id);
+  }
+
+  async function release(tx: Tx, tenantId: string, ids: string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await tx
+      .update(messages)
+      .set({ nextAttemptAt: null, errorCode: null })
+      .where(and(eq(messages.tenantId, tenantId), inArray(messages.id, ids), eq(messages.status, 'queued'), eq(messages.errorCode, CAMPAIGN_PAUSED)))
+      .returning({ id: messages.id, conversationId: messages.conversationId });
+    announceWaiting(tx, tenantId, rows, null);
+    if (rows.length > 0) await scheduleDrain(tx, tenantId);
+    return rows.map((r) => r.id);
+  }
+
+  /** Open threads show a queued message's hold (or its end) without a reload. */
+  function announceWaiting(tx: Tx, tenantId: string, rows: { id: string; conversationId: string }[], error: { code: string; message: string | null } | null) {
+    for (const row of rows) realtime.publishAfterCommit(tx, tenantId, 'message.status_updated', { id: row.id, conversationId: row.conversationId, status: 'queued', error, deliveredAt: null, readAt: null });
+  }
+
+  async function withdraw(tx: Tx, tenantId: string, ids: string[], reason: { code: string; message: string }): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const now = clock.now();
+    const rows = await tx
+      .update(messages)
+      .set({ status: 'failed', errorCode: reason.code, errorMessage: reason.message, failedAt: now, statusAt: now, nextAttemptAt: null, leaseUntil: null })
+      .where(and(eq(messages.tenantId, tenantId), inArray(messages.id, ids), eq(messages.status, 'queued')))
+      .returning();
+    for (const row of rows) {
+      realtime.publishAfterCommit(tx, tenantId, 'message.status_updated', { id: row.id, conversationId: row.conversationId, status: row.status, error: { code: reason.code, message: reason.message }, deliveredAt: null, readAt: null });
+    }
+    for (const conversationId of new Set(rows.map((r) => r.conversationId))) realtime.conversationChanged(tx, tenantId, conversationId);
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * The messages waiting to go on these channel accounts (queued, due or held by a breaker or a
+   * messaging limit, not by a paused campaign), counted up to `cap`: what a campaign run adds to.
+   */
+  async function backlog(tx: Tx, tenantId: string, channelIds: string[], cap: number): Promise<number> {
+    if (channelIds.length === 0 || cap <= 0) return 0;
+    const [row] = await tx.execute<{ n: number }>(sql`
+      select count(*)::int as n from (
+        select 1 from ${messages}
+         where ${messages.tenantId} = ${tenantId} and ${messages.status} = 'queued' and ${messages.channelId} = any(${sql.param(channelIds)}::uuid[])
+           and (${messages.nextAttemptAt} is null or ${messages.nextAttemptAt} < ${HELD_UNTIL.toISOString()}::timestamptz)
+         limit ${cap}::int) q`);
+    return Number(row?.n ?? 0);
+  }
+
+  /** The ids of the tenant's campaign messages not yet taken by a drain (queued, held or not). */
+  async function queuedCampaignMessages(tx: Tx, tenantId: string): Promise<string[]> {
+    const rows = await tx
+      .select({ id: messages.id })
+      .from(messages)
+      .where(and(eq(messages.tenantId, tenantId), eq(messages.status, 'queued'), eq(messages.source, 'campaign')));
+    return rows.map((r) => r.id);
+  }
+
+  /**
    * Takes the message for this attempt; null when another worker has it or it is settled. On a
    * WhatsApp number with a known tier it keeps the messaging limit as a drain's claim does: a
    * message that would start a conversation beyond it stays queued (held until `heldUntil`).
@@ -256,7 +338,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
       const [due] = await tx
         .select({ id: messages.id, channelId: messages.channelId, contactId: messages.contactId })
         .from(messages)
-        .where(and(eq(messages.tenantId, tenantId), eq(messages.id, messageId), eq(messages.status, 'queued')))
+        .where(and(eq(messages.tenantId, tenantId), eq(messages.id, messageId), eq(messages.status, 'queued'), or(isNull(messages.nextAttemptAt), lt(messages.nextAttemptAt, HELD_UNTIL))))
         .for('update');
       if (!due) return null;
       const channel = await channelSendSettings(tx, tenantId, due.channelId);
@@ -343,6 +425,14 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
   const statusChanged = (tx: Tx, row: MessageRow) =>
     events.emit(tx, 'messages.status-changed', { tenantId: row.tenantId, messageId: row.id, contactId: row.contactId, channelId: row.channelId, status: row.status, code: row.errorCode, source: row.source });
 
+  /**
+   * A campaign's message back in the queue after an attempt (a retry's wait, a channel's hold): its
+   * campaign hears of it, in case a pause or cancel came while it was on its way (decision 0052).
+   */
+  const requeued = async (tx: Tx, row: MessageRow) => {
+    if (row.source === 'campaign') await statusChanged(tx, row);
+  };
+
   async function fail(tx: Tx, current: MessageRow, code: string, message: string) {
     const row = await update(tx, current.id, current.tenantId, { status: 'failed', errorCode: code, errorMessage: message.slice(0, 1000), failedAt: clock.now(), statusAt: clock.now(), leaseUntil: null });
     await reportFailure(tx, deps, row);
@@ -375,6 +465,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     const holdOthers = (channelHeldUntil.get(held) ?? 0) < Date.now();
     await settle(tenantId, claimed, async (tx, current) => {
       const row = await update(tx, current.id, tenantId, { status: 'queued', attempts: current.attempts - 1, errorCode: error.code, errorMessage: error.message.slice(0, 1000), leaseUntil: null, nextAttemptAt: until as never });
+      await requeued(tx, row);
       if (holdOthers) {
         await tx
           .update(messages)
@@ -408,6 +499,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
       const delay = error.retryAfterSeconds ?? Math.ceil(Math.min(300, 2 ** claimed.attempts * 2) * (0.5 + Math.random() * 0.5));
       await settle(tenantId, claimed, async (tx, current) => {
         const row = await update(tx, current.id, tenantId, { status: 'queued', errorCode: error.code, errorMessage: error.message.slice(0, 1000), leaseUntil: null, nextAttemptAt: sql`now() + make_interval(secs => ${delay})` as never });
+        await requeued(tx, row);
         await jobs.enqueue(drainJob, {}, { tenantId, tx, singletonKey: tenantId, startAfterSeconds: delay });
         return row;
       });
@@ -766,12 +858,13 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
         }
       }
     }
-    // What is left (a retry waiting for its time, or more than the budget allowed) gets another drain.
+    // What is left (a retry waiting for its time, or more than the budget allowed) gets another drain;
+    // messages held by a paused campaign wait for its resume, which schedules one.
     const [left] = await database.withTenant(tenantId, (tx) =>
       tx
         .select({ n: sql<number>`count(*)::int`, inSeconds: sql<number | null>`ceil(extract(epoch from min(coalesce(${messages.nextAttemptAt}, now())) - now()))::int` })
         .from(messages)
-        .where(and(eq(messages.tenantId, tenantId), eq(messages.status, 'queued'))),
+        .where(and(eq(messages.tenantId, tenantId), eq(messages.status, 'queued'), or(isNull(messages.nextAttemptAt), lt(messages.nextAttemptAt, HELD_UNTIL)))),
     );
     if (left && left.n > 0) await jobs.enqueue(drainJob, {}, { tenantId, singletonKey: tenantId, startAfterSeconds: Math.max(1, left.inSeconds ?? 1) });
     return { outcomes, queued: left?.n ?? 0 };
@@ -845,7 +938,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     },
   });
 
-  return { queue, queueMany, send, drain, sweep, sendJob, drainJob, sweepJob };
+  return { queue, queueMany, hold, release, withdraw, backlog, queuedCampaignMessages, send, drain, sweep, sendJob, drainJob, sweepJob };
 }
 
 export type Outbound = ReturnType<typeof createOutbound>;

@@ -7,7 +7,7 @@ import { Dialog } from '../../ui/Dialog';
 import type { Message } from './inbox.api';
 
 /** Provider error codes a person can act on, said in plain words (the rest show the provider's text). */
-const KNOWN_FAILURES = ['131026', '131047', '131049', '131048', '130429', '131056', '132000', '132012', 'channel_cannot_send', 'channel_unavailable', 'worker_lost'] as const;
+const KNOWN_FAILURES = ['131026', '131047', '131049', '131048', '130429', '131056', '132000', '132012', 'channel_cannot_send', 'channel_unavailable', 'worker_lost', 'campaign_cancelled'] as const;
 
 function StatusIcon({ message }: { message: Message }) {
   const { t } = useTranslation();
@@ -134,6 +134,12 @@ export function MessageBubble(props: { message: Message; replied: Message | null
           <span title={dateTime(m.createdAt)}>{time}</span>
           {outbound ? <StatusIcon message={m} /> : null}
         </p>
+        {m.status === 'queued' && m.error?.code === 'campaign_paused' ? (
+          <p className="mt-1 flex items-start gap-1 text-xs text-muted" role="note" data-testid="held-by-campaign">
+            <Clock className="mt-0.5 size-3.5 shrink-0" aria-hidden />
+            {t('inboxUi.heldByCampaign')}
+          </p>
+        ) : null}
         {failure ? (
           <p className="mt-1 flex items-start gap-1 text-xs text-danger" role="note">
             <AlertCircle className="mt-0.5 size-3.5 shrink-0" aria-hidden />

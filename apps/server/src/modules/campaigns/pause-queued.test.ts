@@ -1,0 +1,196 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { startTestApp, type TestApp, type TestClient } from '../../../test/harness';
+import { buildGatePassingContacts, buildSignedInUser } from '../../../test/factories';
+import { channelAccounts } from '../channels/channels.tables';
+import { ChannelSendError, pacingRateOf } from '../channels';
+import { messages } from '../messaging/messaging.tables';
+import { campaignRecipients } from './campaigns.tables';
+
+/**
+ * Pause and cancel reach the messages a run already queued (decision 0052): a run queues only a
+ * few seconds of its number's sends ahead of the outbound path, a pause holds what no drain has
+ * taken yet (nothing more leaves after the in-flight second), a resume lets it go, once, and a
+ * cancel withdraws it without telling scoring of a failure. Over the Sandbox, without workers: the
+ * test drives the runs and the drains itself.
+ */
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const AHEAD_SECONDS = 4;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const engine = () => t.runtime.modules.campaigns.engine;
+const outbound = () => t.runtime.modules.messaging.outbound;
+
+async function setRate(tenantId: string, channelId: string, messagesPerSecond: number) {
+  await t.db.withTenant(tenantId, (tx) =>
+    tx
+      .update(channelAccounts)
+      .set({ settings: sql`${channelAccounts.settings} || ${JSON.stringify({ messagesPerSecond })}::jsonb` })
+      .where(and(eq(channelAccounts.tenantId, tenantId), eq(channelAccounts.id, channelId))),
+  );
+}
+
+async function launched(client: TestClient, tenantId: string, options: { count: number; prefix: string; messagesPerSecond: number }) {
+  const channel = await client.post('/api/v1/channels', { kind: 'sandbox', name: 'Demo' });
+  expect(channel.status, channel.text).toBe(201);
+  await setRate(tenantId, channel.body.id, options.messagesPerSecond);
+  const contactIds = await buildGatePassingContacts(t, tenantId, { count: options.count, numberPrefix: options.prefix });
+  const template = await client.post('/api/v1/templates', { name: 'Hola', body: 'Hola {{firstName}}' });
+  expect(template.status, template.text).toBe(201);
+  // No pacing of its own: every recipient is due at once, and only the number's rate paces the sends.
+  const campaign = await client.post('/api/v1/campaigns', { name: 'Todos ya', templateId: template.body.id, channelIds: [channel.body.id], audience: { contactIds }, minScore: 0 });
+  expect(campaign.status, campaign.text).toBe(201);
+  expect((await client.post(`/api/v1/campaigns/${campaign.body.id}/launch`)).status).toBe(200);
+  return { channelId: channel.body.id as string, campaignId: campaign.body.id as string, contactIds };
+}
+
+const ledger = (tenantId: string, campaignId: string) =>
+  t.db.withTenant(tenantId, (tx) => tx.select().from(campaignRecipients).where(and(eq(campaignRecipients.tenantId, tenantId), eq(campaignRecipients.campaignId, campaignId))));
+const messagesTo = (tenantId: string, contactIds: string[]) =>
+  t.db.withTenant(tenantId, (tx) => tx.select().from(messages).where(and(eq(messages.tenantId, tenantId), inArray(messages.contactId, contactIds))));
+const count = <T>(list: T[], pick: (x: T) => boolean) => list.filter(pick).length;
+
+describe('pausing or cancelling a campaign whose messages are queued', () => {
+  it('queues only a few seconds of the number’s sends; a pause holds the rest at once, a resume sends each recipient once', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const { channelId, campaignId, contactIds } = await launched(client, user.tenantId, { count: 60, prefix: '+549114', messagesPerSecond: 5 });
+    const ahead = Math.ceil(pacingRateOf('sandbox', { messagesPerSecond: 5 }) * AHEAD_SECONDS);
+
+    // The run queues AHEAD_SECONDS of the number's paced sends, not the 60 that are due.
+    await engine().run(user.tenantId, campaignId);
+    let rows = await ledger(user.tenantId, campaignId);
+    expect(count(rows, (r) => r.status === 'queued')).toBe(ahead);
+    expect(count(rows, (r) => r.status === 'pending')).toBe(60 - ahead);
+    // A second run finds the number's queue full and queues nothing more.
+    expect(await engine().run(user.tenantId, campaignId)).toMatchObject({ state: 'running', claimed: 0 });
+
+    // Sending at 5/s; paused a second in.
+    const draining = outbound().drain(user.tenantId, { budgetMs: 4_000 });
+    await sleep(1_200);
+    const pause = await client.post(`/api/v1/campaigns/${campaignId}/pause`);
+    expect(pause.status, pause.text).toBe(200);
+    const pausedAt = Date.now();
+    await draining;
+    const sent = (await messagesTo(user.tenantId, contactIds)).filter((m) => m.status === 'sent');
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.length).toBeLessThan(ahead);
+    // What a drain had taken before the pause goes out within the second (recorded up to half a
+    // second later on a loaded machine); nothing after it.
+    for (const m of sent) expect(m.sentAt!.getTime()).toBeLessThanOrEqual(pausedAt + 1_500);
+    const held = (await messagesTo(user.tenantId, contactIds)).filter((m) => m.status === 'queued');
+    expect(held).toHaveLength(ahead - sent.length);
+    for (const m of held) expect(m).toMatchObject({ errorCode: 'campaign_paused', attempts: 0 });
+    // Neither a later drain nor a send of one of them by id takes a held message.
+    await outbound().drain(user.tenantId, { budgetMs: 1_500 });
+    expect(await outbound().send(user.tenantId, held[0]!.id)).toMatchObject({ outcome: 'not-claimed' });
+    expect(await engine().run(user.tenantId, campaignId)).toMatchObject({ state: 'paused', claimed: 0 });
+    expect(count(await messagesTo(user.tenantId, contactIds), (m) => m.status === 'sent')).toBe(sent.length);
+
+    // Resumed (on a faster number, so the test is short): the held ones go, then everyone else, each once.
+    await setRate(user.tenantId, channelId, 200);
+    const resume = await client.post(`/api/v1/campaigns/${campaignId}/resume`);
+    expect(resume.status, resume.text).toBe(200);
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      await engine().run(user.tenantId, campaignId);
+      await outbound().drain(user.tenantId, { budgetMs: 2_000 });
+      rows = await ledger(user.tenantId, campaignId);
+      if (rows.every((r) => r.status === 'sent') || Date.now() > deadline) break;
+    }
+    expect(count(rows, (r) => r.status === 'sent')).toBe(60);
+    const all = await messagesTo(user.tenantId, contactIds);
+    expect(all).toHaveLength(60);
+    expect(new Set(all.map((m) => m.contactId)).size).toBe(60);
+    expect(count(all, (m) => m.status === 'sent' && m.errorCode === null)).toBe(60);
+  }, 60_000);
+
+  it('withdraws on cancel what no drain has taken: never sent, recipients counted pending, no failure told to scoring', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const { campaignId, contactIds } = await launched(client, user.tenantId, { count: 30, prefix: '+549115', messagesPerSecond: 5 });
+    const failures: string[] = [];
+    t.runtime.deps.events.on('messages.delivery-failed', async (_tx, e) => {
+      if (e.tenantId === user.tenantId) failures.push(e.contactId);
+    });
+    await engine().run(user.tenantId, campaignId);
+    const queued = (await ledger(user.tenantId, campaignId)).filter((r) => r.status === 'queued');
+    expect(queued.length).toBeGreaterThan(0);
+
+    const cancel = await client.post(`/api/v1/campaigns/${campaignId}/cancel`);
+    expect(cancel.status, cancel.text).toBe(200);
+    expect(cancel.body.stats).toMatchObject({ pending: 30, queued: 0, sent: 0, failed: 0 });
+    const withdrawn = await messagesTo(user.tenantId, contactIds);
+    expect(withdrawn).toHaveLength(queued.length);
+    for (const m of withdrawn) expect(m).toMatchObject({ status: 'failed', errorCode: 'campaign_cancelled', attempts: 0, sentAt: null });
+    for (const r of await ledger(user.tenantId, campaignId)) expect(r).toMatchObject({ status: 'pending', messageId: null });
+
+    await outbound().drain(user.tenantId, { budgetMs: 1_000 });
+    expect(await engine().run(user.tenantId, campaignId)).toMatchObject({ state: 'cancelled', claimed: 0 });
+    expect(count(await messagesTo(user.tenantId, contactIds), (m) => m.status !== 'failed')).toBe(0);
+    expect(failures).toEqual([]);
+  });
+
+  it('holds a message that was on its way when the pause came and comes back to the queue (a retry), and lets it go on resume', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    // The Sandbox, except that while `blocked` is set a send waits for it and is then refused with a
+    // retryable error (a 503): the message goes back to the queue after the pause.
+    let blocked: Promise<void> | null = null;
+    let unblock = () => {};
+    const refused: string[] = [];
+    const { channels, sandbox } = t.runtime.modules.channels;
+    channels.registerAdapter('sandbox', ({ row }) => {
+      const real = sandbox.adapterFor(row);
+      return {
+        ...real,
+        async send(request) {
+          if (!blocked) return real.send(request);
+          await blocked;
+          refused.push(request.messageId);
+          throw new ChannelSendError({ message: 'Service Unavailable', code: 'http_503', retryable: true, retryAfterSeconds: 1 });
+        },
+      };
+    });
+    try {
+      const { campaignId, contactIds } = await launched(client, user.tenantId, { count: 3, prefix: '+549116', messagesPerSecond: 5 });
+      await engine().run(user.tenantId, campaignId);
+      blocked = new Promise<void>((resolve) => (unblock = resolve));
+      const draining = outbound().drain(user.tenantId, { budgetMs: 3_000 });
+      let onItsWay: string[] = [];
+      for (const until = Date.now() + 5_000; onItsWay.length === 0 && Date.now() < until; await sleep(20)) {
+        onItsWay = (await messagesTo(user.tenantId, contactIds)).filter((m) => m.status === 'sending').map((m) => m.id);
+      }
+      expect(onItsWay.length).toBeGreaterThan(0);
+      expect((await client.post(`/api/v1/campaigns/${campaignId}/pause`)).status).toBe(200);
+      // Claimed by the drain before the pause: on their way (the rest were held by it).
+      const going = (await messagesTo(user.tenantId, contactIds)).filter((m) => m.status === 'sending' || m.status === 'sent').map((m) => m.id);
+      blocked = null;
+      unblock();
+      await draining;
+      // The refused one is back in the queue, held with its campaign; one claimed before the pause (waiting for its slot) may have gone.
+      expect(refused.length).toBeGreaterThan(0);
+      for (const m of (await messagesTo(user.tenantId, contactIds)).filter((x) => refused.includes(x.id))) expect(m).toMatchObject({ status: 'queued', errorCode: 'campaign_paused' });
+      const sent = (await messagesTo(user.tenantId, contactIds)).filter((m) => m.status === 'sent');
+      for (const m of sent) expect(going).toContain(m.id);
+      const sentBefore = sent.length;
+      // Its retry time passes; still nothing goes while the campaign is paused.
+      await sleep(1_200);
+      await outbound().drain(user.tenantId, { budgetMs: 1_000 });
+      expect(count(await messagesTo(user.tenantId, contactIds), (m) => m.status === 'sent')).toBe(sentBefore);
+
+      expect((await client.post(`/api/v1/campaigns/${campaignId}/resume`)).status).toBe(200);
+      await outbound().drain(user.tenantId, { budgetMs: 3_000 });
+      const after = await messagesTo(user.tenantId, contactIds);
+      expect(count(after, (m) => m.status === 'sent')).toBe(3);
+      expect(after).toHaveLength(3);
+    } finally {
+      blocked = null;
+      unblock();
+      channels.registerAdapter('sandbox', ({ row }) => sandbox.adapterFor(row));
+    }
+  });
+});
