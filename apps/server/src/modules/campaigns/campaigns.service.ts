@@ -13,7 +13,7 @@ import { findTemplate } from './templates.service';
 import { computeStats, type CampaignStats } from './stats';
 import { evaluateGate } from './gate';
 import { neutraliseFormula } from '../contacts';
-import { sendGuardsOf } from '../channels';
+import { pacingRateOf, sendGuardsOf } from '../channels';
 import { nextOpening } from './send-window';
 import { slotPlan, type Engine } from './engine';
 import { effectiveDailyCap, messagingLimitOf } from './limits';
@@ -69,6 +69,13 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
       return { channelId, breaker: g?.state ?? 'closed', retryAt: g?.state !== 'closed' ? (g?.retryAt?.toISOString() ?? null) : null, lastError: g?.state !== 'closed' ? (g?.lastError ?? null) : null };
     });
     const stats = await computeStats(tx, row.tenantId, row.id);
+    // Those waiting go no faster than the numbers send (the ledger's due times carry only the campaign's own pacing).
+    const waiting = stats.pending + stats.queued;
+    if (waiting > 0 && !FINAL_STATES.includes(row.status)) {
+      const rate = (await channelsByIds(tx, row.tenantId, row.channelIds)).reduce((sum, c) => sum + pacingRateOf(c.kind, c.settings as Record<string, unknown>), 0);
+      const byRate = rate > 0 ? new Date(clock.now().getTime() + (waiting / rate) * 1000).toISOString() : null;
+      if (byRate && (!stats.eta || stats.eta < byRate)) stats.eta = byRate;
+    }
     // Sends held by an open breaker go no sooner than it lets them.
     const heldUntil = channelHealth.map((h) => h.retryAt).filter((at): at is string => at !== null).sort().at(-1);
     if (heldUntil && stats.pending + stats.queued > 0 && (!stats.eta || stats.eta < heldUntil)) stats.eta = heldUntil;
@@ -264,6 +271,15 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
     // The numbers' WhatsApp messaging limits cap each day as the campaign's own daily cap does (the engine follows the same cap).
     const slots = slotPlan({ ...campaign, dailyCap: effectiveDailyCap(campaign.dailyCap, [...channels.values()]) }, { start, total });
     const n = campaign.channelIds.length;
+    // Each number sends no faster than its own rate (the outbound path paces it; runs queue only a
+    // few seconds ahead of it, decision 0052): without pacing of the campaign's own, that rate is what spaces the sends.
+    const intervalOf = new Map(
+      campaign.channelIds.map((id) => {
+        const channel = channels.get(id);
+        const rate = channel ? pacingRateOf(channel.kind, channel.settings as Record<string, unknown>) : 0;
+        return [id, rate > 0 ? Math.max(slots.intervalSeconds, 1 / rate) : slots.intervalSeconds];
+      }),
+    );
     const skippedByReason: Record<string, number> = {};
     const perDay = new Map<string, number>();
     let eligible = 0;
@@ -300,7 +316,7 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
         eligible++;
         const day = slots.dailyCap ? Math.floor(place / slots.dailyCap) : 0;
         const slot = slots.dailyCap ? place % slots.dailyCap : place;
-        let due = new Date(start.getTime() + day * 86_400_000 + slot * slots.intervalSeconds * 1000);
+        let due = new Date(start.getTime() + day * 86_400_000 + slot * intervalOf.get(channelId)! * 1000);
         if (campaign.sendWindow) due = nextOpening(campaign.sendWindow, settings.timezone, due);
         const date = due.toISOString().slice(0, 10);
         perDay.set(date, (perDay.get(date) ?? 0) + 1);

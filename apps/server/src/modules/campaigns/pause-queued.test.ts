@@ -193,4 +193,30 @@ describe('pausing or cancelling a campaign whose messages are queued', () => {
       channels.registerAdapter('sandbox', ({ row }) => sandbox.adapterFor(row));
     }
   });
+
+  it('plans and shows the end at the number’s pace when the campaign has no pacing of its own', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const channel = await client.post('/api/v1/channels', { kind: 'sandbox', name: 'Lento', config: { messagesPerSecond: 2 } });
+    expect(channel.status, channel.text).toBe(201);
+    const contactIds = await buildGatePassingContacts(t, user.tenantId, { count: 20, numberPrefix: '+549117' });
+    const template = await client.post('/api/v1/templates', { name: 'Hola', body: 'Hola {{firstName}}' });
+    const campaign = await client.post('/api/v1/campaigns', { name: 'Sin pausa propia', templateId: template.body.id, channelIds: [channel.body.id], audience: { contactIds }, minScore: 0 });
+    expect(campaign.status, campaign.text).toBe(201);
+    const interval = 1 / pacingRateOf('sandbox', { messagesPerSecond: 2 });
+    const planned = Date.now();
+    const plan = await client.post(`/api/v1/campaigns/${campaign.body.id}/plan`);
+    expect(plan.status, plan.text).toBe(200);
+    expect(plan.body.eligible).toBe(20);
+    // The last of 20 goes 19 intervals after the first.
+    const planEnd = new Date(plan.body.eta).getTime() - planned;
+    expect(planEnd).toBeGreaterThanOrEqual(19 * interval * 1000 - 1_000);
+    expect(planEnd).toBeLessThanOrEqual(19 * interval * 1000 + 2_000);
+    expect((await client.post(`/api/v1/campaigns/${campaign.body.id}/launch`)).status).toBe(200);
+    await engine().run(user.tenantId, campaign.body.id);
+    const shown = Date.now();
+    const page = await client.get(`/api/v1/campaigns/${campaign.body.id}`);
+    expect(page.body.stats).toMatchObject({ pending: 20 - page.body.stats.queued, sent: 0 });
+    // All 20 are still waiting: the page's end is 20 sends at the number's pace from now.
+    expect(new Date(page.body.stats.eta).getTime() - shown).toBeGreaterThanOrEqual(20 * interval * 1000 - 1_000);
+  });
 });
