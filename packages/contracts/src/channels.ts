@@ -23,6 +23,8 @@ export const ChannelConfig = {
     failRate: z.number().min(0).max(1).default(0),
     failCodes: z.array(z.string().max(20)).max(10).default(['131026']),
     replies: z.array(z.string().max(1000)).max(20).default([]),
+    /** Messages per second it accepts (200 when unset): a slow Sandbox shows pacing, pause and holds at a human pace. */
+    messagesPerSecond: z.number().int().min(1).max(1000).optional(),
   }),
   whatsapp_cloud: z.strictObject({
     phoneNumberId: z.string().regex(/^\d{5,30}$/, 'digits, as shown in Meta’s WhatsApp Manager'),
