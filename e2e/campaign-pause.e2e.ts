@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { screenshot } from './browser';
+import { apiPost, pickLanguage, useServerAndBrowser } from './flows';
+
+const e2e = useServerAndBrowser({ workspace: {} });
+
+type Recipient = { contactId: string; contactName: string; status: string; messageId: string | null };
+
+/**
+ * A paused campaign holds the messages it had queued (decision 0052): in the inbox, a held message
+ * says it waits for its campaign, and it goes — once — when the campaign is resumed, live.
+ */
+describe('pausing a campaign in the browser', () => {
+  it('holds its queued messages, says so in the thread, and sends them on resume', async () => {
+    const { page, console, context } = await e2e.signedInPage();
+    // A Sandbox number that accepts one message a second, and six people who agreed.
+    const channel = await apiPost<{ id: string }>(page, '/api/v1/channels', { kind: 'sandbox', name: 'Sandbox lento', config: { messagesPerSecond: 1, deliveredAfterMs: 60_000, readAfterMs: 60_000 } });
+    const names = ['Ana', 'Bruno', 'Carla', 'Diego', 'Elena', 'Fede'];
+    const contactIds: string[] = [];
+    for (const [i, firstName] of names.entries()) {
+      const contact = await apiPost<{ id: string }>(page, '/api/v1/contacts', { firstName, lastName: 'Pausa', phone: `+54911455566${String(10 + i)}` });
+      await apiPost(page, `/api/v1/contacts/${contact.id}/consent`, { channel: 'any', status: 'opted_in', source: 'form' });
+      contactIds.push(contact.id);
+    }
+    const template = await apiPost<{ id: string }>(page, '/api/v1/templates', { name: 'Aviso', body: 'Hola {{firstName}}, ¿hablamos?' });
+    const campaign = await apiPost<{ id: string }>(page, '/api/v1/campaigns', { name: 'Aviso a todos', templateId: template.id, channelIds: [channel.id], audience: { contactIds }, minScore: 0 });
+    await apiPost(page, `/api/v1/campaigns/${campaign.id}/launch`, {});
+
+    // Paused from its page as soon as the first message has gone.
+    await page.goto(`/campaigns/${campaign.id}`);
+    await expect.poll(async () => Number(await page.getByTestId('counter-sent').getAttribute('data-value')), { timeout: 20_000, interval: 100 }).toBeGreaterThanOrEqual(1);
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Pause' }).click();
+    await page.locator('[data-testid="campaign-status"][data-status="paused"]').waitFor();
+
+    // One that was queued when the pause came (those a drain had already taken have gone in the
+    // second after it): its thread says it waits for the campaign.
+    await page.waitForTimeout(2_000);
+    const recipients = async () => (await (await page.request.get(`/api/v1/campaigns/${campaign.id}/recipients?limit=50`)).json()) as { items: Recipient[] };
+    const held = (await recipients()).items.find((r) => r.status === 'queued');
+    expect(held, 'a recipient whose message was queued at the pause').toBeDefined();
+    const sentBefore = (await recipients()).items.filter((r) => r.status === 'sent').length;
+    await page.goto('/inbox');
+    await page.getByTestId('conversation-row').filter({ hasText: held!.contactName }).click();
+    const note = page.getByTestId('held-by-campaign');
+    await note.getByText('Waiting: its campaign is paused. It goes when the campaign is resumed.').waitFor();
+    await screenshot(page, 'inbox-held-by-campaign-desktop-dark');
+    // Nothing more leaves while it is paused.
+    await page.waitForTimeout(2_500);
+    expect((await recipients()).items.filter((r) => r.status === 'sent').length).toBe(sentBefore);
+    await pickLanguage(page, 'Español');
+    await note.getByText('En espera: su campaña está en pausa. Sale cuando se reanude la campaña.').waitFor();
+    await pickLanguage(page, 'English');
+
+    // Resumed: the note goes away in the open thread and the message is sent; everyone gets one message.
+    await apiPost(page, `/api/v1/campaigns/${campaign.id}/resume`, {});
+    await note.waitFor({ state: 'detached', timeout: 15_000 });
+    await expect.poll(async () => (await recipients()).items.filter((r) => r.status === 'sent').length, { timeout: 30_000, interval: 250 }).toBe(6);
+    const messageIds = (await recipients()).items.map((r) => r.messageId);
+    expect(new Set(messageIds).size).toBe(6);
+    expect(console.errors).toEqual([]);
+    await context.close();
+  });
+});
