@@ -1,4 +1,5 @@
 import type { ModuleDeps } from './platform/deps';
+import { AppError } from './platform/errors';
 import { maintenanceJob } from './platform/jobs/maintenance';
 import { identityModule } from './modules/identity';
 import { contactsModule } from './modules/contacts';
@@ -22,7 +23,18 @@ export function createModules(deps: ModuleDeps) {
   const channels = channelsModule(deps);
   const messaging = messagingModule({ ...deps, adapterFor: (tenantId, channelId) => channels.channels.adapterFor(tenantId, channelId) });
   const campaigns = campaignsModule({ ...deps, outbound: messaging.outbound });
-  const calendar = calendarModule(deps);
+  const calendar = calendarModule({
+    ...deps,
+    // Calendar and messaging are peers (neither calls the other): the check of a hold's conversation is wired here.
+    conversationContact: (tx, { tenantId, conversationId }) =>
+      messaging.conversations.loadPresented(tx, tenantId, conversationId).then(
+        (conversation) => conversation.contact.id,
+        (err: unknown) => {
+          if (err instanceof AppError && err.code === 'not_found') return null;
+          throw err;
+        },
+      ),
+  });
   return { identity, contacts, scoring, files, channels, messaging, campaigns, calendar };
 }
 

@@ -13,6 +13,15 @@ export const notASlot = (startsAt: string, reason: 'not_offered' | 'past') =>
     { issues: [{ field: 'body.startsAt', message: reason === 'past' ? 'in the past' : 'not a slot of the calendar' }], reason, startsAt },
   );
 
+/**
+ * The same answer whether the id is another tenant's, another contact's or nobody's, so a hold
+ * never tells whether some other workspace has that conversation.
+ */
+export const notAConversationOfContact = () =>
+  new AppError('validation_failed', 'The conversation is not one of this contact in this workspace', {
+    issues: [{ field: 'body.conversationId', message: 'not a conversation of this contact' }],
+  });
+
 export const slotTaken = (startsAt: string) =>
   new AppError('slot_taken', 'Another appointment already holds that slot; pick another one', { startsAt });
 

@@ -18,6 +18,7 @@ import {
   invalidCalendar,
   isDeadlock,
   isExclusionViolation,
+  notAConversationOfContact,
   notASlot,
   slotTaken,
 } from './calendar.errors';
@@ -80,12 +81,19 @@ export const presentAppointment = ({ a, calendarName, timeZone, contact }: Appoi
 type Keyset = [string, string];
 
 /**
+ * The contact a conversation of the tenant belongs to, or null when the tenant has none with that
+ * id. Conversations are messaging's, a peer of calendar under the module rule (neither calls the
+ * other), so the composition root (modules.ts) hands this read in from messaging's public face.
+ */
+export type ConversationContact = (tx: Tx, options: { tenantId: string; conversationId: string }) => Promise<string | null>;
+
+/**
  * Calendars and appointments (SPEC §1.7): free slots in the calendar's zone, holds that lapse,
  * confirmation in a second step. Overlaps are refused by the database (decision 0051); every
  * change is announced to the tenant's browsers once committed.
  */
-export function createCalendarService(deps: Pick<ModuleDeps, 'database' | 'clock' | 'bus' | 'logger'>) {
-  const { database, clock, bus, logger } = deps;
+export function createCalendarService(deps: Pick<ModuleDeps, 'database' | 'clock' | 'bus' | 'logger'> & { conversationContact: ConversationContact }) {
+  const { database, clock, bus, logger, conversationContact } = deps;
 
   /** Sent after the commit, never for a change that rolled back. */
   function announce(tx: Tx, events: BusEvent[]) {
@@ -185,6 +193,10 @@ export function createCalendarService(deps: Pick<ModuleDeps, 'database' | 'clock
         const calendar = await findCalendar(tx, { tenantId, id: options.calendarId });
         if (!calendar) throw calendarNotFound();
         if (!(await contactExists(tx, { tenantId, contactId: body.contactId }))) throw contactNotFound();
+        // The appointment links back to the thread it was booked from: only one of this contact's.
+        if (body.conversationId && (await conversationContact(tx, { tenantId, conversationId: body.conversationId })) !== body.contactId) {
+          throw notAConversationOfContact();
+        }
         const slot = offeredSlotAt(calendar, startsAt);
         if (!slot) throw notASlot(body.startsAt, 'not_offered');
         if (slot.startsAt < now) throw notASlot(body.startsAt, 'past');

@@ -8,6 +8,7 @@ import { until } from '../../../test/until';
 import { usingRealPostgres } from '../../../test/db';
 import { contacts } from '../contacts/contacts.tables';
 import { auditEvents } from '../audit/audit.tables';
+import { conversations } from '../messaging/messaging.tables';
 import { appointments } from './calendar.tables';
 import { createCalendarService } from './calendar.service';
 
@@ -35,6 +36,12 @@ async function buildCalendar(client: TestClient, body: Record<string, unknown> =
 
 async function buildContact(tenant: { id: string }, firstName = 'Ana') {
   const [row] = await t.db.withTenant(tenant.id, (tx) => tx.insert(contacts).values({ tenantId: tenant.id, firstName, lastName: 'Pérez' }).returning({ id: contacts.id }));
+  return row!.id;
+}
+
+/** A conversation of the contact on some channel (the check reads only its tenant and contact). */
+async function buildConversation(tenant: { id: string }, contactId: string) {
+  const [row] = await t.db.withTenant(tenant.id, (tx) => tx.insert(conversations).values({ tenantId: tenant.id, contactId, channelId: crypto.randomUUID() }).returning({ id: conversations.id }));
   return row!.id;
 }
 
@@ -199,7 +206,7 @@ describe('holds and confirmation', () => {
       // The first transaction fails as the constraint's check does when two inserts wait for each other.
       withTenant: ((tenantId, fn) => (aborted++ === 0 ? Promise.reject(Object.assign(new Error('deadlock detected'), { code: '40P01' })) : t.db.withTenant(tenantId, fn))) as typeof t.db.withTenant,
     };
-    const service = createCalendarService({ ...t.runtime.deps, database });
+    const service = createCalendarService({ ...t.runtime.deps, database, conversationContact: () => Promise.resolve(null) });
     const principal = { tenantId: user.tenantId, userId: user.id, actorId: user.id, actorLabel: 'test', kind: 'session', permissions: new Set<string>(), builtinRole: 'owner', sessionId: null, mustEnrolTwoFactor: false } as const;
     const held = await service.hold({ principal, calendarId: calendar.id, body: { contactId, startsAt: '2026-03-12T15:00:00Z' } });
     expect(held.status).toBe('held');
@@ -274,6 +281,26 @@ describe('holds and confirmation', () => {
     expect(past.body.error.details.reason).toBe('past');
     const nobody = await client.post(`/api/v1/calendars/${calendar.id}/holds`, { contactId: '00000000-0000-4000-8000-000000000000', startsAt: '2026-03-12T13:00:00Z' });
     expect(nobody.status).toBe(404);
+  });
+
+  it('refuses a conversation of another tenant, of another contact or of nobody (400 naming the field, nothing stored) and keeps the contact’s own', async () => {
+    const { client, calendar, contactId, tenant } = await setting();
+    const other = await setting();
+    const theirs = await buildConversation(other.tenant, other.contactId);
+    const beto = await buildConversation(tenant, await buildContact(tenant, 'Beto'));
+    const startsAt = '2026-03-13T13:00:00Z';
+    for (const conversationId of [theirs, beto, '00000000-0000-4000-8000-000000000000']) {
+      const res = await client.post(`/api/v1/calendars/${calendar.id}/holds`, { contactId, startsAt, conversationId });
+      expect(res.status, res.text).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'validation_failed', details: { issues: [{ field: 'body.conversationId' }] } });
+    }
+    const none = await t.db.withTenant(tenant.id, (tx) => tx.select({ id: appointments.id }).from(appointments).where(eq(appointments.tenantId, tenant.id)));
+    expect(none).toEqual([]);
+    const own = await buildConversation(tenant, contactId);
+    const res = await client.post(`/api/v1/calendars/${calendar.id}/holds`, { contactId, startsAt, conversationId: own });
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.conversationId).toBe(own);
+    expect(await stored(tenant, res.body.id)).toMatchObject({ conversationId: own, contactId });
   });
 
   it('lists a contact’s appointments by start, a page at a time, and deletes them with the contact', async () => {
