@@ -203,8 +203,16 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
   /** Per campaign (in this process), the recipients of the guard rails' sample once it is complete. */
   const guardRailSamples = new Map<string, string[]>();
 
+  type PauseReason = { reason: string; details: Record<string, unknown> };
+
   /** The failure and opt-out rates of the first N sends; pauses the campaign past its thresholds. */
   async function checkGuardRails(tx: Tx, campaign: CampaignRow): Promise<boolean> {
+    const breach = await guardRailBreach(tx, campaign);
+    return breach ? autoPause(tx, { tenantId: campaign.tenantId, campaignId: campaign.id, ...breach }) : false;
+  }
+
+  /** Whether the first N sends' failure or opt-out rate passed the campaign's threshold, and which. */
+  async function guardRailBreach(tx: Tx, campaign: CampaignRow): Promise<PauseReason | null> {
     const { firstN, maxFailureRate, maxOptOutRate } = campaign.guardRails;
     const known = guardRailSamples.get(campaign.id);
     const recipient = { contactId: campaignRecipients.contactId, status: campaignRecipients.status };
@@ -224,12 +232,12 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
       guardRailSamples.set(campaign.id, first.map((r) => r.contactId));
       if (guardRailSamples.size > 1000) guardRailSamples.delete(guardRailSamples.keys().next().value!);
     }
-    if (first.length < Math.min(firstN, GUARD_RAIL_MIN_SAMPLE)) return false;
+    if (first.length < Math.min(firstN, GUARD_RAIL_MIN_SAMPLE)) return null;
     const failureRate = first.filter((r) => r.status === 'failed').length / first.length;
-    if (failureRate > maxFailureRate) return autoPause(tx, { tenantId: campaign.tenantId, campaignId: campaign.id, reason: 'failure_rate', details: { rate: failureRate, sample: first.length } });
+    if (failureRate > maxFailureRate) return { reason: 'failure_rate', details: { rate: failureRate, sample: first.length } };
     const optOutRate = (await countOptedOut(tx, campaign.tenantId, first.map((r) => r.contactId))) / first.length;
-    if (optOutRate > maxOptOutRate) return autoPause(tx, { tenantId: campaign.tenantId, campaignId: campaign.id, reason: 'opt_out_rate', details: { rate: optOutRate, sample: first.length } });
-    return false;
+    if (optOutRate > maxOptOutRate) return { reason: 'opt_out_rate', details: { rate: optOutRate, sample: first.length } };
+    return null;
   }
 
   /** Writes the audience into the ledger a batch per transaction, resuming after the last contact written. */
@@ -279,7 +287,11 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
    */
   async function claimBatch(tenantId: string, campaignId: string, options: { limit?: number; after?: ClaimCursor | null } = {}): Promise<{ claimed: number; queued?: number; stopped: boolean; last?: ClaimCursor }> {
     const now = clock.now();
-    return database.withTenant(tenantId, async (tx) => {
+    // A pause this claim finds due is made after its transaction, in one of its own: this one holds
+    // the campaign's row FOR SHARE, and upgrading that lock while a person's pause (or a drain's
+    // auto-pause) waits to update the row would deadlock the two.
+    const found: { pause: PauseReason | null } = { pause: null };
+    const result = await database.withTenant(tenantId, async (tx): Promise<{ claimed: number; queued?: number; stopped: boolean; last?: ClaimCursor }> => {
       // The campaign, the tenant's settings and the claim go out together (postgres.js pipelines a
       // connection's queries): one round trip. The claim reads the campaign's state itself, so it
       // takes nothing from a campaign that is not running; rows it locked for a campaign found
@@ -307,7 +319,8 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
       // and then takes back what it queued (holdQueued), rather than missing it.
       const [campaign, settings, claimedRows] = await Promise.all([loadCampaign(tx, tenantId, campaignId, 'share'), tenantSettings(tx, tenantId), claiming]);
       if (!campaign || campaign.status !== 'running') return { claimed: 0, stopped: true };
-      if (await guardRailsDue(tx, campaign)) return { claimed: 0, stopped: true };
+      found.pause = await guardRailsDue(tx, campaign);
+      if (found.pause) return { claimed: 0, stopped: true };
       const rows = claimedRows;
       if (rows.length === 0) return { claimed: 0, stopped: false };
 
@@ -320,7 +333,7 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
       for (const channel of channels.values()) {
         const reason = channelPauseReason(channel, template?.whatsappTemplate ?? null);
         if (reason) {
-          await autoPause(tx, { tenantId, campaignId, reason, details: { channelId: channel.id } });
+          found.pause = { reason, details: { channelId: channel.id } };
           return { claimed: 0, stopped: true };
         }
       }
@@ -393,6 +406,9 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
       const last = rows.at(-1)!;
       return { claimed: rows.length, queued, stopped: false, last: { dueAt: last.dueAt, contactId: last.contactId } };
     });
+    const pause = found.pause;
+    if (pause) await database.withTenant(tenantId, (tx) => autoPause(tx, { tenantId, campaignId, ...pause }));
+    return result;
   }
 
   /**
@@ -401,13 +417,13 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
    * through it: the first N recipients are remembered, not looked for again among a million rows.
    */
   const guardRailChecks = new Map<string, number>();
-  async function guardRailsDue(tx: Tx, campaign: CampaignRow): Promise<boolean> {
+  async function guardRailsDue(tx: Tx, campaign: CampaignRow): Promise<PauseReason | null> {
     const now = clock.now().getTime();
     const last = guardRailChecks.get(campaign.id);
-    if (last !== undefined && now - last < GUARD_RAIL_CHECK_MS && now >= last) return false;
+    if (last !== undefined && now - last < GUARD_RAIL_CHECK_MS && now >= last) return null;
     guardRailChecks.set(campaign.id, now);
     if (guardRailChecks.size > 1000) guardRailChecks.delete(guardRailChecks.keys().next().value!);
-    return checkGuardRails(tx, campaign);
+    return guardRailBreach(tx, campaign);
   }
 
   /** The checks a launch passed, made again when a scheduled campaign's time comes (template-readiness.ts, and the claim's own). */
