@@ -122,10 +122,15 @@ describe('calendar in the browser', () => {
     await appointment(olga.page, 'confirmed').getByText('Confirmed').waitFor();
     await appointment(olga.page, 'confirmed').getByText('Sales visits').waitFor();
     expect(await appointment(olga.page, 'confirmed').getByTestId('appointment-title').textContent()).toBe('Demo');
+    // The notes typed when booking are shown with it.
+    expect(await appointment(olga.page, 'confirmed').getByTestId('appointment-notes').textContent()).toBe('Bring the price list');
+    // A short note fits: nothing to open.
+    expect(await appointment(olga.page, 'confirmed').getByTestId('appointment-notes-toggle').count()).toBe(0);
     await screenshot(olga.page, 'calendar-panel-desktop-dark');
     // Live for Bruno: nothing reloaded on his side.
     await appointment(bruno.page, 'confirmed').getByText('Confirmada').waitFor();
     await appointment(bruno.page, 'confirmed').getByTestId('appointment-title').getByText('Demo').waitFor();
+    await appointment(bruno.page, 'confirmed').getByTestId('appointment-notes').getByText('Bring the price list').waitFor();
     expect(await appointment(bruno.page).count()).toBe(1);
     await screenshot(bruno.page, 'calendar-panel-desktop-light-es');
 
@@ -145,6 +150,7 @@ describe('calendar in the browser', () => {
     expect(await row.getByRole('link').first().getAttribute('href')).toBe(`/contacts/${contactId}`);
     await row.getByText('Confirmada').waitFor();
     expect(await row.getByTestId('agenda-title').textContent()).toMatch(/^Demo ·/);
+    expect(await row.getByTestId('appointment-notes').textContent()).toBe('Bring the price list');
     await screenshot(bruno.page, 'calendar-page-desktop-light-es');
     await olga.page.goto('/calendar');
     await olga.page.getByTestId('agenda-item').getByText('Confirmed').waitFor();
@@ -282,6 +288,43 @@ describe('calendar in the browser', () => {
     const listed = await page.request.get(`/api/v1/appointments?contactId=${contactId}`).then((r) => r.json() as Promise<{ items: { id: string; title: string }[] }>);
     await apiPost(page, `/api/v1/appointments/${listed.items.find((a) => a.title === 'Tardía')!.id}/cancel`, {});
     await booked.waitFor({ state: 'detached' });
+    expect(console.errors).toEqual([]);
+    await context.close();
+  });
+
+  it('shows long notes as plain text, two lines until opened, in the panel and the agenda', async () => {
+    const { page, console, context } = await e2e.signedInPage({ theme: 'light', viewport: WIDE });
+    const calendars = await page.request.get('/api/v1/calendars').then((r) => r.json() as Promise<{ items: { id: string }[] }>);
+    const calendarId = calendars.items[0]!.id;
+    const slots = await page.request.get(`/api/v1/calendars/${calendarId}/slots?days=14`).then((r) => r.json() as Promise<{ items: { startsAt: string }[] }>);
+    // Markup in the notes is text, never HTML; line breaks are kept.
+    const notes = 'Wants <b>two</b> quotes: one for the shop, one for the warehouse.\nCall before noon; the gate code is 4411.\nAsk about delivery to Rosario, and whether the price list of March still holds for orders placed this week.';
+    const booked = await apiPost<{ id: string }>(page, `/api/v1/calendars/${calendarId}/holds`, { contactId, startsAt: slots.items.at(-1)!.startsAt, title: 'Quote follow-up', notes });
+    await apiPost(page, `/api/v1/appointments/${booked.id}/confirm`, {});
+
+    await openConversation(page);
+    const item = appointment(page).filter({ hasText: 'Quote follow-up' });
+    const shown = item.getByTestId('appointment-notes');
+    expect(await shown.textContent()).toBe(notes);
+    expect(await shown.getAttribute('title')).toBe(notes);
+    expect(await shown.locator('b').count()).toBe(0);
+    // Clamped to two lines of the 12 px text, with a way to read the rest.
+    const lines = async () => (await shown.boundingBox())!.height / 16;
+    expect(await lines()).toBeLessThanOrEqual(2.1);
+    const toggle = item.getByRole('button', { name: 'Show all' });
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+    await screenshot(page, 'calendar-panel-notes-desktop-light');
+    await toggle.click();
+    await item.getByRole('button', { name: 'Show less' }).waitFor();
+    expect(await lines()).toBeGreaterThan(3);
+    await screenshot(page, 'calendar-panel-notes-open-desktop-light');
+
+    await page.goto('/calendar');
+    const row = page.getByTestId('agenda-item').filter({ hasText: 'Quote follow-up' });
+    expect(await row.getByTestId('appointment-notes').textContent()).toBe(notes);
+    await row.getByRole('button', { name: 'Show all' }).waitFor();
+    await row.scrollIntoViewIfNeeded();
+    await screenshot(page, 'calendar-page-notes-desktop-light');
     expect(console.errors).toEqual([]);
     await context.close();
   });

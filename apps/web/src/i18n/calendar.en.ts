@@ -57,6 +57,10 @@ export const calendarEn = {
       windowOrder: '“From” must be before “To”.',
       minutes: 'Enter whole minutes between {{min}} and {{max}}.',
     },
+    notes: {
+      more: 'Show all',
+      less: 'Show less',
+    },
     panel: {
       title: 'Upcoming appointments',
       empty: 'No upcoming appointments.',

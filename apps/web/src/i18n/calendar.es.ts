@@ -61,6 +61,10 @@ export const calendarEs: Strings<typeof calendarEn> = {
       windowOrder: '“Desde” debe ser antes que “Hasta”.',
       minutes: 'Ingresa minutos enteros entre {{min}} y {{max}}.',
     },
+    notes: {
+      more: 'Ver todo',
+      less: 'Ver menos',
+    },
     panel: {
       title: 'Próximas citas',
       empty: 'No hay próximas citas.',

@@ -1,4 +1,5 @@
-import { useEffect, useState } from 'react';
+import { clsx } from 'clsx';
+import { useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Badge } from '../../ui/Badge';
 import type { Appointment } from './calendar.api';
@@ -54,4 +55,39 @@ export function AppointmentStatusBadge({ appointment }: { appointment: Pick<Appo
     default:
       return <Badge>{t('calendarUi.status.cancelled')}</Badge>;
   }
+}
+
+/**
+ * An appointment's notes as typed when it was booked: plain text (React escapes it), its line breaks
+ * kept, two lines at most until "Show all" opens the rest. The whole text is also its tooltip.
+ */
+export function AppointmentNotes({ notes, className }: { notes: string; className?: string }) {
+  const { t } = useTranslation();
+  const id = useId();
+  const ref = useRef<HTMLParagraphElement>(null);
+  const [open, setOpen] = useState(false);
+  const [clamped, setClamped] = useState(false);
+  // Whether two lines hide anything depends on the width the panel or agenda gives it, so it is measured.
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el || open) return;
+    const measure = () => setClamped(el.scrollHeight > el.clientHeight + 1);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, [notes, open]);
+  if (!notes.trim()) return null;
+  return (
+    <div className={className}>
+      <p ref={ref} id={id} title={notes} data-testid="appointment-notes" className={clsx('text-xs break-words whitespace-pre-line text-muted', !open && 'line-clamp-2')}>
+        {notes}
+      </p>
+      {clamped || open ? (
+        <button type="button" aria-expanded={open} aria-controls={id} onClick={() => setOpen((o) => !o)} className="focus-ring rounded-sm text-xs text-link hover:underline" data-testid="appointment-notes-toggle">
+          {open ? t('calendarUi.notes.less') : t('calendarUi.notes.more')}
+        </button>
+      ) : null}
+    </div>
+  );
 }

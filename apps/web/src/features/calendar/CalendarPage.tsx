@@ -10,7 +10,7 @@ import { Page } from '../../ui/Page';
 import { PageHeader } from '../../ui/PageHeader';
 import { useCan, useSession } from '../auth/session';
 import { useAllUsers } from '../users/users.api';
-import { AppointmentStatusBadge, useAppointmentFormat, useNow } from './AppointmentBits';
+import { AppointmentNotes, AppointmentStatusBadge, useAppointmentFormat, useNow } from './AppointmentBits';
 import { CalendarDialog } from './CalendarDialog';
 import { isUpcoming, useAppointments, useAppointmentsRealtime, useCalendars, type Appointment, type Calendar } from './calendar.api';
 import { dayIn, formatDay, formatWallTime, weekdayName, zoneLabel } from './calendar.time';
@@ -191,7 +191,7 @@ function AgendaRow({ appointment: a }: { appointment: Appointment }) {
         <Link to={`/contacts/${a.contactId}`} className="focus-ring block truncate text-sm font-medium text-link hover:underline">
           {a.contactName || a.contactId}
         </Link>
-        <p className="truncate text-xs text-muted">
+        <p className="truncate text-xs text-muted" title={a.title ? `${a.title} · ${a.calendarName}` : a.calendarName}>
           {a.title ? (
             <span className="font-medium text-fg" data-testid="agenda-title">
               {a.title} ·{' '}
@@ -199,6 +199,7 @@ function AgendaRow({ appointment: a }: { appointment: Appointment }) {
           ) : null}
           {a.calendarName}
         </p>
+        <AppointmentNotes notes={a.notes} className="mt-0.5" />
       </div>
       <AppointmentStatusBadge appointment={a} />
     </li>

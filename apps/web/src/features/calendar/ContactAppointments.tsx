@@ -9,7 +9,7 @@ import { LoadMore } from '../../ui/ListStates';
 import { Spinner } from '../../ui/Spinner';
 import { useToast } from '../../ui/Toast';
 import { useCan } from '../auth/session';
-import { AppointmentStatusBadge, useAppointmentFormat, useNow } from './AppointmentBits';
+import { AppointmentNotes, AppointmentStatusBadge, useAppointmentFormat, useNow } from './AppointmentBits';
 import { BookingDialog } from './BookingDialog';
 import { isUpcoming, useAppointmentMutations, useAppointments, useAppointmentsRealtime, type Appointment } from './calendar.api';
 
@@ -66,11 +66,12 @@ function AppointmentItem({ appointment: a, canManage }: { appointment: Appointme
     <li className="rounded-md border border-border bg-surface-2/50 p-2.5" data-testid="appointment" data-status={a.status} data-id={a.id}>
       <p className="font-medium first-letter:uppercase">{when}</p>
       {a.title ? (
-        <p className="truncate" data-testid="appointment-title">
+        <p className="truncate" title={a.title} data-testid="appointment-title">
           {a.title}
         </p>
       ) : null}
       <p className="truncate text-xs text-muted">{a.calendarName}</p>
+      <AppointmentNotes notes={a.notes} className="mt-1" />
       <div className="mt-1.5 flex flex-wrap items-center gap-1.5">
         <AppointmentStatusBadge appointment={a} />
       </div>
