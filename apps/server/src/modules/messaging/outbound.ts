@@ -429,8 +429,12 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
    * A campaign's message back in the queue after an attempt (a retry's wait, a channel's hold): its
    * campaign hears of it, in case a pause or cancel came while it was on its way (decision 0052).
    */
-  const requeued = async (tx: Tx, row: MessageRow) => {
-    if (row.source === 'campaign') await statusChanged(tx, row);
+  const requeued = async (tx: Tx, row: MessageRow): Promise<MessageRow> => {
+    if (row.source !== 'campaign') return row;
+    await statusChanged(tx, row);
+    // As the campaign left it (held, or withdrawn): what the thread is told.
+    const [now] = await tx.select().from(messages).where(and(eq(messages.tenantId, row.tenantId), eq(messages.id, row.id)));
+    return now ?? row;
   };
 
   async function fail(tx: Tx, current: MessageRow, code: string, message: string) {
@@ -464,8 +468,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     const held = `${tenantId}:${claimed.channelId}`;
     const holdOthers = (channelHeldUntil.get(held) ?? 0) < Date.now();
     await settle(tenantId, claimed, async (tx, current) => {
-      const row = await update(tx, current.id, tenantId, { status: 'queued', attempts: current.attempts - 1, errorCode: error.code, errorMessage: error.message.slice(0, 1000), leaseUntil: null, nextAttemptAt: until as never });
-      await requeued(tx, row);
+      const row = await requeued(tx, await update(tx, current.id, tenantId, { status: 'queued', attempts: current.attempts - 1, errorCode: error.code, errorMessage: error.message.slice(0, 1000), leaseUntil: null, nextAttemptAt: until as never }));
       if (holdOthers) {
         await tx
           .update(messages)
@@ -498,8 +501,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
       // Exponential backoff with jitter, so the retries of a burst of failures do not come back together.
       const delay = error.retryAfterSeconds ?? Math.ceil(Math.min(300, 2 ** claimed.attempts * 2) * (0.5 + Math.random() * 0.5));
       await settle(tenantId, claimed, async (tx, current) => {
-        const row = await update(tx, current.id, tenantId, { status: 'queued', errorCode: error.code, errorMessage: error.message.slice(0, 1000), leaseUntil: null, nextAttemptAt: sql`now() + make_interval(secs => ${delay})` as never });
-        await requeued(tx, row);
+        const row = await requeued(tx, await update(tx, current.id, tenantId, { status: 'queued', errorCode: error.code, errorMessage: error.message.slice(0, 1000), leaseUntil: null, nextAttemptAt: sql`now() + make_interval(secs => ${delay})` as never }));
         await jobs.enqueue(drainJob, {}, { tenantId, tx, singletonKey: tenantId, startAfterSeconds: delay });
         return row;
       });
