@@ -1,12 +1,14 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { PHONE, screenshot } from './browser';
+import { inPage, PHONE, screenshot } from './browser';
 import { apiPost, useServerAndBrowser } from './flows';
 
 const BRUNO = { name: 'Bruno Agent', email: 'bruno@acme.test', username: 'bruno', password: 'bruno-password-123' };
 /** Wide enough for the contact panel to sit beside the thread (from 1536 px). */
 const WIDE = { width: 1600, height: 900 };
 const FROM = '+5491144445555';
+/** A common phone (iPhone 12–15) in CSS pixels. */
+const IPHONE = { width: 390, height: 844 };
 const e2e = useServerAndBrowser({ workspace: {} });
 
 const live = (page: Page) => page.locator('[data-testid="realtime-status"][data-status="open"]').first().waitFor({ state: 'attached' });
@@ -325,6 +327,66 @@ describe('calendar in the browser', () => {
     await row.getByRole('button', { name: 'Show all' }).waitFor();
     await row.scrollIntoViewIfNeeded();
     await screenshot(page, 'calendar-page-notes-desktop-light');
+    expect(console.errors).toEqual([]);
+    await context.close();
+  });
+
+  it('opens the booking dialog on a 390×844 phone with the days and free times in view; the title and notes wait behind a button', async () => {
+    const { page, console, context } = await e2e.signedInPage({ viewport: IPHONE, theme: 'light' });
+    await openConversation(page);
+    await page.getByRole('button', { name: 'Contact details' }).click();
+    await panel(page).getByRole('button', { name: 'Book' }).click();
+    const dialog = page.getByRole('dialog', { name: /^Book an appointment/ });
+    await dialog.getByTestId('slots').getByRole('button').first().waitFor();
+    await screenshot(page, 'calendar-book-phone390-light-en');
+    // What shows without scrolling: the dialog's scrolling body cut at the screen's bottom.
+    const view = await inPage<{ strip: boolean; times: number; firstRowBottom: number; limit: number }>(
+      page,
+      `(() => {
+        const slots = document.querySelector('[role="dialog"] [data-testid="slots"]');
+        let box = slots.parentElement;
+        while (box && !/(auto|scroll)/.test(getComputedStyle(box).overflowY)) box = box.parentElement;
+        const area = box.getBoundingClientRect();
+        const limit = Math.min(area.bottom, window.innerHeight);
+        const inView = (el) => { const r = el.getBoundingClientRect(); return r.top >= area.top && r.bottom <= limit; };
+        const times = [...slots.querySelectorAll('button')];
+        return {
+          strip: inView(document.querySelector('[role="dialog"] [data-testid="day-strip"]')),
+          times: times.filter(inView).length,
+          firstRowBottom: Math.round(times[0].getBoundingClientRect().bottom),
+          limit: Math.round(limit),
+        };
+      })()`,
+    );
+    expect(view.strip).toBe(true);
+    // Four rows of three times at least, the first one in the upper 60% of the screen (a phone
+    // browser's own bars take part of these 844 px; below the title and notes it ended at 581 px).
+    expect(view.times, JSON.stringify(view)).toBeGreaterThanOrEqual(12);
+    expect(view.firstRowBottom, JSON.stringify(view)).toBeLessThanOrEqual(IPHONE.height * 0.6);
+    expect(await dialog.getByLabel('Title (optional)').isVisible()).toBe(false);
+
+    // Asked for, the title and notes open (the title focused) and go with the hold.
+    const more = dialog.getByRole('button', { name: 'Add a title or notes' });
+    expect(await more.getAttribute('aria-expanded')).toBe('false');
+    await more.click();
+    const title = dialog.getByLabel('Title (optional)');
+    await title.waitFor();
+    expect(await title.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    await page.keyboard.type('Phone visit');
+    await dialog.getByLabel('Notes (optional)').fill('Booked from a phone');
+    await screenshot(page, 'calendar-book-phone390-details-light-en');
+    await dialog.getByTestId('slots').getByRole('button').first().click();
+    await dialog.getByTestId('booking-held').waitFor();
+    await dialog.getByRole('button', { name: 'Confirm appointment' }).click();
+    await dialog.getByTestId('booking-confirmed').waitFor();
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    const booked = appointment(page).filter({ hasText: 'Phone visit' });
+    expect(await booked.getByTestId('appointment-notes').textContent()).toBe('Booked from a phone');
+    await booked.scrollIntoViewIfNeeded();
+    await screenshot(page, 'calendar-panel-phone390-light-en');
+    await booked.getByRole('button', { name: /^Cancel the appointment of / }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel appointment' }).click();
+    await booked.waitFor({ state: 'detached' });
     expect(console.errors).toEqual([]);
     await context.close();
   });

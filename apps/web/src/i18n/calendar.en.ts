@@ -76,6 +76,7 @@ export const calendarEn = {
       cancelled: 'Appointment cancelled',
     },
     book: {
+      addDetails: 'Add a title or notes',
       subject: 'Title (optional)',
       subjectPlaceholder: 'Demo, Visit…',
       notes: 'Notes (optional)',

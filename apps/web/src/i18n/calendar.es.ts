@@ -80,6 +80,7 @@ export const calendarEs: Strings<typeof calendarEn> = {
       cancelled: 'Cita cancelada',
     },
     book: {
+      addDetails: 'Agregar un título o notas',
       subject: 'Título (opcional)',
       subjectPlaceholder: 'Demo, Visita…',
       notes: 'Notas (opcional)',

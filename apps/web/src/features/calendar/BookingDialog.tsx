@@ -1,6 +1,6 @@
 import { clsx } from 'clsx';
-import { CalendarCheck2 } from 'lucide-react';
-import { useEffect, useMemo, useState } from 'react';
+import { CalendarCheck2, Plus } from 'lucide-react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { errorText } from '../../lib/errors';
@@ -34,6 +34,10 @@ export function BookingDialog(props: Props) {
   const [confirmed, setConfirmed] = useState<Appointment | null>(null);
   const [problem, setProblem] = useState<unknown>(null);
   const [details, setDetails] = useState<Details>({ title: '', notes: '' });
+  // On a phone the optional title and notes wait behind a button, so the days and free times show on opening.
+  const [detailsOpen, setDetailsOpen] = useState(false);
+  const detailsId = useId();
+  const titleInput = useRef<HTMLInputElement>(null);
   const list = calendars.data?.items ?? [];
   const calendar = list.find((c) => c.id === calendarId) ?? list[0];
 
@@ -43,7 +47,12 @@ export function BookingDialog(props: Props) {
     setConfirmed(null);
     setProblem(null);
     setDetails({ title: '', notes: '' });
+    setDetailsOpen(false);
   }, [props.open]);
+
+  useEffect(() => {
+    if (detailsOpen) titleInput.current?.focus();
+  }, [detailsOpen]);
 
   const title = props.contactName ? t('calendarUi.book.title', { name: props.contactName }) : t('calendarUi.book.titleNoName');
   const close = () => props.onOpenChange(false);
@@ -93,9 +102,14 @@ export function BookingDialog(props: Props) {
               {(control) => <Select {...control} value={calendar.id} onValueChange={(id) => { setCalendarId(id); setProblem(null); }} options={list.map((c) => ({ value: c.id, label: c.name }))} />}
             </Field>
           ) : null}
-          <div className="mb-4 grid gap-3 sm:grid-cols-[minmax(0,1fr)_minmax(0,1.4fr)]">
+          {detailsOpen ? null : (
+            <Button variant="ghost" size="sm" className="-ml-2 mb-2 sm:hidden" icon={<Plus className="size-4" aria-hidden />} aria-expanded={false} aria-controls={detailsId} onClick={() => setDetailsOpen(true)}>
+              {t('calendarUi.book.addDetails')}
+            </Button>
+          )}
+          <div id={detailsId} className={clsx('mb-4 grid gap-3 sm:grid-cols-[minmax(0,1fr)_minmax(0,1.4fr)]', detailsOpen ? '' : 'max-sm:hidden')} data-testid="booking-details">
             <Field label={t('calendarUi.book.subject')}>
-              {(control) => <Input {...control} value={details.title} maxLength={200} placeholder={t('calendarUi.book.subjectPlaceholder')} onChange={(e) => setDetails((d) => ({ ...d, title: e.target.value }))} />}
+              {(control) => <Input {...control} ref={titleInput} value={details.title} maxLength={200} placeholder={t('calendarUi.book.subjectPlaceholder')} onChange={(e) => setDetails((d) => ({ ...d, title: e.target.value }))} />}
             </Field>
             <Field label={t('calendarUi.book.notes')}>
               {(control) => <Textarea {...control} className="min-h-9!" rows={1} value={details.notes} maxLength={2000} placeholder={t('calendarUi.book.notesPlaceholder')} onChange={(e) => setDetails((d) => ({ ...d, notes: e.target.value }))} />}
