@@ -29,9 +29,19 @@ describe('pausing a campaign in the browser', () => {
     // Paused from its page as soon as the first message has gone.
     await page.goto(`/campaigns/${campaign.id}`);
     await expect.poll(async () => Number(await page.getByTestId('counter-sent').getAttribute('data-value')), { timeout: 20_000, interval: 100 }).toBeGreaterThanOrEqual(1);
-    await page.getByRole('button', { name: 'Pause' }).click();
-    await page.getByRole('alertdialog').getByRole('button', { name: 'Pause' }).click();
+    // (The page re-renders with each progress event: a click that lands as the button is replaced
+    // opens nothing, so it is tried again until the confirmation is up.)
+    const dialog = page.getByRole('alertdialog');
+    for (let tries = 0; !(await dialog.isVisible()); tries++) {
+      expect(tries, 'the Pause confirmation opens').toBeLessThan(5);
+      await page.getByRole('button', { name: 'Pause' }).click({ timeout: 5_000 });
+      await dialog.waitFor({ timeout: 3_000 }).catch(() => undefined);
+    }
+    await dialog.getByRole('button', { name: 'Pause' }).click();
     await page.locator('[data-testid="campaign-status"][data-status="paused"]').waitFor();
+    // The page says what became of the messages already queued.
+    await expect.poll(() => page.getByTestId('held-by-pause').textContent(), { timeout: 10_000 }).toMatch(/already queued when the campaign was paused: (it waits|they wait), and go(es)? when you resume/);
+    await screenshot(page, 'campaign-paused-held-desktop-dark');
 
     // One that was queued when the pause came (those a drain had already taken have gone in the
     // second after it): its thread says it waits for the campaign.
@@ -41,7 +51,7 @@ describe('pausing a campaign in the browser', () => {
     expect(held, 'a recipient whose message was queued at the pause').toBeDefined();
     const sentBefore = (await recipients()).items.filter((r) => r.status === 'sent').length;
     await page.goto('/inbox');
-    await page.getByTestId('conversation-row').filter({ hasText: held!.contactName }).click();
+    await page.getByTestId('conversation-row').filter({ hasText: held!.contactName }).click({ timeout: 10_000 });
     const note = page.getByTestId('held-by-campaign');
     await note.getByText('Waiting: its campaign is paused. It goes when the campaign is resumed.').waitFor();
     await screenshot(page, 'inbox-held-by-campaign-desktop-dark');

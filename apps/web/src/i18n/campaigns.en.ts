@@ -177,6 +177,8 @@ export const campaignsEn = {
       chartSummary: 'From {{from}} to {{to}}: {{queued}} queued, {{sent}} sent, {{delivered}} delivered, {{read}} read, {{replied}} replied, {{failed}} failed.',
       autoPaused: 'Paused automatically',
       autoPausedBody: 'Check the cause, then resume the campaign when it is fixed.',
+      heldByPause_one: 'One message was already queued when the campaign was paused: it waits, and goes when you resume. Nothing is sent meanwhile.',
+      heldByPause_other: '{{count}} messages were already queued when the campaign was paused: they wait, and go when you resume. Nothing is sent meanwhile.',
       templateBlockedTitle: 'The WhatsApp template {{template}} is not approved on {{channel}}',
       templateStatus: 'Meta lists it as {{status}}.',
       templateMissing: 'The number’s template list (last synced from Meta) does not have it: sync the number’s templates or check its name and language.',

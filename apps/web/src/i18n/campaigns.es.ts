@@ -181,6 +181,8 @@ export const campaignsEs: Strings<typeof campaignsEn> = {
       chartSummary: 'Desde {{from}} hasta {{to}}: {{queued}} en cola, {{sent}} enviados, {{delivered}} entregados, {{read}} leídos, {{replied}} respondieron, {{failed}} fallidos.',
       autoPaused: 'Pausada automáticamente',
       autoPausedBody: 'Revisa la causa y reanuda la campaña cuando esté resuelta.',
+      heldByPause_one: 'Un mensaje ya estaba en cola cuando se pausó la campaña: espera y sale cuando la reanudes. Mientras tanto no se envía nada.',
+      heldByPause_other: '{{count}} mensajes ya estaban en cola cuando se pausó la campaña: esperan y salen cuando la reanudes. Mientras tanto no se envía nada.',
       templateBlockedTitle: 'La plantilla de WhatsApp {{template}} no está aprobada en {{channel}}',
       templateStatus: 'Meta la marca como {{status}}.',
       templateMissing: 'La lista de plantillas del número (sincronizada desde Meta) no la tiene: sincroniza las plantillas del número o revisa su nombre e idioma.',

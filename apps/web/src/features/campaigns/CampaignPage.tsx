@@ -151,6 +151,11 @@ function CampaignView({ campaign }: { campaign: Campaign }) {
             <span data-testid="paused-reason">{pausedText(campaign.pausedReason)}</span>. {t('campaignsUi.page.autoPausedBody')}
           </Alert>
         ) : null}
+        {campaign.status === 'paused' && campaign.stats.queued > 0 ? (
+          <Alert tone="info">
+            <span data-testid="held-by-pause">{t('campaignsUi.page.heldByPause', { count: campaign.stats.queued })}</span>
+          </Alert>
+        ) : null}
         <TemplateHealth campaign={campaign} />
         <HeldSends campaign={campaign} />
         {draft ? <PlanCard campaign={campaign} canLaunch={canLaunch} /> : <ProgressCard campaign={campaign} />}
