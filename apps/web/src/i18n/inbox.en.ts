@@ -59,6 +59,7 @@ export const inboxEn = {
       channel_unavailable: 'The channel is disabled or not connected.',
       worker_lost: 'We lost track of this send. Check the contact’s phone before sending again.',
       campaign_cancelled: 'Not sent: its campaign was cancelled first.',
+      campaign_gate: 'Not sent: when its campaign was resumed, this contact no longer qualified (opted out, blocked, or below the campaign’s checks).',
       ambiguous: 'We could not confirm whether it left. It will not be sent twice.',
       unknown: 'The provider refused the message.',
     },

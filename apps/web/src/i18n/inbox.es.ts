@@ -63,6 +63,7 @@ export const inboxEs: Strings<typeof inboxEn> = {
       channel_unavailable: 'El canal está deshabilitado o desconectado.',
       worker_lost: 'Perdimos el rastro de este envío. Revisá el teléfono del contacto antes de reenviar.',
       campaign_cancelled: 'No se envió: su campaña se canceló antes.',
+      campaign_gate: 'No se envió: cuando se reanudó su campaña, este contacto ya no cumplía las condiciones (se dio de baja, está bloqueado o no pasa los filtros de la campaña).',
       ambiguous: 'No pudimos confirmar si salió. No se enviará dos veces.',
       unknown: 'El proveedor rechazó el mensaje.',
     },

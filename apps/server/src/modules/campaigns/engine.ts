@@ -153,8 +153,67 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
   async function holdQueued(tx: Tx, tenantId: string, campaignId: string) {
     return (await outbound.hold(tx, tenantId, await queuedMessagesOf(tx, tenantId, campaignId))).length;
   }
+  /**
+   * On resume the held messages are judged again as a claim would judge them now (the pause may
+   * have lasted days): a recipient who opted out, was blacklisted or no longer passes the gate
+   * meanwhile is skipped with the reason and their message withdrawn; one whose send window is
+   * closed now waits for its next opening; the rest go at once.
+   */
   async function releaseHeld(tx: Tx, tenantId: string, campaignId: string) {
-    return (await outbound.release(tx, tenantId, await queuedMessagesOf(tx, tenantId, campaignId))).length;
+    const ids = await queuedMessagesOf(tx, tenantId, campaignId);
+    if (ids.length === 0) return 0;
+    const campaign = await loadCampaign(tx, tenantId, campaignId);
+    if (!campaign) return 0;
+    const now = clock.now();
+    const held = await tx
+      .select({ contactId: campaignRecipients.contactId, channelId: campaignRecipients.channelId, messageId: campaignRecipients.messageId })
+      .from(campaignRecipients)
+      .where(and(eq(campaignRecipients.tenantId, tenantId), eq(campaignRecipients.campaignId, campaignId), sql`${campaignRecipients.messageId} = any(${sql.param(ids)}::uuid[])`));
+    const [template, channelList, settings, data] = await Promise.all([
+      findTemplate(tx, tenantId, campaign.templateId),
+      channelsByIds(tx, tenantId, campaign.channelIds),
+      tenantSettings(tx, tenantId),
+      gateData(tx, { tenantId, campaignId, contactIds: held.map((h) => h.contactId), channelIds: campaign.channelIds, frequencyCapDays: campaign.frequencyCapDays, now }),
+    ]);
+    const channels = new Map(channelList.map((c) => [c.id, c]));
+    const goNow: string[] = [];
+    const later = new Map<number, string[]>();
+    const skipped = new Map<string, { messageId: string; contactId: string }[]>();
+    for (const h of held) {
+      const entry = data.get(h.contactId);
+      const channel = h.channelId ? channels.get(h.channelId) : undefined;
+      const decision = !entry || !channel
+        ? ({ send: false, reason: 'channel_unavailable' } as const)
+        : evaluateGate(
+            { ...entry.gate, lastInboundAt: entry.windows.get(channel.id) ?? null },
+            { channelKind: channel.kind, requireValidated: campaign.requireValidated, minScore: campaign.minScore, frequencyCapDays: campaign.frequencyCapDays, hasWhatsAppTemplate: Boolean(channel.kind === 'whatsapp_cloud' && template?.whatsappTemplate) },
+            now,
+          );
+      if (!decision.send) {
+        skipped.set(decision.reason, [...(skipped.get(decision.reason) ?? []), { messageId: h.messageId!, contactId: h.contactId }]);
+        continue;
+      }
+      if (campaign.sendWindow && entry) {
+        const zone = recipientTimeZone({ attributes: entry.contact.attributes, phoneCountry: entry.contact.phoneCountry, tenantCountry: settings.country, tenantTimeZone: settings.timezone });
+        const opens = nextOpening(campaign.sendWindow, zone, now);
+        if (opens > now) {
+          later.set(opens.getTime(), [...(later.get(opens.getTime()) ?? []), h.messageId!]);
+          continue;
+        }
+      }
+      goNow.push(h.messageId!);
+    }
+    let released = (await outbound.release(tx, tenantId, goNow)).length;
+    for (const [at, messageIds] of later) released += (await outbound.release(tx, tenantId, messageIds, new Date(at))).length;
+    for (const [reason, rows] of skipped) {
+      const withdrawn = await outbound.withdraw(tx, tenantId, rows.map((r) => r.messageId), { code: 'campaign_gate', message: `Not sent: when its campaign was resumed the contact no longer qualified (${reason})` });
+      if (withdrawn.length === 0) continue;
+      await tx
+        .update(campaignRecipients)
+        .set({ status: 'skipped', skipReason: reason, messageId: null })
+        .where(and(eq(campaignRecipients.tenantId, tenantId), eq(campaignRecipients.campaignId, campaignId), sql`${campaignRecipients.messageId} = any(${sql.param(withdrawn)}::uuid[])`));
+    }
+    return released;
   }
   async function withdrawQueued(tx: Tx, tenantId: string, campaignId: string) {
     return withdraw(tx, tenantId, campaignId, await queuedMessagesOf(tx, tenantId, campaignId));

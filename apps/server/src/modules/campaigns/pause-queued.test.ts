@@ -5,7 +5,7 @@ import { buildGatePassingContacts, buildSignedInUser } from '../../../test/facto
 import { channelAccounts } from '../channels/channels.tables';
 import { ChannelSendError, pacingRateOf } from '../channels';
 import { messages } from '../messaging/messaging.tables';
-import { campaignRecipients } from './campaigns.tables';
+import { campaignRecipients, campaigns } from './campaigns.tables';
 
 /**
  * Pause and cancel reach the messages a run already queued (decision 0052): a run queues only a
@@ -218,5 +218,42 @@ describe('pausing or cancelling a campaign whose messages are queued', () => {
     expect(page.body.stats).toMatchObject({ pending: 20 - page.body.stats.queued, sent: 0 });
     // All 20 are still waiting: the page's end is 20 sends at the number's pace from now.
     expect(new Date(page.body.stats.eta).getTime() - shown).toBeGreaterThanOrEqual(20 * interval * 1000 - 1_000);
+  });
+
+  it('judges the held messages again on resume: one who opted out meanwhile is skipped, a closed send window waits for its opening', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const { campaignId, contactIds } = await launched(client, user.tenantId, { count: 6, prefix: '+549118', messagesPerSecond: 1 });
+    await engine().run(user.tenantId, campaignId);
+    expect((await client.post(`/api/v1/campaigns/${campaignId}/pause`)).status).toBe(200);
+    const held = (await messagesTo(user.tenantId, contactIds)).filter((m) => m.errorCode === 'campaign_paused');
+    expect(held.length).toBeGreaterThanOrEqual(3);
+    // While it is paused, one of them opts out.
+    const leaver = held[0]!.contactId;
+    expect((await client.post(`/api/v1/contacts/${leaver}/consent`, { channel: 'any', status: 'opted_out', source: 'form' })).status).toBeLessThan(300);
+
+    expect((await client.post(`/api/v1/campaigns/${campaignId}/resume`)).status).toBe(200);
+    const after = await messagesTo(user.tenantId, contactIds);
+    expect(after.find((m) => m.contactId === leaver)).toMatchObject({ status: 'failed', errorCode: 'campaign_gate', attempts: 0 });
+    expect((await ledger(user.tenantId, campaignId)).find((r) => r.contactId === leaver)).toMatchObject({ status: 'skipped', skipReason: 'opted_out', messageId: null });
+    for (const m of after.filter((x) => held.some((h) => h.id === x.id) && x.contactId !== leaver)) expect(m).toMatchObject({ status: 'queued', errorCode: null, nextAttemptAt: null });
+    await outbound().drain(user.tenantId, { budgetMs: 1_000 });
+    expect((await messagesTo(user.tenantId, [leaver])).every((m) => m.status !== 'sent')).toBe(true);
+
+    // Paused again; meanwhile the campaign's send window closes (its hours are set to ones that are not now).
+    expect((await client.post(`/api/v1/campaigns/${campaignId}/pause`)).status).toBe(200);
+    const stillHeld = (await messagesTo(user.tenantId, contactIds)).filter((m) => m.errorCode === 'campaign_paused');
+    expect(stillHeld.length).toBeGreaterThan(0);
+    const hour = new Date().getUTCHours();
+    const window = { days: [0, 1, 2, 3, 4, 5, 6], start: `${String((hour + 6) % 24).padStart(2, '0')}:00`, end: `${String((hour + 7) % 24).padStart(2, '0')}:00` };
+    await t.db.withTenant(user.tenantId, (tx) => tx.update(campaigns).set({ sendWindow: window }).where(and(eq(campaigns.tenantId, user.tenantId), eq(campaigns.id, campaignId))));
+    expect((await client.post(`/api/v1/campaigns/${campaignId}/resume`)).status).toBe(200);
+    for (const m of (await messagesTo(user.tenantId, contactIds)).filter((x) => stillHeld.some((h) => h.id === x.id))) {
+      expect(m).toMatchObject({ status: 'queued', errorCode: null });
+      // Not before the window opens again, hours from now.
+      expect(m.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now() + 60 * 60 * 1000);
+    }
+    const sentBefore = count(await messagesTo(user.tenantId, contactIds), (m) => m.status === 'sent');
+    await outbound().drain(user.tenantId, { budgetMs: 1_000 });
+    expect(count(await messagesTo(user.tenantId, contactIds), (m) => m.status === 'sent')).toBe(sentBefore);
   });
 });

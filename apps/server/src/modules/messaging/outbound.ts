@@ -256,7 +256,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
   /**
    * A paused campaign's messages that no drain has taken yet wait with it (decision 0052). `hold`
    * keeps them queued but never due (`next_attempt_at` = HELD_UNTIL, `error_code`
-   * `campaign_paused`); `release` makes them due again and wakes the drain; `withdraw` records them
+   * `campaign_paused`); `release` makes them due again (at once, or at `at`) and schedules the drain; `withdraw` records them
    * not sent (failed, `campaign_cancelled`) without a delivery-failure event: nothing was attempted,
    * so scoring must not count it against the person. Each touches only messages still `queued`: one
    * a drain has claimed (`sending`) is on its way and goes. Answers the ids changed.
@@ -272,15 +272,16 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     return rows.map((r) => r.id);
   }
 
-  async function release(tx: Tx, tenantId: string, ids: string[]): Promise<string[]> {
+  async function release(tx: Tx, tenantId: string, ids: string[], at: Date | null = null): Promise<string[]> {
     if (ids.length === 0) return [];
     const rows = await tx
       .update(messages)
-      .set({ nextAttemptAt: null, errorCode: null })
+      .set({ nextAttemptAt: at, errorCode: null })
       .where(and(eq(messages.tenantId, tenantId), inArray(messages.id, ids), eq(messages.status, 'queued'), eq(messages.errorCode, CAMPAIGN_PAUSED)))
       .returning({ id: messages.id, conversationId: messages.conversationId });
     announceWaiting(tx, tenantId, rows, null);
-    if (rows.length > 0) await scheduleDrain(tx, tenantId);
+    if (rows.length > 0 && !at) await scheduleDrain(tx, tenantId);
+    else if (rows.length > 0) await jobs.enqueue(drainJob, {}, { tenantId, tx, singletonKey: tenantId, startAfterSeconds: Math.max(1, Math.ceil((at!.getTime() - Date.now()) / 1000)) });
     return rows.map((r) => r.id);
   }
 

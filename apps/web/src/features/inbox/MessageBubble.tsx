@@ -7,7 +7,7 @@ import { Dialog } from '../../ui/Dialog';
 import type { Message } from './inbox.api';
 
 /** Provider error codes a person can act on, said in plain words (the rest show the provider's text). */
-const KNOWN_FAILURES = ['131026', '131047', '131049', '131048', '130429', '131056', '132000', '132012', 'channel_cannot_send', 'channel_unavailable', 'worker_lost', 'campaign_cancelled'] as const;
+const KNOWN_FAILURES = ['131026', '131047', '131049', '131048', '130429', '131056', '132000', '132012', 'channel_cannot_send', 'channel_unavailable', 'worker_lost', 'campaign_cancelled', 'campaign_gate'] as const;
 
 function StatusIcon({ message }: { message: Message }) {
   const { t } = useTranslation();
