@@ -13,9 +13,10 @@ type Recipient = { contactId: string; contactName: string; status: string; messa
 describe('pausing a campaign in the browser', () => {
   it('holds its queued messages, says so in the thread, and sends them on resume', async () => {
     const { page, console, context } = await e2e.signedInPage();
-    // A Sandbox number that accepts one message a second, and six people who agreed.
+    // A Sandbox number that accepts one message a second, and ten people who agreed (ten seconds of
+    // sends: a slow machine still pauses it with some queued).
     const channel = await apiPost<{ id: string }>(page, '/api/v1/channels', { kind: 'sandbox', name: 'Sandbox lento', config: { messagesPerSecond: 1, deliveredAfterMs: 60_000, readAfterMs: 60_000 } });
-    const names = ['Ana', 'Bruno', 'Carla', 'Diego', 'Elena', 'Fede'];
+    const names = ['Ana', 'Bruno', 'Carla', 'Diego', 'Elena', 'Fede', 'Gabi', 'Hugo', 'Inés', 'Juan'];
     const contactIds: string[] = [];
     for (const [i, firstName] of names.entries()) {
       const contact = await apiPost<{ id: string }>(page, '/api/v1/contacts', { firstName, lastName: 'Pausa', phone: `+54911455566${String(10 + i)}` });
@@ -65,9 +66,9 @@ describe('pausing a campaign in the browser', () => {
     // Resumed: the note goes away in the open thread and the message is sent; everyone gets one message.
     await apiPost(page, `/api/v1/campaigns/${campaign.id}/resume`, {});
     await note.waitFor({ state: 'detached', timeout: 15_000 });
-    await expect.poll(async () => (await recipients()).items.filter((r) => r.status === 'sent').length, { timeout: 30_000, interval: 250 }).toBe(6);
+    await expect.poll(async () => (await recipients()).items.filter((r) => r.status === 'sent').length, { timeout: 45_000, interval: 250 }).toBe(names.length);
     const messageIds = (await recipients()).items.map((r) => r.messageId);
-    expect(new Set(messageIds).size).toBe(6);
+    expect(new Set(messageIds).size).toBe(names.length);
     expect(console.errors).toEqual([]);
     await context.close();
   });
