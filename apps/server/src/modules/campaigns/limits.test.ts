@@ -42,6 +42,10 @@ describe('messaging limit', () => {
     expect(effectiveDailyCap(null, [cloud(both), cloud({ phone_number_quality_update: { current_limit: 'TIER_250' } })])).toBe(250);
     expect(effectiveDailyCap(100, [cloud(both)])).toBe(100);
     expect(effectiveDailyCap(null, [cloud({})])).toBeNull();
+    // A BlueBubbles line's own daily cap (300 unless set) paces a campaign the same way.
+    expect(effectiveDailyCap(null, [{ kind: 'bluebubbles', providerState: {}, settings: {} }])).toBe(300);
+    expect(effectiveDailyCap(null, [cloud(both), { kind: 'bluebubbles', providerState: {}, settings: { dailyCap: 120 } }])).toBe(120);
+    expect(effectiveDailyCap(50, [{ kind: 'bluebubbles', providerState: {}, settings: { dailyCap: 120 } }])).toBe(50);
   });
 
   async function cloudChannel(client: TestClient) {
