@@ -42,6 +42,7 @@ describe('pausing a campaign in the browser', () => {
     await page.locator('[data-testid="campaign-status"][data-status="paused"]').waitFor();
     // The page says what became of the messages already queued.
     await expect.poll(() => page.getByTestId('held-by-pause').textContent(), { timeout: 10_000 }).toMatch(/already queued when the campaign was paused: (it waits|they wait), and go(es)? when you resume/);
+    await page.getByTestId('counter-queued').getByText('Held (paused)').waitFor();
     await screenshot(page, 'campaign-paused-held-desktop-dark');
 
     // One that was queued when the pause came (those a drain had already taken have gone in the

@@ -157,6 +157,7 @@ export const campaignsEn = {
       counters: {
         pending: 'Waiting',
         queued: 'In flight',
+        held: 'Held (paused)',
         sent: 'Sent',
         delivered: 'Delivered',
         read: 'Read',

@@ -161,6 +161,7 @@ export const campaignsEs: Strings<typeof campaignsEn> = {
       counters: {
         pending: 'En espera',
         queued: 'En camino',
+        held: 'Retenidos (en pausa)',
         sent: 'Enviados',
         delivered: 'Entregados',
         read: 'Leídos',

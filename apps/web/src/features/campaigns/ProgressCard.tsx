@@ -57,7 +57,7 @@ export function ProgressCard({ campaign }: { campaign: Campaign }) {
         <dl className="grid grid-cols-3 gap-2 sm:grid-cols-5 xl:grid-cols-9" data-testid="counters">
           {COUNTERS.map((key) => (
             <div key={key} className={clsx('rounded-md bg-surface-2 px-3 py-2', key === 'failed' && s.failed > 0 && 'bg-danger-soft')} data-testid={`counter-${key}`} data-value={s[key]}>
-              <dt className="text-xs leading-tight text-muted">{t(`campaignsUi.page.counters.${key}`)}</dt>
+              <dt className="text-xs leading-tight text-muted">{key === 'queued' && campaign.status === 'paused' ? t('campaignsUi.page.counters.held') : t(`campaignsUi.page.counters.${key}`)}</dt>
               <dd className="text-lg font-semibold tabular-nums">{fmt.number(s[key])}</dd>
             </div>
           ))}
