@@ -14,7 +14,7 @@ import { computeStats, type CampaignStats } from './stats';
 import { evaluateGate } from './gate';
 import { neutraliseFormula } from '../contacts';
 import { pacingRateOf, sendGuardsOf } from '../channels';
-import { nextOpening } from './send-window';
+import { openTimeWalker } from './send-window';
 import { slotPlan, type Engine } from './engine';
 import { effectiveDailyCap, messagingLimitOf } from './limits';
 import { templateBlockers, templateMediaBlockers, templateOnChannels, templateParameterBlockers } from './template-readiness';
@@ -73,7 +73,8 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
     const waiting = stats.pending + stats.queued;
     if (waiting > 0 && !FINAL_STATES.includes(row.status)) {
       const rate = (await channelsByIds(tx, row.tenantId, row.channelIds)).reduce((sum, c) => sum + pacingRateOf(c.kind, c.settings as Record<string, unknown>), 0);
-      const byRate = rate > 0 ? new Date(clock.now().getTime() + (waiting / rate) * 1000).toISOString() : null;
+      const seconds = waiting / rate;
+      const byRate = rate > 0 ? (row.sendWindow ? openTimeWalker(row.sendWindow, (await tenantSettings(tx, row.tenantId)).timezone, clock.now())(seconds) : new Date(clock.now().getTime() + seconds * 1000)).toISOString() : null;
       if (byRate && (!stats.eta || stats.eta < byRate)) stats.eta = byRate;
     }
     // Sends held by an open breaker go no sooner than it lets them.
@@ -280,6 +281,12 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
         return [id, rate > 0 ? Math.max(slots.intervalSeconds, 1 / rate) : slots.intervalSeconds];
       }),
     );
+    const walkers = new Map<string, { day: number; at: (seconds: number) => Date }>();
+    const windowWalker = (channelId: string, day: number) => {
+      let w = walkers.get(channelId);
+      if (!w || w.day !== day) walkers.set(channelId, (w = { day, at: openTimeWalker(campaign.sendWindow!, settings.timezone, new Date(start.getTime() + day * 86_400_000)) }));
+      return w.at;
+    };
     const skippedByReason: Record<string, number> = {};
     const perDay = new Map<string, number>();
     let eligible = 0;
@@ -316,8 +323,10 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
         eligible++;
         const day = slots.dailyCap ? Math.floor(place / slots.dailyCap) : 0;
         const slot = slots.dailyCap ? place % slots.dailyCap : place;
-        let due = new Date(start.getTime() + day * 86_400_000 + slot * intervalOf.get(channelId)! * 1000);
-        if (campaign.sendWindow) due = nextOpening(campaign.sendWindow, settings.timezone, due);
+        const offset = slot * intervalOf.get(channelId)!;
+        // Through a send window only its open hours count (a walker per number and day: their
+        // offsets only grow, so each goes on from where it stopped).
+        const due = campaign.sendWindow ? windowWalker(channelId, day)(offset) : new Date(start.getTime() + day * 86_400_000 + offset * 1000);
         const date = due.toISOString().slice(0, 10);
         perDay.set(date, (perDay.get(date) ?? 0) + 1);
         if (!lastDue || due > lastDue) lastDue = due;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { startTestApp, type TestApp, type TestClient } from '../../../test/harness';
-import { buildSignedInUser } from '../../../test/factories';
+import { buildGatePassingContacts, buildSignedInUser } from '../../../test/factories';
 import { FakeClock } from '../../../test/clock';
 import { contacts } from '../contacts/contacts.tables';
 import { channelAccounts } from '../channels/channels.tables';
@@ -408,3 +408,31 @@ describe('campaigns', () => {
   });
 });
 
+describe('the plan through a send window', () => {
+  it('counts only the window’s open hours at the number’s pace: its end and its split over days', async () => {
+    const saved = clock.now();
+    // Friday 2026-11-27, 08:00 in Buenos Aires (the tenant's zone): the window opens at 09:00.
+    clock.set('2026-11-27T11:00:00Z');
+    try {
+      const { client, user } = await buildSignedInUser(t);
+      // One message a second (paced at 1/1.2 s) through one open minute a weekday: 50 a day.
+      const channelId = await sandbox(client, { tenantId: user.tenantId, settings: { messagesPerSecond: 1 } });
+      const templateId = await template(client);
+      const contactIds = await buildGatePassingContacts(t, user.tenantId, { count: 70, numberPrefix: '+549113' });
+      const created = await client.post('/api/v1/campaigns', { name: 'Ventana corta', templateId, channelIds: [channelId], audience: { contactIds }, minScore: 0, sendWindow: { days: [1, 2, 3, 4, 5], start: '09:00', end: '09:01' } });
+      expect(created.status, created.text).toBe(201);
+      const plan = await client.post(`/api/v1/campaigns/${created.body.id}/plan`);
+      expect(plan.status, plan.text).toBe(200);
+      expect(plan.body.eligible).toBe(70);
+      // 50 on Friday, the weekend skipped, 20 on Monday.
+      expect(plan.body.days).toEqual([
+        { date: '2026-11-27', count: 50 },
+        { date: '2026-11-30', count: 20 },
+      ]);
+      // The 70th: Monday's 20th, 19 × 1.2 s after 09:00 (12:00 UTC).
+      expect(plan.body.eta).toBe(new Date(Date.parse('2026-11-30T12:00:00Z') + 19 * 1200).toISOString());
+    } finally {
+      clock.set(saved);
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { consentOf, evaluateGate, type GateRecipient, type GateRules } from './gate';
 import { nextState } from './campaign-state';
-import { nextOpening, recipientTimeZone } from './send-window';
+import { nextOpening, openTimeWalker, recipientTimeZone } from './send-window';
 
 const now = new Date('2026-11-23T15:00:00Z');
 const hoursAgo = (h: number) => new Date(now.getTime() - h * 3600_000);
@@ -107,6 +107,29 @@ describe('send windows in the recipient’s time zone', () => {
     expect(nextOpening(window, 'Europe/Madrid', new Date('2026-10-24T21:00:00Z')).toISOString()).toBe('2026-10-26T08:00:00.000Z');
     // New York enters summer time on 2026-03-08: Monday 09:00 EDT is 13:00 UTC.
     expect(nextOpening(window, 'America/New_York', new Date('2026-03-07T12:00:00Z')).toISOString()).toBe('2026-03-09T13:00:00.000Z');
+  });
+
+  it('counts only open time when sends are paced through a window (the plan and the ETA)', () => {
+    // Weekdays 09:00–11:00 in Buenos Aires (UTC−3), from Monday 2026-11-23 08:00 local: two open hours a day.
+    const short = { days: [1, 2, 3, 4, 5], start: '09:00', end: '11:00' };
+    const at = openTimeWalker(short, 'America/Argentina/Buenos_Aires', new Date('2026-11-23T11:00:00Z'));
+    expect(at(0).toISOString()).toBe('2026-11-23T12:00:00.000Z');
+    expect(at(3600).toISOString()).toBe('2026-11-23T13:00:00.000Z');
+    expect(at(7200).toISOString()).toBe('2026-11-24T12:00:00.000Z');
+    expect(at(7200 * 4 + 60).toISOString()).toBe('2026-11-27T12:01:00.000Z');
+    // The weekend does not count: the sixth day's hours are the next Monday's.
+    expect(at(7200 * 5).toISOString()).toBe('2026-11-30T12:00:00.000Z');
+    // An earlier offset after a later one starts again from the beginning.
+    expect(at(1800).toISOString()).toBe('2026-11-23T12:30:00.000Z');
+    // Overnight 22:00–06:00 in Madrid (UTC+1), from 21:00: eight hours a night.
+    const night = openTimeWalker({ days: [1, 2, 3, 4, 5, 6, 7], start: '22:00', end: '06:00' }, 'Europe/Madrid', new Date('2026-11-23T20:00:00Z'));
+    expect(night(0).toISOString()).toBe('2026-11-23T21:00:00.000Z');
+    expect(night(7 * 3600).toISOString()).toBe('2026-11-24T04:00:00.000Z');
+    expect(night(8 * 3600 + 30).toISOString()).toBe('2026-11-24T21:00:30.000Z');
+    // A whole Sunday in Madrid on 2026-10-25 has 25 hours (summer time ends).
+    const sunday = openTimeWalker({ days: [7], start: '00:00', end: '00:00' }, 'Europe/Madrid', new Date('2026-10-24T22:00:00Z'));
+    expect(sunday(24 * 3600).toISOString()).toBe('2026-10-25T22:00:00.000Z');
+    expect(sunday(25 * 3600).toISOString()).toBe('2026-10-31T23:00:00.000Z');
   });
 
   it('derives the zone from the contact, then the number’s country, then the tenant', () => {

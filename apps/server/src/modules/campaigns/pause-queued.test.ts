@@ -244,7 +244,7 @@ describe('pausing or cancelling a campaign whose messages are queued', () => {
     const stillHeld = (await messagesTo(user.tenantId, contactIds)).filter((m) => m.errorCode === 'campaign_paused');
     expect(stillHeld.length).toBeGreaterThan(0);
     const hour = new Date().getUTCHours();
-    const window = { days: [0, 1, 2, 3, 4, 5, 6], start: `${String((hour + 6) % 24).padStart(2, '0')}:00`, end: `${String((hour + 7) % 24).padStart(2, '0')}:00` };
+    const window = { days: [1, 2, 3, 4, 5, 6, 7], start: `${String((hour + 6) % 24).padStart(2, '0')}:00`, end: `${String((hour + 7) % 24).padStart(2, '0')}:00` };
     await t.db.withTenant(user.tenantId, (tx) => tx.update(campaigns).set({ sendWindow: window }).where(and(eq(campaigns.tenantId, user.tenantId), eq(campaigns.id, campaignId))));
     expect((await client.post(`/api/v1/campaigns/${campaignId}/resume`)).status).toBe(200);
     for (const m of (await messagesTo(user.tenantId, contactIds)).filter((x) => stillHeld.some((h) => h.id === x.id))) {

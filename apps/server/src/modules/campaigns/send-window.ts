@@ -94,3 +94,52 @@ export function nextOpening(window: SendWindow, zone: string, at: Date): Date {
   }
   return at;
 }
+
+/**
+ * The end of the open stretch that `at` (inside the window) belongs to: the day's closing time, the
+ * next morning's for the evening part of an overnight window, the next local midnight for a
+ * whole-day window (a following open day continues it: the walker below joins the stretches).
+ */
+function closingAfter(window: SendWindow, zone: string, at: Date): Date {
+  const start = minutesOf(window.start);
+  const end = minutesOf(window.end);
+  const now = partsIn(zone, at);
+  const minute = now.hour * 60 + now.minute;
+  const day = (offset: number, minutes: number) => {
+    const date = new Date(Date.UTC(now.year, now.month - 1, now.day + offset));
+    return instantOf(zone, { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate(), minutes });
+  };
+  if (start === end) return day(1, 0);
+  if (start < end) return day(0, end);
+  return minute >= start ? day(1, end) : day(0, end);
+}
+
+/**
+ * Sends paced through a send window: where the moment falls that lies `seconds` of *open* window
+ * time after `from` (the time outside the window does not count). The plan and the campaign's ETA
+ * use it: a number that sends one message a second through a two-hour window sends 7,200 a day, not
+ * 86,400. A walker, because the plan asks for ever later offsets of the same series: each call goes
+ * on from where the last one stopped (an earlier offset than the last starts again from `from`).
+ */
+export function openTimeWalker(window: SendWindow, zone: string, from: Date) {
+  let opened = nextOpening(window, zone, from);
+  let closes = closingAfter(window, zone, opened);
+  let before = 0; // open seconds before `opened`
+  const restart = () => {
+    opened = nextOpening(window, zone, from);
+    closes = closingAfter(window, zone, opened);
+    before = 0;
+  };
+  return (seconds: number): Date => {
+    if (seconds < before) restart();
+    for (let guard = 0; guard < 100_000; guard++) {
+      const length = (closes.getTime() - opened.getTime()) / 1000;
+      if (seconds - before < length) return new Date(opened.getTime() + (seconds - before) * 1000);
+      before += length;
+      // The next stretch (at `closes` itself when the next day's window continues this one).
+      opened = nextOpening(window, zone, closes);
+      closes = closingAfter(window, zone, opened);
+    }
+    return closes;
+  };
+}
