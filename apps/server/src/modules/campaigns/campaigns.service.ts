@@ -281,6 +281,8 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
         return [id, rate > 0 ? Math.max(slots.intervalSeconds, 1 / rate) : slots.intervalSeconds];
       }),
     );
+    // The split over days is by the tenant's calendar day (a send at 22:00 in Buenos Aires is that day's, not the next UTC date's).
+    const localDate = new Intl.DateTimeFormat('en-CA', { timeZone: settings.timezone, year: 'numeric', month: '2-digit', day: '2-digit' });
     const walkers = new Map<string, { day: number; at: (seconds: number) => Date }>();
     const windowWalker = (channelId: string, day: number) => {
       let w = walkers.get(channelId);
@@ -327,7 +329,7 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
         // Through a send window only its open hours count (a walker per number and day: their
         // offsets only grow, so each goes on from where it stopped).
         const due = campaign.sendWindow ? windowWalker(channelId, day)(offset) : new Date(start.getTime() + day * 86_400_000 + offset * 1000);
-        const date = due.toISOString().slice(0, 10);
+        const date = localDate.format(due);
         perDay.set(date, (perDay.get(date) ?? 0) + 1);
         if (!lastDue || due > lastDue) lastDue = due;
       }

@@ -431,6 +431,14 @@ describe('the plan through a send window', () => {
       ]);
       // The 70th: Monday's 20th, 19 × 1.2 s after 09:00 (12:00 UTC).
       expect(plan.body.eta).toBe(new Date(Date.parse('2026-11-30T12:00:00Z') + 19 * 1200).toISOString());
+
+      // Days are the tenant's: a 21:00 window in Buenos Aires is 00:00 UTC of the next date, and still that day's.
+      const evening = await client.post('/api/v1/campaigns', { name: 'Ventana de noche', templateId, channelIds: [channelId], audience: { contactIds }, minScore: 0, sendWindow: { days: [1, 2, 3, 4, 5], start: '21:00', end: '21:01' } });
+      const nightPlan = await client.post(`/api/v1/campaigns/${evening.body.id}/plan`);
+      expect(nightPlan.body.days).toEqual([
+        { date: '2026-11-27', count: 50 },
+        { date: '2026-11-30', count: 20 },
+      ]);
     } finally {
       clock.set(saved);
     }
