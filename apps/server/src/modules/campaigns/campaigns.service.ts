@@ -10,7 +10,7 @@ import { campaignNotFound, invalidState, templateMediaMismatch, templateNotAppro
 import { FINAL_STATES, nextState, statesAllowing, type CampaignAction } from './campaign-state';
 import { audienceBatch, audienceCondition, campaignTimeline, channelsByIds, countAudience, gateData, recipientPage, segmentExists, tenantSettings, type TimelineBucket } from './campaigns.repository';
 import { findTemplate } from './templates.service';
-import { computeStats, type CampaignStats } from './stats';
+import { computeStats, estimateEnd, type CampaignStats } from './stats';
 import { evaluateGate } from './gate';
 import { neutraliseFormula } from '../contacts';
 import { pacingRateOf, sendGuardsOf } from '../channels';
@@ -69,17 +69,7 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
       return { channelId, breaker: g?.state ?? 'closed', retryAt: g?.state !== 'closed' ? (g?.retryAt?.toISOString() ?? null) : null, lastError: g?.state !== 'closed' ? (g?.lastError ?? null) : null };
     });
     const stats = await computeStats(tx, row.tenantId, row.id);
-    // Those waiting go no faster than the numbers send (the ledger's due times carry only the campaign's own pacing).
-    const waiting = stats.pending + stats.queued;
-    if (waiting > 0 && !FINAL_STATES.includes(row.status)) {
-      const rate = (await channelsByIds(tx, row.tenantId, row.channelIds)).reduce((sum, c) => sum + pacingRateOf(c.kind, c.settings as Record<string, unknown>), 0);
-      const seconds = waiting / rate;
-      const byRate = rate > 0 ? (row.sendWindow ? openTimeWalker(row.sendWindow, (await tenantSettings(tx, row.tenantId)).timezone, clock.now())(seconds) : new Date(clock.now().getTime() + seconds * 1000)).toISOString() : null;
-      if (byRate && (!stats.eta || stats.eta < byRate)) stats.eta = byRate;
-    }
-    // Sends held by an open breaker go no sooner than it lets them.
-    const heldUntil = channelHealth.map((h) => h.retryAt).filter((at): at is string => at !== null).sort().at(-1);
-    if (heldUntil && stats.pending + stats.queued > 0 && (!stats.eta || stats.eta < heldUntil)) stats.eta = heldUntil;
+    await estimateEnd(tx, row, stats, clock.now());
     // What the page warns about before a launch or resume is refused (nothing to say once it is over).
     const templateHealth = FINAL_STATES.includes(row.status) ? [] : await templateHealthOf(tx, row);
     return presentCampaign(row, stats, channelHealth, templateHealth);

@@ -15,7 +15,7 @@ import { effectiveDailyCap } from './limits';
 import { renderTemplate, valuesOf } from './render';
 import { nextOpening, recipientTimeZone } from './send-window';
 import { findTemplate } from './templates.service';
-import { computeStats } from './stats';
+import { computeStats, estimateEnd } from './stats';
 import { startBlocker, templateOnChannels } from './template-readiness';
 
 type CampaignRow = typeof campaigns.$inferSelect;
@@ -607,7 +607,13 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
     const entry = statsDue.get(campaignId);
     if (entry?.timer) clearTimeout(entry.timer);
     const started = Date.now();
-    const stats = await database.withTenant(tenantId, (tx) => computeStats(tx, tenantId, campaignId));
+    const stats = await database.withTenant(tenantId, async (tx) => {
+      const counted = await computeStats(tx, tenantId, campaignId);
+      // The same end the page shows (its numbers' pace, the send window, a breaker), so a live update does not undo it.
+      const campaign = await loadCampaign(tx, tenantId, campaignId);
+      if (campaign) await estimateEnd(tx, campaign, counted, clock.now());
+      return counted;
+    });
     const took = Date.now() - started;
     statsDue.delete(campaignId);
     if (status !== 'completed') statsDue.set(campaignId, { at: Date.now() + Math.max(PROGRESS_STATS_MS, took * 10) });

@@ -212,7 +212,18 @@ describe('pausing or cancelling a campaign whose messages are queued', () => {
     expect(planEnd).toBeGreaterThanOrEqual(19 * interval * 1000 - 1_000);
     expect(planEnd).toBeLessThanOrEqual(19 * interval * 1000 + 2_000);
     expect((await client.post(`/api/v1/campaigns/${campaign.body.id}/launch`)).status).toBe(200);
+    const announced: { eta?: string | null; pending: number; queued: number }[] = [];
+    const off = t.runtime.deps.bus.subscribe((e) => {
+      const data = e.data as { campaignId?: string; stats?: { eta?: string | null; pending: number; queued: number } };
+      if (e.type === 'campaign.progress' && data.campaignId === campaign.body.id && data.stats) announced.push(data.stats);
+    });
+    const ran = Date.now();
     await engine().run(user.tenantId, campaign.body.id);
+    off();
+    // The live progress says the same end as the page (it would otherwise undo it until the next read).
+    expect(announced.length).toBeGreaterThan(0);
+    const last = announced.at(-1)!;
+    expect(new Date(last.eta!).getTime() - ran).toBeGreaterThanOrEqual((last.pending + last.queued) * interval * 1000 - 1_000);
     const shown = Date.now();
     const page = await client.get(`/api/v1/campaigns/${campaign.body.id}`);
     expect(page.body.stats).toMatchObject({ pending: 20 - page.body.stats.queued, sent: 0 });

@@ -42,7 +42,8 @@ describe('a scheduled campaign when its start time comes', () => {
     expect(channel.status, channel.text).toBe(201);
     expect((await client.post(`/api/v1/channels/${channel.body.id}/templates/sync`)).status).toBe(200);
     const contactIds = await buildGatePassingContacts(t, user.tenantId, { count: 2, numberPrefix: '+549115' });
-    const at = new Date(Date.now() + 3_000).toISOString();
+    // Far enough ahead that three launches, the template change and the resync all happen before it on a loaded machine.
+    const at = new Date(Date.now() + 10_000).toISOString();
     const scheduled = async (meta: string) => {
       const template = await client.post('/api/v1/templates', { name: meta, body: 'Hola {{firstName}}', whatsappTemplate: { name: meta, language: 'es_AR', parameters: ['{{firstName|cliente}}'] } });
       expect(template.status, template.text).toBe(201);
@@ -100,7 +101,7 @@ describe('a scheduled campaign when its start time comes', () => {
       audience: { contactIds },
       minScore: 0,
       pacing: { mode: 'fixed', delaySeconds: 0 },
-      schedule: { at: new Date(Date.now() + 2_000).toISOString() },
+      schedule: { at: new Date(Date.now() + 6_000).toISOString() },
     });
     expect((await client.post(`/api/v1/campaigns/${campaign.body.id}/launch`)).body.status).toBe('scheduled');
     expect((await client.delete(`/api/v1/channels/${removed}`)).status).toBeLessThan(300);

@@ -1,6 +1,10 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../../platform/db/database';
-import { campaignRecipients, recipientIsPending } from './campaigns.tables';
+import { pacingRateOf, sendGuardsOf } from '../channels';
+import { FINAL_STATES } from './campaign-state';
+import { campaignRecipients, recipientIsPending, type campaigns } from './campaigns.tables';
+import { channelsByIds, tenantSettings } from './campaigns.repository';
+import { openTimeWalker } from './send-window';
 
 export type CampaignStats = {
   total: number;
@@ -83,3 +87,25 @@ export async function computeStats(tx: Tx, tenantId: string, campaignId: string)
   }
   return stats;
 }
+
+/**
+ * When the campaign should end, as its page and its live progress say it: the ledger's last due
+ * time (`computeStats`: the campaign's own pacing, daily caps, messaging limits), no sooner than its
+ * numbers can send all who wait at their rates through the send window's open hours, nor than an
+ * open circuit breaker lets them go. Sets `stats.eta`.
+ */
+export async function estimateEnd(tx: Tx, row: Pick<typeof campaigns.$inferSelect, 'tenantId' | 'channelIds' | 'status' | 'sendWindow'>, stats: CampaignStats, now: Date): Promise<void> {
+  const waiting = stats.pending + stats.queued;
+  if (waiting === 0 || FINAL_STATES.includes(row.status)) return;
+  const later = (at: string | null) => {
+    if (at && (!stats.eta || stats.eta < at)) stats.eta = at;
+  };
+  const [channels, guards] = await Promise.all([channelsByIds(tx, row.tenantId, row.channelIds), sendGuardsOf(tx, row.tenantId, row.channelIds)]);
+  const rate = channels.reduce((sum, c) => sum + pacingRateOf(c.kind, c.settings as Record<string, unknown>), 0);
+  if (rate > 0) {
+    const seconds = waiting / rate;
+    later((row.sendWindow ? openTimeWalker(row.sendWindow, (await tenantSettings(tx, row.tenantId)).timezone, now)(seconds) : new Date(now.getTime() + seconds * 1000)).toISOString());
+  }
+  for (const g of guards.values()) if (g.state !== 'closed' && g.retryAt) later(g.retryAt.toISOString());
+}
+
