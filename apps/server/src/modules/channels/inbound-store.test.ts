@@ -77,6 +77,27 @@ describe('storing webhooks with group commit', () => {
     expect(await queuedDrains(user.tenantId)).toBe(1);
   });
 
+  it('stores the exact bytes whatever they are (not UTF-8, every byte value, any length) and answers with JSON', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const channel = await cloudChannel(client);
+    // Every byte value, then lengths 0-2 past a multiple of three (the encoding's padding cases).
+    const every = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const bodies = [every, Buffer.concat([every, Buffer.from([0xff])]), Buffer.concat([every, Buffer.from([0xfe, 0x00])]), Buffer.from([0xc3, 0x28, 0x2b, 0x2f, 0x3d])];
+    const answers = await Promise.all(
+      bodies.map((body) =>
+        t.client().request('POST', `/webhooks/whatsapp/${channel.id}`, { rawBody: body, headers: { 'content-type': 'application/json', 'x-hub-signature-256': signMetaBody(body, APP_SECRET) } }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    expect(answers.map((a) => a.text)).toEqual(bodies.map(() => '{"ok":true,"duplicate":false}'));
+    expect(answers.every((a) => String(a.headers['content-type']).startsWith('application/json'))).toBe(true);
+    const rows = await stored(user.tenantId, channel.id);
+    expect(rows.map((r) => r.body.toString('hex')).sort()).toEqual(bodies.map((b) => b.toString('hex')).sort());
+    // The same bytes again: answered as a duplicate.
+    const again = await t.client().request('POST', `/webhooks/whatsapp/${channel.id}`, { rawBody: bodies[3], headers: { 'content-type': 'application/json', 'x-hub-signature-256': signMetaBody(bodies[3]!, APP_SECRET) } });
+    expect(again.text).toBe('{"ok":true,"duplicate":true}');
+  });
+
   it('answers duplicates inside one batch as duplicates and keeps one row', async () => {
     const { client, user } = await buildSignedInUser(t);
     const channel = await cloudChannel(client);

@@ -128,8 +128,14 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
     return found;
   }
 
-  const keptHeaders = (headers: Record<string, string | string[] | undefined>) =>
-    Object.fromEntries(KEPT_HEADERS.flatMap((h) => (typeof headers[h] === 'string' ? [[h, headers[h] as string]] : [])));
+  const keptHeaders = (headers: Record<string, string | string[] | undefined>) => {
+    const kept: Record<string, string> = {};
+    for (const h of KEPT_HEADERS) {
+      const value = headers[h];
+      if (typeof value === 'string') kept[h] = value;
+    }
+    return kept;
+  };
 
   /**
    * Verifies a webhook against its channel, then stores it. The channel comes from a cache: when
@@ -188,10 +194,7 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
       kind: 'whatsapp_cloud',
       // Meta sends no delivery id and retries the same bytes: the body's hash identifies the delivery.
       providerEventId: `sha256:${createHash('sha256').update(options.rawBody).digest('hex')}`,
-      verify: (channel) => {
-        const appSecret = channel.secrets.appSecret ?? '';
-        return !!appSecret && verifyMetaSignature({ rawBody: options.rawBody, header: options.headers['x-hub-signature-256'], appSecret });
-      },
+      verify: (channel) => !!channel.appSecretKey && verifyMetaSignature({ rawBody: options.rawBody, header: options.headers['x-hub-signature-256'], appSecret: channel.appSecretKey }),
       rejected: () => new AppError('invalid_signature', 'Invalid X-Hub-Signature-256'),
     });
   }

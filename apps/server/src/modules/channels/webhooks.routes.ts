@@ -8,6 +8,10 @@ import type { createInboundService } from './inbound.service';
  * requests are not logged at info level (two lines per webhook at thousands a second; the stored
  * events are the record): failures still are.
  */
+/** The two answers a stored webhook gets, serialised once (the same bytes JSON.stringify makes). */
+const STORED = JSON.stringify({ ok: true, duplicate: false });
+const DUPLICATE = JSON.stringify({ ok: true, duplicate: true });
+
 export function webhookRoutes(deps: { inbound: ReturnType<typeof createInboundService> }) {
   const { inbound } = deps;
   return async (app: HttpServer) => {
@@ -37,7 +41,7 @@ export function webhookRoutes(deps: { inbound: ReturnType<typeof createInboundSe
       { config: { csrf: false }, logLevel: 'warn', bodyLimit: 3 * 1024 * 1024, schema: { hide: true, params: z.object({ channelId: z.uuid() }) } },
       async (request, reply) => {
         const result = await inbound.receiveWhatsApp({ channelId: request.params.channelId, rawBody: raw(request.body), headers: request.headers });
-        return reply.status(200).send({ ok: true, duplicate: result.duplicate });
+        return reply.status(200).type('application/json; charset=utf-8').send(result.duplicate ? DUPLICATE : STORED);
       },
     );
 
