@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Tx } from '../../platform/db/database';
 import type { DomainEvents } from '../../platform/events/domain-events';
 import { findOrCreateContactsForSenders } from '../contacts';
@@ -113,5 +113,6 @@ export async function identitiesOf(tx: Tx, options: { tenantId: string; contactI
   return tx
     .select()
     .from(contactIdentities)
-    .where(and(eq(contactIdentities.tenantId, options.tenantId), inArray(contactIdentities.contactId, options.contactIds)));
+    // One array parameter, one prepared statement whatever the number of contacts (see contactAddresses).
+    .where(and(eq(contactIdentities.tenantId, options.tenantId), sql`${contactIdentities.contactId} = any(${sql.param(options.contactIds)}::uuid[])`));
 }
