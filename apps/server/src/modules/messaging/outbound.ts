@@ -261,12 +261,15 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
    * so scoring must not count it against the person. Each touches only messages still `queued`: one
    * a drain has claimed (`sending`) is on its way and goes. Answers the ids changed.
    */
+  /** The ids as one array parameter: one prepared statement whatever their number (up to MAX_AHEAD), not one per length. */
+  const idIn = (ids: string[]) => sql`${messages.id} = any(${sql.param(ids)}::uuid[])`;
+
   async function hold(tx: Tx, tenantId: string, ids: string[]): Promise<string[]> {
     if (ids.length === 0) return [];
     const rows = await tx
       .update(messages)
       .set({ nextAttemptAt: HELD_UNTIL, errorCode: CAMPAIGN_PAUSED, errorMessage: null })
-      .where(and(eq(messages.tenantId, tenantId), inArray(messages.id, ids), eq(messages.status, 'queued')))
+      .where(and(eq(messages.tenantId, tenantId), idIn(ids), eq(messages.status, 'queued')))
       .returning({ id: messages.id, conversationId: messages.conversationId });
     announceWaiting(tx, tenantId, rows, { code: CAMPAIGN_PAUSED, message: null });
     return rows.map((r) => r.id);
@@ -277,7 +280,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     const rows = await tx
       .update(messages)
       .set({ nextAttemptAt: at, errorCode: null })
-      .where(and(eq(messages.tenantId, tenantId), inArray(messages.id, ids), eq(messages.status, 'queued'), eq(messages.errorCode, CAMPAIGN_PAUSED)))
+      .where(and(eq(messages.tenantId, tenantId), idIn(ids), eq(messages.status, 'queued'), eq(messages.errorCode, CAMPAIGN_PAUSED)))
       .returning({ id: messages.id, conversationId: messages.conversationId });
     announceWaiting(tx, tenantId, rows, null);
     if (rows.length > 0 && !at) await scheduleDrain(tx, tenantId);
@@ -296,7 +299,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     const rows = await tx
       .update(messages)
       .set({ status: 'failed', errorCode: reason.code, errorMessage: reason.message, failedAt: now, statusAt: now, nextAttemptAt: null, leaseUntil: null })
-      .where(and(eq(messages.tenantId, tenantId), inArray(messages.id, ids), eq(messages.status, 'queued')))
+      .where(and(eq(messages.tenantId, tenantId), idIn(ids), eq(messages.status, 'queued')))
       .returning();
     for (const row of rows) {
       realtime.publishAfterCommit(tx, tenantId, 'message.status_updated', { id: row.id, conversationId: row.conversationId, status: row.status, error: { code: reason.code, message: reason.message }, deliveredAt: null, readAt: null });
