@@ -69,7 +69,7 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
       return { channelId, breaker: g?.state ?? 'closed', retryAt: g?.state !== 'closed' ? (g?.retryAt?.toISOString() ?? null) : null, lastError: g?.state !== 'closed' ? (g?.lastError ?? null) : null };
     });
     const stats = await computeStats(tx, row.tenantId, row.id);
-    await estimateEnd(tx, row, stats, clock.now());
+    await estimateEnd(tx, row, stats, clock.now(), guards);
     // What the page warns about before a launch or resume is refused (nothing to say once it is over).
     const templateHealth = FINAL_STATES.includes(row.status) ? [] : await templateHealthOf(tx, row);
     return presentCampaign(row, stats, channelHealth, templateHealth);

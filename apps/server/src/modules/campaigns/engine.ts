@@ -19,6 +19,27 @@ import { computeStats, estimateEnd } from './stats';
 import { startBlocker, templateOnChannels } from './template-readiness';
 
 type CampaignRow = typeof campaigns.$inferSelect;
+type GateEntry = Awaited<ReturnType<typeof gateData>> extends Map<string, infer E> ? E : never;
+
+/**
+ * The send gate for one recipient on one number, as the claim and the resume of held messages ask
+ * it (decision 0052): the same rules, from the same reads (`gateData`).
+ */
+function gateFor(entry: GateEntry, channel: { id: string; kind: string }, campaign: CampaignRow, whatsappTemplate: unknown, now: Date) {
+  return evaluateGate(
+    { ...entry.gate, lastInboundAt: entry.windows.get(channel.id) ?? null },
+    { channelKind: channel.kind, requireValidated: campaign.requireValidated, minScore: campaign.minScore, frequencyCapDays: campaign.frequencyCapDays, hasWhatsAppTemplate: Boolean(channel.kind === 'whatsapp_cloud' && whatsappTemplate) },
+    now,
+  );
+}
+
+/** When the campaign's send window next opens for this recipient (in their zone); null when it is open now. */
+function windowOpensLater(entry: GateEntry, campaign: CampaignRow, settings: { country: string; timezone: string }, now: Date): Date | null {
+  if (!campaign.sendWindow) return null;
+  const zone = recipientTimeZone({ attributes: entry.contact.attributes, phoneCountry: entry.contact.phoneCountry, tenantCountry: settings.country, tenantTimeZone: settings.timezone });
+  const opens = nextOpening(campaign.sendWindow, zone, now);
+  return opens > now ? opens : null;
+}
 /** Where a worker's claims got to in the campaign's pending index (due time, then contact). */
 export type ClaimCursor = { dueAt: string; contactId: string };
 
@@ -182,26 +203,15 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
     for (const h of held) {
       const entry = data.get(h.contactId);
       const channel = h.channelId ? channels.get(h.channelId) : undefined;
-      const decision = !entry || !channel
-        ? ({ send: false, reason: 'channel_unavailable' } as const)
-        : evaluateGate(
-            { ...entry.gate, lastInboundAt: entry.windows.get(channel.id) ?? null },
-            { channelKind: channel.kind, requireValidated: campaign.requireValidated, minScore: campaign.minScore, frequencyCapDays: campaign.frequencyCapDays, hasWhatsAppTemplate: Boolean(channel.kind === 'whatsapp_cloud' && template?.whatsappTemplate) },
-            now,
-          );
+      // The gate first: a held message released for later goes then without another look.
+      const decision = !entry || !channel ? ({ send: false, reason: 'channel_unavailable' } as const) : gateFor(entry, channel, campaign, template?.whatsappTemplate, now);
       if (!decision.send) {
         skipped.set(decision.reason, [...(skipped.get(decision.reason) ?? []), { messageId: h.messageId!, contactId: h.contactId }]);
         continue;
       }
-      if (campaign.sendWindow && entry) {
-        const zone = recipientTimeZone({ attributes: entry.contact.attributes, phoneCountry: entry.contact.phoneCountry, tenantCountry: settings.country, tenantTimeZone: settings.timezone });
-        const opens = nextOpening(campaign.sendWindow, zone, now);
-        if (opens > now) {
-          later.set(opens.getTime(), [...(later.get(opens.getTime()) ?? []), h.messageId!]);
-          continue;
-        }
-      }
-      goNow.push(h.messageId!);
+      const opens = windowOpensLater(entry!, campaign, settings, now);
+      if (opens) later.set(opens.getTime(), [...(later.get(opens.getTime()) ?? []), h.messageId!]);
+      else goNow.push(h.messageId!);
     }
     let released = (await outbound.release(tx, tenantId, goNow)).length;
     for (const [at, messageIds] of later) released += (await outbound.release(tx, tenantId, messageIds, new Date(at))).length;
@@ -408,20 +418,13 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
           outcome.set(row.contactId, { status: 'skipped', skipReason: 'channel_unavailable' });
           continue;
         }
-        if (campaign.sendWindow) {
-          const zone = recipientTimeZone({ attributes: entry.contact.attributes, phoneCountry: entry.contact.phoneCountry, tenantCountry: settings.country, tenantTimeZone: settings.timezone });
-          const opens = nextOpening(campaign.sendWindow, zone, now);
-          if (opens > now) {
-            outcome.set(row.contactId, { status: 'pending', dueAt: opens });
-            continue;
-          }
+        const opens = windowOpensLater(entry, campaign, settings, now);
+        if (opens) {
+          outcome.set(row.contactId, { status: 'pending', dueAt: opens });
+          continue;
         }
         const whatsappTemplate = channel.kind === 'whatsapp_cloud' ? template.whatsappTemplate : null;
-        const decision = evaluateGate(
-          { ...entry.gate, lastInboundAt: entry.windows.get(channel.id) ?? null },
-          { channelKind: channel.kind, requireValidated: campaign.requireValidated, minScore: campaign.minScore, frequencyCapDays: campaign.frequencyCapDays, hasWhatsAppTemplate: Boolean(whatsappTemplate) },
-          now,
-        );
+        const decision = gateFor(entry, channel, campaign, whatsappTemplate, now);
         if (!decision.send) {
           outcome.set(row.contactId, { status: 'skipped', skipReason: decision.reason });
           continue;

@@ -94,13 +94,20 @@ export async function computeStats(tx: Tx, tenantId: string, campaignId: string)
  * numbers can send all who wait at their rates through the send window's open hours, nor than an
  * open circuit breaker lets them go. Sets `stats.eta`.
  */
-export async function estimateEnd(tx: Tx, row: Pick<typeof campaigns.$inferSelect, 'tenantId' | 'channelIds' | 'status' | 'sendWindow'>, stats: CampaignStats, now: Date): Promise<void> {
+export async function estimateEnd(
+  tx: Tx,
+  row: Pick<typeof campaigns.$inferSelect, 'tenantId' | 'channelIds' | 'status' | 'sendWindow'>,
+  stats: CampaignStats,
+  now: Date,
+  /** The numbers' send guards when the caller has read them already. */
+  known?: Awaited<ReturnType<typeof sendGuardsOf>>,
+): Promise<void> {
   const waiting = stats.pending + stats.queued;
   if (waiting === 0 || FINAL_STATES.includes(row.status)) return;
   const later = (at: string | null) => {
     if (at && (!stats.eta || stats.eta < at)) stats.eta = at;
   };
-  const [channels, guards] = await Promise.all([channelsByIds(tx, row.tenantId, row.channelIds), sendGuardsOf(tx, row.tenantId, row.channelIds)]);
+  const [channels, guards] = await Promise.all([channelsByIds(tx, row.tenantId, row.channelIds), known ?? sendGuardsOf(tx, row.tenantId, row.channelIds)]);
   const rate = channels.reduce((sum, c) => sum + pacingRateOf(c.kind, c.settings as Record<string, unknown>), 0);
   if (rate > 0) {
     const seconds = waiting / rate;

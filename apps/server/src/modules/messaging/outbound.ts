@@ -56,8 +56,8 @@ const WHATSAPP_WINDOW_MS = 24 * 60 * 60 * 1000;
  * A queued message held by its paused campaign is due at this time, never reached (decision 0052):
  * a real date rather than 'infinity', which a JavaScript Date cannot hold.
  */
-export const HELD_UNTIL = new Date('9999-01-01T00:00:00.000Z');
-export const CAMPAIGN_PAUSED = 'campaign_paused';
+const HELD_UNTIL = new Date('9999-01-01T00:00:00.000Z');
+const CAMPAIGN_PAUSED = 'campaign_paused';
 
 /** A queued message a drain's round found due. */
 type DueMessage = { id: string; channelId: string; contactId: string };
