@@ -330,23 +330,27 @@ describe('cross-tenant access', () => {
 
     const a = await buildSignedInUser(t);
     const b = await buildSignedInUser(t);
+    // A step that never answers fails naming its route, not as the whole test's timeout (seen once in CI).
+    const within = <T>(what: string, work: Promise<T>) =>
+      Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: no answer in 20 s`)), 20_000).unref())]);
     for (const route of routes) {
       const { prefix, build } = fixtureFor(route.url)!;
-      const fixture = await build(a.user, a.client);
-      const before = await fixture.snapshot();
+      const name = `${route.method} ${route.url}`;
+      const fixture = await within(`${name} fixture`, build(a.user, a.client));
+      const before = await within(`${name} snapshot`, fixture.snapshot());
       expect(before, `${route.url} fixture exists`).not.toBeNull();
       const suffix = route.url.slice(prefix.length);
       const body = fixture.bodies?.[suffix] ?? fixture.body ?? {};
       const url = route.url.replace(/:(\w+)/g, (_, name: string) => fixture.params[name] ?? 'missing');
-      const res = await b.client.request(route.method as 'GET', url, route.method === 'GET' || route.method === 'DELETE' ? {} : { body });
+      const res = await within(`${name} by another tenant`, b.client.request(route.method as 'GET', url, route.method === 'GET' || route.method === 'DELETE' ? {} : { body }));
       expect({ route: `${route.method} ${route.url}`, status: res.status, code: res.body?.error?.code }).toEqual({
         route: `${route.method} ${route.url}`,
         status: 404,
         code: 'not_found',
       });
-      expect(await fixture.snapshot(), `${route.method} ${route.url} changed another tenant's data`).toEqual(before);
+      expect(await within(`${name} snapshot after`, fixture.snapshot()), `${route.method} ${route.url} changed another tenant's data`).toEqual(before);
       // The same call by the owning tenant reaches the object (so the 404 above is about the tenant).
-      const own = await a.client.request(route.method as 'GET', url, route.method === 'GET' || route.method === 'DELETE' ? {} : { body });
+      const own = await within(`${name} by its own tenant`, a.client.request(route.method as 'GET', url, route.method === 'GET' || route.method === 'DELETE' ? {} : { body }));
       expect(own.status, `${route.method} ${route.url} by its own tenant`).not.toBe(404);
     }
   });
