@@ -46,6 +46,7 @@ export const inboxEn = {
     optOutBody: 'Their consent is recorded as withdrawn for every channel and the number goes on the blocklist: no campaign will write to them again.',
     messageStatus: { queued: 'Waiting to send', sending: 'Sending', sent: 'Sent', delivered: 'Delivered', read: 'Read', failed: 'Not delivered', ambiguous: 'Unknown whether it was sent', received: 'Received', note: 'Note' },
     heldByCampaign: 'Waiting: its campaign is paused. It goes when the campaign is resumed.',
+    heldForWindow: 'Waiting: outside its campaign’s send window. It goes when the window opens, if the contact still qualifies.',
     failure: {
       '131026': 'This number cannot receive WhatsApp messages (not on WhatsApp, or an old app).',
       '131047': 'More than 24 hours since the contact last wrote: send an approved template instead.',

@@ -50,6 +50,7 @@ export const inboxEs: Strings<typeof inboxEn> = {
     optOutBody: 'Se registra el retiro del consentimiento en todos los canales y el número pasa a la lista de bloqueo: ninguna campaña le volverá a escribir.',
     messageStatus: { queued: 'Esperando envío', sending: 'Enviando', sent: 'Enviado', delivered: 'Entregado', read: 'Leído', failed: 'No entregado', ambiguous: 'No sabemos si salió', received: 'Recibido', note: 'Nota' },
     heldByCampaign: 'En espera: su campaña está en pausa. Sale cuando se reanude la campaña.',
+    heldForWindow: 'En espera: fuera del horario de envío de su campaña. Sale cuando abra, si el contacto todavía califica.',
     failure: {
       '131026': 'Este número no puede recibir WhatsApp (no tiene WhatsApp o su app es muy vieja).',
       '131047': 'Pasaron más de 24 horas desde que el contacto escribió: enviá una plantilla aprobada.',

@@ -138,6 +138,32 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
     },
   });
 
+  /**
+   * When the earliest send window of a resumed campaign's held messages opens: they are judged
+   * again (releaseHeld), so that whoever opted out or was blacklisted while they waited is not
+   * sent to; those whose window is still closed wait for the next opening. Only while the campaign
+   * runs: a pause holds them again, a cancel withdraws them. One waiting per campaign, brought
+   * forward to the earliest opening asked for.
+   */
+  const windowJob = defineJob({
+    name: 'campaigns.release-at-window',
+    payload: z.object({ campaignId: z.uuid() }),
+    policy: 'stately',
+    retryLimit: 10,
+    retryDelaySeconds: 5,
+    async run(payload, ctx) {
+      return releaseAtWindow(ctx.tenantId!, payload.campaignId);
+    },
+  });
+
+  async function releaseAtWindow(tenantId: string, campaignId: string) {
+    return database.withTenant(tenantId, async (tx) => {
+      const campaign = await loadCampaign(tx, tenantId, campaignId, 'share');
+      if (campaign?.status !== 'running') return { released: 0 };
+      return { released: await releaseHeld(tx, tenantId, campaignId) };
+    });
+  }
+
   /** Schedules a run of the campaign (in the caller's transaction) and wakes this process's workers. */
   async function scheduleRun(tx: Tx, options: { tenantId: string; campaignId: string; afterSeconds?: number }) {
     await jobs.enqueue(runJob, { campaignId: options.campaignId }, { tenantId: options.tenantId, tx, singletonKey: options.campaignId, ...(options.afterSeconds ? { startAfterSeconds: Math.ceil(options.afterSeconds) } : {}) });
@@ -154,8 +180,8 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
    * The campaign's messages no drain has taken yet: among the tenant's queued campaign messages
    * (few: runs queue only AHEAD_SECONDS of sends), those of this campaign's ledger.
    */
-  async function queuedMessagesOf(tx: Tx, tenantId: string, campaignId: string): Promise<string[]> {
-    const candidates = await outbound.queuedCampaignMessages(tx, tenantId);
+  async function queuedMessagesOf(tx: Tx, tenantId: string, campaignId: string, options: { heldOnly?: boolean } = {}): Promise<string[]> {
+    const candidates = await outbound.queuedCampaignMessages(tx, tenantId, options);
     if (candidates.length === 0) return [];
     const rows = await tx
       .select({ messageId: campaignRecipients.messageId })
@@ -178,10 +204,11 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
    * On resume the held messages are judged again as a claim would judge them now (the pause may
    * have lasted days): a recipient who opted out, was blacklisted or no longer passes the gate
    * meanwhile is skipped with the reason and their message withdrawn; one whose send window is
-   * closed now waits for its next opening; the rest go at once.
+   * closed now stays held (`campaign_window`) and is judged again, by `windowJob`, when the
+   * earliest of those windows opens (decision 0054); the rest go at once.
    */
   async function releaseHeld(tx: Tx, tenantId: string, campaignId: string) {
-    const ids = await queuedMessagesOf(tx, tenantId, campaignId);
+    const ids = await queuedMessagesOf(tx, tenantId, campaignId, { heldOnly: true });
     if (ids.length === 0) return 0;
     const campaign = await loadCampaign(tx, tenantId, campaignId);
     if (!campaign) return 0;
@@ -198,23 +225,28 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
     ]);
     const channels = new Map(channelList.map((c) => [c.id, c]));
     const goNow: string[] = [];
-    const later = new Map<number, string[]>();
+    const later: string[] = [];
+    let opensFirst: Date | null = null;
     const skipped = new Map<string, { messageId: string; contactId: string }[]>();
     for (const h of held) {
       const entry = data.get(h.contactId);
       const channel = h.channelId ? channels.get(h.channelId) : undefined;
-      // The gate first: a held message released for later goes then without another look.
       const decision = !entry || !channel ? ({ send: false, reason: 'channel_unavailable' } as const) : gateFor(entry, channel, campaign, template?.whatsappTemplate, now);
       if (!decision.send) {
         skipped.set(decision.reason, [...(skipped.get(decision.reason) ?? []), { messageId: h.messageId!, contactId: h.contactId }]);
         continue;
       }
       const opens = windowOpensLater(entry!, campaign, settings, now);
-      if (opens) later.set(opens.getTime(), [...(later.get(opens.getTime()) ?? []), h.messageId!]);
-      else goNow.push(h.messageId!);
+      if (!opens) goNow.push(h.messageId!);
+      else {
+        later.push(h.messageId!);
+        if (!opensFirst || opens < opensFirst) opensFirst = opens;
+      }
     }
-    let released = (await outbound.release(tx, tenantId, goNow)).length;
-    for (const [at, messageIds] of later) released += (await outbound.release(tx, tenantId, messageIds, new Date(at))).length;
+    const released = (await outbound.release(tx, tenantId, goNow)).length;
+    if ((await outbound.hold(tx, tenantId, later, 'window')).length > 0) {
+      await jobs.enqueue(windowJob, { campaignId }, { tenantId, tx, singletonKey: campaignId, startAfterSeconds: Math.max(1, Math.ceil((opensFirst!.getTime() - now.getTime()) / 1000)) });
+    }
     for (const [reason, rows] of skipped) {
       const withdrawn = await outbound.withdraw(tx, tenantId, rows.map((r) => r.messageId), { code: 'campaign_gate', message: `Not sent: when its campaign was resumed the contact no longer qualified (${reason})` });
       if (withdrawn.length === 0) continue;
@@ -766,7 +798,7 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
     publishProgress(tx, e.tenantId, { campaignId: target.campaignId, recipient: { contactId: e.contactId, status: 'replied' } });
   }
 
-  return { runJob, resumeJob, run, materialize, claimBatch, scheduleRun, autoPause, holdQueued, releaseHeld, withdrawQueued };
+  return { runJob, resumeJob, windowJob, releaseAtWindow, run, materialize, claimBatch, scheduleRun, autoPause, holdQueued, releaseHeld, withdrawQueued };
 }
 
 /** A channel account's provider state that must stop a campaign: number quality RED/flagged, or its template paused. */

@@ -19,6 +19,7 @@ export function campaignsModule(deps: ModuleDeps & { outbound: Outbound }) {
   const engine = createEngine(deps);
   deps.jobs.define(engine.runJob);
   deps.jobs.define(engine.resumeJob);
+  deps.jobs.define(engine.windowJob);
   const campaigns = createCampaignsService({ ...deps, engine });
   followChannels({ ...deps, engine });
   return {

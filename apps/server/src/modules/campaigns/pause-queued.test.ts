@@ -260,13 +260,49 @@ describe('pausing or cancelling a campaign whose messages are queued', () => {
     const window = { days: [1, 2, 3, 4, 5, 6, 7], start: `${String((hour + 6) % 24).padStart(2, '0')}:00`, end: `${String((hour + 7) % 24).padStart(2, '0')}:00` };
     await t.db.withTenant(user.tenantId, (tx) => tx.update(campaigns).set({ sendWindow: window }).where(and(eq(campaigns.tenantId, user.tenantId), eq(campaigns.id, campaignId))));
     expect((await client.post(`/api/v1/campaigns/${campaignId}/resume`)).status).toBe(200);
-    for (const m of (await messagesTo(user.tenantId, contactIds)).filter((x) => stillHeld.some((h) => h.id === x.id))) {
-      expect(m).toMatchObject({ status: 'queued', errorCode: null });
-      // Not before the window opens again, hours from now.
-      expect(m.nextAttemptAt!.getTime()).toBeGreaterThan(Date.now() + 60 * 60 * 1000);
-    }
+    // Held, not released for later: at the opening they are judged again (decision 0054).
+    for (const m of (await messagesTo(user.tenantId, contactIds)).filter((x) => stillHeld.some((h) => h.id === x.id))) expect(m).toMatchObject({ status: 'queued', errorCode: 'campaign_window' });
+    const [job] = await t.db.sql<{ startAfter: Date; data: { payload: { campaignId: string } } }[]>`
+      select start_after as "startAfter", data from pgboss.job where name = 'campaigns.release-at-window' and state = 'created' and singleton_key = ${campaignId}`;
+    // Due when the window opens again, hours from now.
+    expect(job?.data.payload.campaignId).toBe(campaignId);
+    expect(new Date(job!.startAfter).getTime()).toBeGreaterThan(Date.now() + 5 * 60 * 60 * 1000);
     const sentBefore = count(await messagesTo(user.tenantId, contactIds), (m) => m.status === 'sent');
     await outbound().drain(user.tenantId, { budgetMs: 1_000 });
     expect(count(await messagesTo(user.tenantId, contactIds), (m) => m.status === 'sent')).toBe(sentBefore);
+
+    // While they wait for the window, another one opts out; then the window opens (its hours become now's).
+    const waiting = stillHeld.map((m) => m.contactId);
+    const lateLeaver = waiting[0]!;
+    expect((await client.post(`/api/v1/contacts/${lateLeaver}/consent`, { channel: 'any', status: 'opted_out', source: 'form' })).status).toBeLessThan(300);
+    const open = { days: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '23:59' };
+    await t.db.withTenant(user.tenantId, (tx) => tx.update(campaigns).set({ sendWindow: open }).where(and(eq(campaigns.tenantId, user.tenantId), eq(campaigns.id, campaignId))));
+    expect(await engine().releaseAtWindow(user.tenantId, campaignId)).toEqual({ released: waiting.length - 1 });
+    const atOpening = await messagesTo(user.tenantId, waiting);
+    expect(atOpening.find((m) => m.contactId === lateLeaver)).toMatchObject({ status: 'failed', errorCode: 'campaign_gate', attempts: 0 });
+    expect((await ledger(user.tenantId, campaignId)).find((r) => r.contactId === lateLeaver)).toMatchObject({ status: 'skipped', skipReason: 'opted_out' });
+    for (const m of atOpening.filter((x) => x.contactId !== lateLeaver && stillHeld.some((h) => h.id === x.id))) expect(m).toMatchObject({ status: 'queued', errorCode: null, nextAttemptAt: null });
+    await outbound().drain(user.tenantId, { budgetMs: 2_000 });
+    const final = await messagesTo(user.tenantId, waiting);
+    expect(count(final, (m) => m.contactId === lateLeaver && m.status === 'sent')).toBe(0);
+    expect(count(final, (m) => m.status === 'sent')).toBe(waiting.length - 1);
+  });
+
+  it('lets nothing held for a send window go while its campaign is paused', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const { campaignId, contactIds } = await launched(client, user.tenantId, { count: 4, prefix: '+549117', messagesPerSecond: 1 });
+    await engine().run(user.tenantId, campaignId);
+    expect((await client.post(`/api/v1/campaigns/${campaignId}/pause`)).status).toBe(200);
+    const hour = new Date().getUTCHours();
+    const closed = { days: [1, 2, 3, 4, 5, 6, 7], start: `${String((hour + 6) % 24).padStart(2, '0')}:00`, end: `${String((hour + 7) % 24).padStart(2, '0')}:00` };
+    await t.db.withTenant(user.tenantId, (tx) => tx.update(campaigns).set({ sendWindow: closed }).where(and(eq(campaigns.tenantId, user.tenantId), eq(campaigns.id, campaignId))));
+    expect((await client.post(`/api/v1/campaigns/${campaignId}/resume`)).status).toBe(200);
+    const held = (await messagesTo(user.tenantId, contactIds)).filter((m) => m.errorCode === 'campaign_window');
+    expect(held.length).toBeGreaterThan(0);
+    // Paused again before the opening: the job finds it paused and lets nothing go; the messages are the pause's again.
+    expect((await client.post(`/api/v1/campaigns/${campaignId}/pause`)).status).toBe(200);
+    await t.db.withTenant(user.tenantId, (tx) => tx.update(campaigns).set({ sendWindow: null }).where(and(eq(campaigns.tenantId, user.tenantId), eq(campaigns.id, campaignId))));
+    expect(await engine().releaseAtWindow(user.tenantId, campaignId)).toEqual({ released: 0 });
+    for (const m of (await messagesTo(user.tenantId, contactIds)).filter((x) => held.some((h) => h.id === x.id))) expect(m).toMatchObject({ status: 'queued', errorCode: 'campaign_paused' });
   });
 });

@@ -58,6 +58,9 @@ const WHATSAPP_WINDOW_MS = 24 * 60 * 60 * 1000;
  */
 const HELD_UNTIL = new Date('9999-01-01T00:00:00.000Z');
 const CAMPAIGN_PAUSED = 'campaign_paused';
+/** Held by a resumed campaign until its recipient's send window opens; judged again then (decision 0054). */
+const CAMPAIGN_WINDOW = 'campaign_window';
+const HOLD_CODES = { paused: CAMPAIGN_PAUSED, window: CAMPAIGN_WINDOW } as const;
 
 /** A queued message a drain's round found due. */
 type DueMessage = { id: string; channelId: string; contactId: string };
@@ -256,35 +259,37 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
   /**
    * A paused campaign's messages that no drain has taken yet wait with it (decision 0052). `hold`
    * keeps them queued but never due (`next_attempt_at` = HELD_UNTIL, `error_code`
-   * `campaign_paused`); `release` makes them due again (at once, or at `at`) and schedules the drain; `withdraw` records them
+   * `campaign_paused`, or `campaign_window` for those a resume found outside their send window:
+   * the engine judges them again when it opens, decision 0054); `release` makes them due again and schedules the drain; `withdraw` records them
    * not sent (failed, `campaign_cancelled`) without a delivery-failure event: nothing was attempted,
    * so scoring must not count it against the person. Each touches only messages still `queued`: one
    * a drain has claimed (`sending`) is on its way and goes. Answers the ids changed.
    */
   /** The ids as one array parameter: one prepared statement whatever their number (up to MAX_AHEAD), not one per length. */
   const idIn = (ids: string[]) => sql`${messages.id} = any(${sql.param(ids)}::uuid[])`;
+  const heldByCampaign = inArray(messages.errorCode, [CAMPAIGN_PAUSED, CAMPAIGN_WINDOW]);
 
-  async function hold(tx: Tx, tenantId: string, ids: string[]): Promise<string[]> {
+  async function hold(tx: Tx, tenantId: string, ids: string[], why: keyof typeof HOLD_CODES = 'paused'): Promise<string[]> {
     if (ids.length === 0) return [];
+    const code = HOLD_CODES[why];
     const rows = await tx
       .update(messages)
-      .set({ nextAttemptAt: HELD_UNTIL, errorCode: CAMPAIGN_PAUSED, errorMessage: null })
+      .set({ nextAttemptAt: HELD_UNTIL, errorCode: code, errorMessage: null })
       .where(and(eq(messages.tenantId, tenantId), idIn(ids), eq(messages.status, 'queued')))
       .returning({ id: messages.id, conversationId: messages.conversationId });
-    announceWaiting(tx, tenantId, rows, { code: CAMPAIGN_PAUSED, message: null });
+    announceWaiting(tx, tenantId, rows, { code, message: null });
     return rows.map((r) => r.id);
   }
 
-  async function release(tx: Tx, tenantId: string, ids: string[], at: Date | null = null): Promise<string[]> {
+  async function release(tx: Tx, tenantId: string, ids: string[]): Promise<string[]> {
     if (ids.length === 0) return [];
     const rows = await tx
       .update(messages)
-      .set({ nextAttemptAt: at, errorCode: null })
-      .where(and(eq(messages.tenantId, tenantId), idIn(ids), eq(messages.status, 'queued'), eq(messages.errorCode, CAMPAIGN_PAUSED)))
+      .set({ nextAttemptAt: null, errorCode: null })
+      .where(and(eq(messages.tenantId, tenantId), idIn(ids), eq(messages.status, 'queued'), heldByCampaign))
       .returning({ id: messages.id, conversationId: messages.conversationId });
     announceWaiting(tx, tenantId, rows, null);
-    if (rows.length > 0 && !at) await scheduleDrain(tx, tenantId);
-    else if (rows.length > 0) await jobs.enqueue(drainJob, {}, { tenantId, tx, singletonKey: tenantId, startAfterSeconds: Math.max(1, Math.ceil((at!.getTime() - Date.now()) / 1000)) });
+    if (rows.length > 0) await scheduleDrain(tx, tenantId);
     return rows.map((r) => r.id);
   }
 
@@ -323,12 +328,12 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     return Number(row?.n ?? 0);
   }
 
-  /** The ids of the tenant's campaign messages not yet taken by a drain (queued, held or not). */
-  async function queuedCampaignMessages(tx: Tx, tenantId: string): Promise<string[]> {
+  /** The ids of the tenant's campaign messages not yet taken by a drain (queued; with `heldOnly`, only those a campaign holds). */
+  async function queuedCampaignMessages(tx: Tx, tenantId: string, options: { heldOnly?: boolean } = {}): Promise<string[]> {
     const rows = await tx
       .select({ id: messages.id })
       .from(messages)
-      .where(and(eq(messages.tenantId, tenantId), eq(messages.status, 'queued'), eq(messages.source, 'campaign')));
+      .where(and(eq(messages.tenantId, tenantId), eq(messages.status, 'queued'), eq(messages.source, 'campaign'), options.heldOnly ? heldByCampaign : undefined));
     return rows.map((r) => r.id);
   }
 

@@ -134,10 +134,10 @@ export function MessageBubble(props: { message: Message; replied: Message | null
           <span title={dateTime(m.createdAt)}>{time}</span>
           {outbound ? <StatusIcon message={m} /> : null}
         </p>
-        {m.status === 'queued' && m.error?.code === 'campaign_paused' ? (
+        {m.status === 'queued' && (m.error?.code === 'campaign_paused' || m.error?.code === 'campaign_window') ? (
           <p className="mt-1 flex items-start gap-1 text-xs text-muted" role="note" data-testid="held-by-campaign">
             <Clock className="mt-0.5 size-3.5 shrink-0" aria-hidden />
-            {t('inboxUi.heldByCampaign')}
+            {t(m.error.code === 'campaign_paused' ? 'inboxUi.heldByCampaign' : 'inboxUi.heldForWindow')}
           </p>
         ) : null}
         {failure ? (
