@@ -188,9 +188,10 @@ export function createScoringService(deps: ModuleDeps) {
   });
 
   /**
-   * Re-scores every contact of a tenant, page by page. The next page is read (on another
-   * connection, on PostgreSQL) while this one is scored and written; only changed scores are
-   * written, each page in its own transaction.
+   * Re-scores every contact of a tenant, page by page, as a pipeline: the next page is read (on
+   * another connection, on PostgreSQL) and scored while the previous one is written, one write in
+   * flight at a time; only changed scores are written, each page in its own transaction. Progress
+   * counts pages written.
    */
   async function rescoreAll(options: { tenantId: string; onProgress?: (done: number) => Promise<void> }) {
     const { tenantId } = options;
@@ -202,18 +203,23 @@ export function createScoringService(deps: ModuleDeps) {
       });
     let done = 0;
     let next = read(null);
+    let writing: Promise<number> = Promise.resolve(0);
     for (;;) {
       const page = await next;
       const last = page.rows.length === PAGE ? page.rows.at(-1)!.id : null;
       next = last ? read(last) : Promise.resolve({ rows: [], signals: new Map() });
-      // A failed read is seen when the loop awaits it; until then it must not count as unhandled.
+      // A failed read or write is seen when the loop awaits it; until then it must not count as unhandled.
       next.catch(() => undefined);
-      // Scored before the write's transaction opens: it holds no transaction while computing.
+      // Scored while the previous page is written, before this write's transaction opens: it holds no transaction while computing.
       const updates = scoreRows({ rows: page.rows, signals: page.signals, rules: potentialRules });
-      if (updates.length) await database.withTenant(tenantId, (tx) => writeScores(tx, { tenantId, updates, at: clock.now() }));
-      done += page.rows.length;
-      await options.onProgress?.(done);
+      done += await writing;
+      if (done > 0) await options.onProgress?.(done);
+      const count = page.rows.length;
+      writing = updates.length ? database.withTenant(tenantId, (tx) => writeScores(tx, { tenantId, updates, at: clock.now() })).then(() => count) : Promise.resolve(count);
+      writing.catch(() => undefined);
       if (!last) {
+        done += await writing;
+        await options.onProgress?.(done);
         await next;
         return done;
       }

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/harness';
-import { buildSignedInUser } from '../../../test/factories';
+import { buildGatePassingContacts, buildSignedInUser } from '../../../test/factories';
+import { and, eq, sql } from 'drizzle-orm';
+import { contacts } from '../contacts/contacts.tables';
 import { computeScores, type ScoringInput } from './scores';
 
 let t: TestApp;
@@ -74,5 +76,21 @@ describe('scores', () => {
       'has replied 15',
     ]);
     expect(now.scores.contactability).toBe(30);
+  });
+
+  it('re-scores every contact of a tenant over several pages, each once, progress counting what is written', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    // Two full pages of 2,000 and a short one, each contact at the potential an empty rule set gives.
+    const ids = await buildGatePassingContacts(t, user.tenantId, { count: 4_321, numberPrefix: '+549113' });
+    const rules = [{ id: 'r1', label: 'Has a company', field: 'company', op: 'exists', points: 35 }];
+    expect((await client.request('PUT', '/api/v1/scoring/settings', { body: { potentialRules: rules } })).status).toBe(200);
+    const progress: number[] = [];
+    const rescored = await t.runtime.modules.scoring.scoring.rescoreAll({ tenantId: user.tenantId, onProgress: async (n) => void progress.push(n) });
+    expect(rescored).toBe(ids.length);
+    expect(progress).toEqual([2_000, 4_000, 4_321]);
+    const potentials = await t.db.withTenant(user.tenantId, (tx) =>
+      tx.select({ potential: contacts.scorePotential, n: sql<number>`count(*)::int` }).from(contacts).where(and(eq(contacts.tenantId, user.tenantId))).groupBy(contacts.scorePotential),
+    );
+    expect(potentials).toEqual([{ potential: 35, n: ids.length }]);
   });
 });
