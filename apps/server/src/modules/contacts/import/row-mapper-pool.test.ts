@@ -1,5 +1,19 @@
+import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { inlineRowMapping, startRowMappingPool, type MapItem } from './row-mapper-pool';
+import { inlineRowMapping, MAPPING_THREAD_NICE, startRowMappingPool, type MapItem } from './row-mapper-pool';
+
+/** The nice value of each thread of this process (Linux: /proc/self/task; the main thread's id is the pid). */
+function threadNiceValues(): { tid: number; nice: number }[] {
+  return fs.readdirSync('/proc/self/task').flatMap((tid) => {
+    try {
+      const stat = fs.readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return [{ tid: Number(tid), nice: Number(fields[16]) }];
+    } catch {
+      return []; // a thread that ended meanwhile
+    }
+  });
+}
 
 const options = {
   columns: ['Nombre', 'Celular', 'Email', 'Rubro'],
@@ -28,6 +42,17 @@ describe('row mapping on worker threads', () => {
       const inline = await inlineRowMapping(options).map(items);
       expect(threaded).toEqual(inline);
       expect(inline.filter((r) => r.ok === false).length).toBeGreaterThan(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it.runIf(process.platform === 'linux')('runs its threads below the main thread’s priority, which it leaves alone', async () => {
+    const before = threadNiceValues().filter((t) => t.nice === MAPPING_THREAD_NICE).length;
+    const pool = await startRowMappingPool({ ...options, threads: 2 });
+    try {
+      expect(threadNiceValues().filter((t) => t.nice === MAPPING_THREAD_NICE).length - before).toBe(2);
+      expect(threadNiceValues().find((t) => t.tid === process.pid)?.nice).toBe(0);
     } finally {
       await pool.close();
     }

@@ -9,6 +9,9 @@ export type MapReply = { id: number; results: RowResult[] };
 /** Maps chunks of records, in order; `close` ends the threads it started. */
 export type RowMapping = { map(items: MapItem[]): Promise<RowResult[]>; readonly threads: number; close(): Promise<void> };
 
+/** The nice value of a mapping thread: below the main thread's when they compete for a core. */
+export const MAPPING_THREAD_NICE = 10;
+
 /** Below this size the threads cost more to start (~0.3 s: loader, phone metadata) than they save. */
 export const POOL_MIN_BYTES = 2 * 1024 * 1024;
 
