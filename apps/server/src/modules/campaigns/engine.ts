@@ -5,6 +5,7 @@ import type { Tx } from '../../platform/db/database';
 import type { DomainEventMap } from '../../platform/events/domain-events';
 import type { ModuleDeps } from '../../platform/deps';
 import { defineJob } from '../../platform/jobs/queue';
+import { pushTo } from '../../platform/collections';
 import { recordAudit, systemActor } from '../audit';
 import { errorAction, pacingRateOf, STOPPED_TEMPLATE_STATUSES } from '../channels';
 import type { Outbound } from '../messaging';
@@ -233,7 +234,7 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
       const channel = h.channelId ? channels.get(h.channelId) : undefined;
       const decision = !entry || !channel ? ({ send: false, reason: 'channel_unavailable' } as const) : gateFor(entry, channel, campaign, template?.whatsappTemplate, now);
       if (!decision.send) {
-        skipped.set(decision.reason, [...(skipped.get(decision.reason) ?? []), { messageId: h.messageId!, contactId: h.contactId }]);
+        pushTo(skipped, decision.reason, { messageId: h.messageId!, contactId: h.contactId });
         continue;
       }
       const opens = windowOpensLater(entry!, campaign, settings, now);
@@ -675,7 +676,7 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
     const items = e.items.filter((i) => i.source === 'campaign');
     for (const item of items.filter((i) => i.status === 'failed')) await followStatus(tx, { tenantId: e.tenantId, ...item });
     const byStatus = new Map<string, string[]>();
-    for (const i of items) if (i.status !== 'failed') byStatus.set(i.status, [...(byStatus.get(i.status) ?? []), i.messageId]);
+    for (const i of items) if (i.status !== 'failed') pushTo(byStatus, i.status, i.messageId);
     const campaignsMoved = new Set<string>();
     for (const [status, messageIds] of byStatus) {
       const next = status === 'sending' ? 'queued' : status;
