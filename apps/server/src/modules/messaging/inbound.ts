@@ -155,6 +155,25 @@ async function storedByProviderId(tx: Tx, tenantId: string, pairs: (readonly [st
          limit 1) as m`);
 }
 
+/** What a batch's messages make of a conversation: its newest message (the later one on a tie), the inbound count. */
+type Touch = { at: Date; preview: string; direction: string; inbound: number; lastInboundAt: Date | null };
+function touches(rows: MessageRow[], keyOf: (row: MessageRow, i: number) => string): Map<string, Touch> {
+  const touched = new Map<string, Touch>();
+  rows.forEach((row, i) => {
+    const key = keyOf(row, i);
+    const t = touched.get(key) ?? { at: row.createdAt, preview: previewOf(row), direction: row.direction, inbound: 0, lastInboundAt: null };
+    if (row.createdAt >= t.at) Object.assign(t, { at: row.createdAt, preview: previewOf(row), direction: row.direction });
+    if (row.direction === 'inbound') {
+      t.inbound++;
+      if (!t.lastInboundAt || row.createdAt > t.lastInboundAt) t.lastInboundAt = row.createdAt;
+    }
+    touched.set(key, t);
+  });
+  return touched;
+}
+const sameTouch = (a: Touch, b: Touch) =>
+  a.at.getTime() === b.at.getTime() && a.preview === b.preview && a.direction === b.direction && a.inbound === b.inbound && a.lastInboundAt?.getTime() === b.lastInboundAt?.getTime();
+
 /**
  * Turns the items of a batch of processed webhooks (a drain's batch, in the processing
  * transaction) into contacts, conversations and messages, set-based: a handful of statements for
@@ -204,7 +223,7 @@ export function createInboundHandler(deps: ModuleDeps & { realtime: Realtime; fe
     if (!fresh.length) return;
 
     const senders = await resolveSenders(tx, events, { tenantId, senders: fresh.map((m) => ({ sender: m.item.from, source: `channel:${m.item.service}` })) });
-    const conversationIds = await conversationsFor(tx, tenantId, uniq(fresh.map((m, i) => pairKey(m.channelId, senders[i]!.contactId))).map((k) => k.split('\u0000') as [string, string]));
+    const pairOf = (i: number) => pairKey(fresh[i]!.channelId, senders[i]!.contactId);
 
     const values: MessageRow[] = fresh.map((m, i) => {
       const { item } = m;
@@ -221,7 +240,7 @@ export function createInboundHandler(deps: ModuleDeps & { realtime: Realtime; fe
       return {
         tenantId,
         id: m.id,
-        conversationId: conversationIds.get(pairKey(m.channelId, senders[i]!.contactId))!,
+        conversationId: '', // Known once the conversations are found or created below.
         contactId: senders[i]!.contactId,
         channelId: m.channelId,
         direction: item.direction,
@@ -248,6 +267,10 @@ export function createInboundHandler(deps: ModuleDeps & { realtime: Realtime; fe
         statusAt: null,
       };
     });
+    // A conversation created here is written with what its messages make of it (as the update below
+    // would), instead of inserted blank and updated: one row version and one set of index entries fewer.
+    const { ids: conversationIds, created: createdConversations } = await conversationsFor(tx, tenantId, touches(values, (_r, i) => pairOf(i)));
+    values.forEach((r, i) => (r.conversationId = conversationIds.get(pairOf(i))!));
     // One array per column: the statement's text is the same for every batch (prepared once).
     // A concurrent transaction may have stored one meanwhile: that one is not written again.
     const mcol = <T>(f: (r: MessageRow) => T) => sql.param(values.map(f));
@@ -267,17 +290,18 @@ export function createInboundHandler(deps: ModuleDeps & { realtime: Realtime; fe
     const written = new Set(inserted.map((r) => r.id));
     const created = fresh.flatMap((m, i) => (written.has(m.id) ? [{ ...m, row: values[i]!, sender: senders[i]! }] : []));
 
-    // Each conversation once: its newest message (the later one on a tie), the inbound count.
-    type Touch = { at: Date; preview: string; direction: string; inbound: number; lastInboundAt: Date | null };
-    const touched = new Map<string, Touch>();
-    for (const { row } of created) {
-      const t = touched.get(row.conversationId) ?? { at: row.createdAt, preview: previewOf(row), direction: row.direction, inbound: 0, lastInboundAt: null };
-      if (row.createdAt >= t.at) Object.assign(t, { at: row.createdAt, preview: previewOf(row), direction: row.direction });
-      if (row.direction === 'inbound') {
-        t.inbound++;
-        if (!t.lastInboundAt || row.createdAt > t.lastInboundAt) t.lastInboundAt = row.createdAt;
-      }
-      touched.set(row.conversationId, t);
+    const touched = touches(created.map((c) => c.row), (row) => row.conversationId);
+    // A conversation created above already holds its messages' summary, unless one of them was not
+    // written (stored meanwhile by a concurrent transaction, whose conversation it then was not: rare).
+    // Nobody else sees that row before the commit, so its summary is set outright from what was written.
+    const toUpdate = new Map([...touched].filter(([id]) => !createdConversations.has(id)));
+    for (const [id, expected] of createdConversations) {
+      const t = touched.get(id);
+      if (t && sameTouch(t, expected)) continue;
+      await tx
+        .update(conversations)
+        .set({ lastMessageAt: t?.at ?? null, lastMessagePreview: t?.preview ?? null, lastMessageDirection: (t?.direction ?? null) as MessageRow['direction'] | null, inboundSeq: t?.inbound ?? 0, lastInboundAt: t?.lastInboundAt ?? null })
+        .where(and(eq(conversations.tenantId, tenantId), eq(conversations.id, id)));
     }
     // Sent now, awaited below: the statements that follow go out behind it (pipelined), not after its answer.
     // (A Drizzle query runs each time it is awaited: it is awaited once, inside this promise.)
@@ -285,7 +309,7 @@ export function createInboundHandler(deps: ModuleDeps & { realtime: Realtime; fe
     // object keyed by id: no join between the rows and a list of values, which the planner, trusting
     // a young table's statistics, ran as a loop over the whole list for every row (1 s for 500).
     // (jsonb refuses a lone surrogate that a text parameter would have stored as U+FFFD: made well-formed first.)
-    const conversationsUpdated = touched.size
+    const conversationsUpdated = toUpdate.size
       ? (async () => void (await tx.execute(sql`
         update ${conversations} as c set
           (last_message_at, last_message_preview, last_message_direction, inbound_seq, last_inbound_at, status, updated_at) = (
@@ -298,8 +322,8 @@ export function createInboundHandler(deps: ModuleDeps & { realtime: Realtime; fe
                    case when v.inbound > 0 then 'active' else c.status end,
                    now()
               from jsonb_to_record(j.doc -> c.id::text) as v(at timestamptz, preview text, direction text, inbound int, last_inbound_at timestamptz))
-          from (select ${JSON.stringify(Object.fromEntries([...touched].map(([id, t]) => [id, { at: t.at, preview: wellFormed(t.preview), direction: t.direction, inbound: t.inbound, last_inbound_at: t.lastInboundAt }])))}::jsonb as doc) as j
-         where c.tenant_id = ${tenantId} and c.id = any(${sql.param([...touched.keys()])}::uuid[])`)))()
+          from (select ${JSON.stringify(Object.fromEntries([...toUpdate].map(([id, t]) => [id, { at: t.at, preview: wellFormed(t.preview), direction: t.direction, inbound: t.inbound, last_inbound_at: t.lastInboundAt }])))}::jsonb as doc) as j
+         where c.tenant_id = ${tenantId} and c.id = any(${sql.param([...toUpdate.keys()])}::uuid[])`)))()
       : Promise.resolve();
     conversationsUpdated.catch(() => undefined);
 
@@ -335,9 +359,15 @@ export function createInboundHandler(deps: ModuleDeps & { realtime: Realtime; fe
     void realtime.conversationsChangedReadInTx(tx, tenantId, [...touched.keys()]);
   }
 
-  /** The conversation of each (channel, contact) pair, created on first contact: one read, one insert for the new ones. */
-  async function conversationsFor(tx: Tx, tenantId: string, pairs: [string, string][]) {
+  /**
+   * The conversation of each (channel, contact) pair (the keys of `summaries`), created on first
+   * contact with the pair's summary: one read, one insert for the new ones. Returns the ids by pair,
+   * and the summary each conversation created here was written with.
+   */
+  async function conversationsFor(tx: Tx, tenantId: string, summaries: Map<string, Touch>) {
+    const pairs = [...summaries.keys()].map((k) => k.split('\u0000') as [string, string]);
     const out = new Map<string, string>();
+    const createdHere = new Map<string, Touch>();
     // One probe of the unique (channel, contact) index per pair (see `storedByProviderId`).
     const read = async (wanted: [string, string][]) => {
       const rows = await tx.execute<{ id: string; channel_id: string; contact_id: string }>(sql`
@@ -352,19 +382,26 @@ export function createInboundHandler(deps: ModuleDeps & { realtime: Realtime; fe
     await read(pairs);
     const missing = pairs.filter(([ch, co]) => !out.has(pairKey(ch, co)));
     if (missing.length) {
+      const t = missing.map(([ch, co]) => summaries.get(pairKey(ch, co))!);
       const created = await tx.execute<{ id: string; channel_id: string; contact_id: string }>(sql`
-        insert into ${conversations} (tenant_id, id, channel_id, contact_id)
-        select ${tenantId}, v.id, v.channel_id, v.contact_id
-          from unnest(${sql.param(missing.map(() => newId()))}::uuid[], ${sql.param(missing.map((p) => p[0]))}::uuid[], ${sql.param(missing.map((p) => p[1]))}::uuid[])
-            as v(id, channel_id, contact_id)
+        insert into ${conversations} (tenant_id, id, channel_id, contact_id, last_message_at, last_message_preview, last_message_direction, inbound_seq, last_inbound_at)
+        select ${tenantId}, v.id, v.channel_id, v.contact_id, v.at, v.preview, v.direction, v.inbound, v.last_inbound_at
+          from unnest(${sql.param(missing.map(() => newId()))}::uuid[], ${sql.param(missing.map((p) => p[0]))}::uuid[], ${sql.param(missing.map((p) => p[1]))}::uuid[],
+                      ${sql.param(t.map((x) => x.at.toISOString()))}::text[]::timestamptz[], ${sql.param(t.map((x) => x.preview))}::text[], ${sql.param(t.map((x) => x.direction))}::text[],
+                      ${sql.param(t.map((x) => x.inbound))}::int[], ${sql.param(t.map((x) => x.lastInboundAt?.toISOString() ?? null))}::text[]::timestamptz[])
+            as v(id, channel_id, contact_id, at, preview, direction, inbound, last_inbound_at)
         on conflict do nothing
         returning id, channel_id, contact_id`);
-      for (const r of created) out.set(pairKey(r.channel_id, r.contact_id), r.id);
+      for (const r of created) {
+        const key = pairKey(r.channel_id, r.contact_id);
+        out.set(key, r.id);
+        createdHere.set(r.id, summaries.get(key)!);
+      }
       // Created by a concurrent transaction meanwhile.
       const lost = missing.filter(([ch, co]) => !out.has(pairKey(ch, co)));
       if (lost.length) await read(lost);
     }
-    return out;
+    return { ids: out, created: createdHere };
   }
 
   async function onStatuses(tx: Tx, tenantId: string, statuses: At<InboundStatusItem>[]) {

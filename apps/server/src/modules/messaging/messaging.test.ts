@@ -6,7 +6,7 @@ import type { BusEvent } from '../../platform/events/bus';
 import { inboundEvents } from '../channels/channels.tables';
 import { signMetaBody } from '../channels/whatsapp-cloud/signature';
 import { blacklist, consentStates, contacts } from '../contacts/contacts.tables';
-import { contactIdentities, conversations, messages, pendingStatuses } from './messaging.tables';
+import { contactIdentities, conversations, inboxUnreadTenants, messages, pendingStatuses } from './messaging.tables';
 
 let t: TestApp;
 const published: BusEvent[] = [];
@@ -139,6 +139,51 @@ describe('inbound messages', () => {
     await deliver(user.tenantId, channel.id, text('wamid.r2', '5491133334444', '¿siguen ahí?', 1767229200));
     const again = await client.get(`/api/v1/conversations/${conversation.id}`);
     expect(again.body).toMatchObject({ status: 'active', unreadCount: 1, lastMessagePreview: '¿siguen ahí?', lastInboundAt: '2026-01-01T01:00:00.000Z' });
+  });
+});
+
+describe('a conversation created by a batch', () => {
+  /** Stores the bodies as the webhook route does and drains them: one batch, one transaction. */
+  async function drainAsOneBatch(tenantId: string, channelId: string, bodies: string[]) {
+    const base = Date.now();
+    await rows(tenantId, (tx) => tx.insert(inboundEvents).values(bodies.map((body, i) => ({ tenantId, channelId, providerEventId: `batch:${base}:${i}`, body: Buffer.from(body), headers: {}, receivedAt: new Date(base + i) }))));
+    return t.runtime.modules.channels.inbound.drain(tenantId, { budgetMs: 60_000 });
+  }
+  const unreadTotals = (tenantId: string) => rows(tenantId, async (tx) => (await tx.select().from(inboxUnreadTenants).where(eq(inboxUnreadTenants.tenantId, tenantId)))[0] ?? { waitingMessages: 0, waitingConversations: 0 });
+
+  it('is written with its newest message, its inbound count and the unread totals of all its messages', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const channel = await cloudChannel(client);
+    // The newer message first: the summary is the newest's, whatever the order of arrival.
+    expect(await drainAsOneBatch(user.tenantId, channel.id, [text('wamid.b2', '5491155550001', 'y el precio?', 1767225700), text('wamid.b1', '5491155550001', 'hola', 1767225600)])).toEqual({ processed: 2, pending: 0 });
+    const [conversation] = (await client.get('/api/v1/conversations')).body.items;
+    expect(conversation).toMatchObject({ unreadCount: 2, lastMessagePreview: 'y el precio?', lastMessageDirection: 'inbound', lastMessageAt: '2026-01-01T00:01:40.000Z', lastInboundAt: '2026-01-01T00:01:40.000Z' });
+    const [stored] = await rows(user.tenantId, (tx) => tx.select().from(conversations).where(and(eq(conversations.tenantId, user.tenantId), eq(conversations.id, conversation.id))));
+    expect(stored!.inboundSeq).toBe(2);
+    expect(await unreadTotals(user.tenantId)).toMatchObject({ waitingMessages: 2, waitingConversations: 1 });
+  });
+
+  it('holds nothing of a message that a concurrent transaction stored first (in another conversation)', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const channel = await cloudChannel(client);
+    // Between the batch's check for duplicates and its insert, wamid.race is stored under someone else
+    // (what a concurrent drain's commit would do): the batch's message is then not written.
+    let raced = false;
+    t.runtime.deps.events.on('contacts.creating', async (tx, e) => {
+      if (e.tenantId !== user.tenantId || raced) return;
+      raced = true;
+      const [other] = await tx.insert(contacts).values({ tenantId: user.tenantId, firstName: 'Otro', phoneE164: '+5491166660000', phoneKey: '+541166660000' }).returning();
+      const [c] = await tx.insert(conversations).values({ tenantId: user.tenantId, channelId: channel.id, contactId: other!.id }).returning();
+      await tx.insert(messages).values({ tenantId: user.tenantId, conversationId: c!.id, contactId: other!.id, channelId: channel.id, direction: 'inbound', body: 'antes', status: 'received', providerMessageId: 'wamid.race', source: 'contact', service: 'whatsapp' });
+    });
+    await drainAsOneBatch(user.tenantId, channel.id, [text('wamid.race', '5491155550002', 'hola')]);
+    expect(raced).toBe(true);
+    const contact = await rows(user.tenantId, async (tx) => (await tx.select().from(contacts).where(and(eq(contacts.tenantId, user.tenantId), eq(contacts.phoneE164, '+5491155550002'))))[0]!);
+    const [conversation] = await rows(user.tenantId, (tx) => tx.select().from(conversations).where(and(eq(conversations.tenantId, user.tenantId), eq(conversations.contactId, contact.id))));
+    expect(conversation).toMatchObject({ inboundSeq: 0, lastMessageAt: null, lastMessagePreview: null, lastMessageDirection: null, lastInboundAt: null });
+    expect(await rows(user.tenantId, (tx) => tx.select().from(messages).where(and(eq(messages.tenantId, user.tenantId), eq(messages.conversationId, conversation!.id))))).toHaveLength(0);
+    // The batch wrote no message, so nothing of it waits.
+    expect(await unreadTotals(user.tenantId)).toMatchObject({ waitingMessages: 0, waitingConversations: 0 });
   });
 });
 
