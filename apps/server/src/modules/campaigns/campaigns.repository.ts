@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNotNull, ne, sql, type AnyColumn, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, isNotNull, ne, sql, type SQL } from 'drizzle-orm';
 import { ContactFilter } from '@leadmaster/contracts';
 import type { Tx } from '../../platform/db/database';
 import { filterConditions } from '../contacts';
@@ -8,6 +8,7 @@ import { conversations } from '../messaging/messaging.tables';
 import { tenants } from '../tenants/tenants.tables';
 import { campaignRecipients, campaignTimeline as campaignTimeline_, type CampaignAudience } from './campaigns.tables';
 import type { ConsentState, GateRecipient } from './gate';
+import { equalsAny } from '../../platform/db/equals-any';
 
 /**
  * The campaign engine's reads of other modules' tables (contacts, consent, channels,
@@ -24,7 +25,7 @@ export async function channelsByIds(tx: Tx, tenantId: string, ids: string[]) {
   return tx
     .select({ id: channelAccounts.id, name: channelAccounts.name, kind: channelAccounts.kind, status: channelAccounts.status, settings: channelAccounts.settings, providerState: channelAccounts.providerState })
     .from(channelAccounts)
-    .where(and(eq(channelAccounts.tenantId, tenantId), inArray(channelAccounts.id, ids)));
+    .where(and(eq(channelAccounts.tenantId, tenantId), equalsAny(channelAccounts.id, ids)));
 }
 
 export async function segmentExists(tx: Tx, tenantId: string, segmentId: string) {
@@ -36,7 +37,7 @@ export async function segmentExists(tx: Tx, tenantId: string, segmentId: string)
 export async function audienceCondition(tx: Tx, options: { tenantId: string; audience: CampaignAudience; country: string }): Promise<SQL> {
   const { tenantId, audience } = options;
   if ('all' in audience) return eq(contacts.tenantId, tenantId);
-  if ('contactIds' in audience) return and(eq(contacts.tenantId, tenantId), inArray(contacts.id, audience.contactIds))!;
+  if ('contactIds' in audience) return and(eq(contacts.tenantId, tenantId), equalsAny(contacts.id, audience.contactIds))!;
   const [segment] = await tx.select({ filter: segments.filter }).from(segments).where(and(eq(segments.tenantId, tenantId), eq(segments.id, audience.segmentId)));
   // A segment deleted after the campaign was made selects nobody rather than everybody.
   if (!segment) return sql`false`;
@@ -89,7 +90,7 @@ export async function materializeBatch(
   const day = slots.dailyCap ? sql`(${place} / ${slots.dailyCap}::int)` : sql`0`;
   const jitter = slots.jitterSeconds > 0 ? sql`(random() - 0.5) * ${slots.jitterSeconds}::float8` : sql`0`;
   const due = sql`${slots.start.toISOString()}::timestamptz + make_interval(days => ${day}::int, secs => greatest(0, ${slot} * ${slots.intervalSeconds}::float8 + ${jitter}))`;
-  const channelArray = sql`array[${sql.join(channelIds.map((id) => sql`${id}::uuid`), sql`, `)}]`;
+  const channelArray = sql`${sql.param(channelIds)}::uuid[]`;
   const rows = await tx.execute(sql`
     with picked as (
       select ${contacts.id} as id, ${contacts.phoneKey} as phone_key from ${contacts}
@@ -110,9 +111,6 @@ export async function materializeBatch(
   const row = (rows as unknown as { last_id: string | null; taken: number; inserted: number }[])[0];
   return { lastId: row?.last_id ?? null, taken: Number(row?.taken ?? 0), inserted: Number(row?.inserted ?? 0) };
 }
-
-/** `column = any($ids)`: one array parameter for a batch's thousand ids, not a thousand parameters. */
-const anyId = (column: SQL | AnyColumn, ids: string[]) => sql`${column} = any(${sql.param(ids)}::uuid[])`;
 
 /** What the gate reads about each contact (except the per-channel conversation window). */
 export async function gateData(tx: Tx, options: { tenantId: string; campaignId: string; contactIds: string[]; channelIds: string[]; frequencyCapDays: number | null; now: Date }) {
@@ -136,16 +134,16 @@ export async function gateData(tx: Tx, options: { tenantId: string; campaignId: 
       contactability: contacts.scoreContactability,
     })
     .from(contacts)
-    .where(and(eq(contacts.tenantId, tenantId), anyId(contacts.id, contactIds)));
+    .where(and(eq(contacts.tenantId, tenantId), equalsAny(contacts.id, contactIds)));
   const consent = await tx
     .select({ contactId: consentStates.contactId, channel: consentStates.channel, status: consentStates.status, at: consentStates.updatedAt })
     .from(consentStates)
-    .where(and(eq(consentStates.tenantId, tenantId), anyId(consentStates.contactId, contactIds)));
+    .where(and(eq(consentStates.tenantId, tenantId), equalsAny(consentStates.contactId, contactIds)));
   const windows = options.channelIds.length
     ? await tx
         .select({ contactId: conversations.contactId, channelId: conversations.channelId, lastInboundAt: conversations.lastInboundAt })
         .from(conversations)
-        .where(and(eq(conversations.tenantId, tenantId), anyId(conversations.contactId, contactIds), inArray(conversations.channelId, options.channelIds)))
+        .where(and(eq(conversations.tenantId, tenantId), equalsAny(conversations.contactId, contactIds), equalsAny(conversations.channelId, options.channelIds)))
     : [];
   const recent = options.frequencyCapDays
     ? await tx
@@ -154,7 +152,7 @@ export async function gateData(tx: Tx, options: { tenantId: string; campaignId: 
         .where(
           and(
             eq(campaignRecipients.tenantId, tenantId),
-            anyId(campaignRecipients.contactId, contactIds),
+            equalsAny(campaignRecipients.contactId, contactIds),
             ne(campaignRecipients.campaignId, options.campaignId),
             isNotNull(campaignRecipients.queuedAt),
             sql`${campaignRecipients.queuedAt} > ${new Date(options.now.getTime() - options.frequencyCapDays * 86_400_000).toISOString()}::timestamptz`,
@@ -221,7 +219,7 @@ export async function countOptedOut(tx: Tx, tenantId: string, contactIds: string
     .where(
       and(
         eq(contacts.tenantId, tenantId),
-        inArray(contacts.id, contactIds),
+        equalsAny(contacts.id, contactIds),
         sql`(${contacts.blacklisted} or exists (select 1 from ${consentStates} where ${consentStates.tenantId} = ${contacts.tenantId}
              and ${consentStates.contactId} = ${contacts.id} and ${consentStates.status} = 'opted_out'))`,
       ),

@@ -18,6 +18,7 @@ import { nextOpening, recipientTimeZone } from './send-window';
 import { findTemplate } from './templates.service';
 import { computeStats, estimateEnd } from './stats';
 import { startBlocker, templateOnChannels } from './template-readiness';
+import { equalsAny } from '../../platform/db/equals-any';
 
 type CampaignRow = typeof campaigns.$inferSelect;
 type GateEntry = Awaited<ReturnType<typeof gateData>> extends Map<string, infer E> ? E : never;
@@ -322,7 +323,7 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
       ? await tx
           .select(recipient)
           .from(campaignRecipients)
-          .where(and(eq(campaignRecipients.tenantId, campaign.tenantId), eq(campaignRecipients.campaignId, campaign.id), inArray(campaignRecipients.contactId, known)))
+          .where(and(eq(campaignRecipients.tenantId, campaign.tenantId), eq(campaignRecipients.campaignId, campaign.id), equalsAny(campaignRecipients.contactId, known)))
       : await tx
           .select(recipient)
           .from(campaignRecipients)

@@ -1,8 +1,9 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { ModuleDeps } from '../../platform/deps';
 import type { Tx } from '../../platform/db/database';
 import { ChannelSendError, type ChannelAdapter, type OutboundSend } from './adapters/adapter';
 import { channelSendGuards, type BreakerState, type ChannelKind } from './channels.tables';
+import { equalsAny } from '../../platform/db/equals-any';
 
 /** Provider faults in a row (no success between them) that open the breaker. */
 export const BREAKER_THRESHOLD = 5;
@@ -39,7 +40,7 @@ export async function sendGuardsOf(tx: Tx, tenantId: string, channelIds: string[
   const rows = await tx
     .select()
     .from(channelSendGuards)
-    .where(and(eq(channelSendGuards.tenantId, tenantId), inArray(channelSendGuards.channelId, channelIds)));
+    .where(and(eq(channelSendGuards.tenantId, tenantId), equalsAny(channelSendGuards.channelId, channelIds)));
   return new Map(rows.map((r) => [r.channelId, { state: r.breakerState, failures: r.failures, retryAt: r.retryAt, lastError: r.lastError, changedAt: r.changedAt, dayCount: r.dayCount, dayStartedAt: r.dayStartedAt }]));
 }
 

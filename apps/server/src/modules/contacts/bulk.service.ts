@@ -1,4 +1,4 @@
-import { and, count, eq, inArray, sql } from 'drizzle-orm';
+import { and, count, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { ContactFilter } from '@leadmaster/contracts';
 import type { ModuleDeps } from '../../platform/deps';
@@ -11,6 +11,7 @@ import { userBelongsToTenant } from '../identity';
 import { contacts } from './contacts.tables';
 import { allOf, filterConditions } from './contact-filter';
 import { findContactIdsAfter } from './contacts.repository';
+import { equalsAny } from '../../platform/db/equals-any';
 
 export const BulkAction = z.enum(['tag', 'untag', 'assign', 'delete', 'rescore']);
 export const BulkBody = z
@@ -60,7 +61,7 @@ export function createBulkService(deps: ModuleDeps) {
           : await database.withTenant(tenantId, (tx) => findContactIdsAfter(tx, { tenantId, country, filter, afterId, limit: PAGE }));
         if (ids.length === 0) break;
         await database.withTenant(tenantId, async (tx) => {
-          const where = and(eq(contacts.tenantId, tenantId), inArray(contacts.id, ids));
+          const where = and(eq(contacts.tenantId, tenantId), equalsAny(contacts.id, ids));
           switch (body.action) {
             case 'tag':
               await tx.update(contacts).set({ tags: sql`array(select distinct unnest(${contacts.tags} || ${sql.param(body.tags!)}::text[]))` }).where(where);

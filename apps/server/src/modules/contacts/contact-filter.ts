@@ -1,8 +1,9 @@
-import { and, arrayContains, eq, gte, inArray, isNull, lte, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, arrayContains, eq, gte, isNull, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { ContactFilter } from '@leadmaster/contracts';
 import type { AnyPgColumn } from 'drizzle-orm/pg-core';
 import { consentStates, contacts } from './contacts.tables';
 import { phoneSearchKey } from './phone';
+import { equalsAny } from '../../platform/db/equals-any';
 
 /** Lower case, accents folded: what `search_text` holds and what a search term is compared as. */
 export function normalizeSearch(text: string): string {
@@ -90,7 +91,7 @@ export function filterConditions(filter: ContactFilter, options: { tenantId: str
   range(contacts.scoreContactability, filter.contactability);
   range(contacts.scoreDigitalMaturity, filter.digitalMaturity);
   range(contacts.scorePotential, filter.potential);
-  if (filter.validation?.length) where.push(inArray(contacts.validationStatus, filter.validation));
+  if (filter.validation?.length) where.push(equalsAny(contacts.validationStatus, filter.validation));
   if (filter.phoneValid !== undefined) where.push(eq(contacts.phoneValid, filter.phoneValid));
   if (filter.whatsapp) where.push(eq(contacts.whatsapp, filter.whatsapp));
   if (filter.imessage) where.push(eq(contacts.imessage, filter.imessage));

@@ -1,8 +1,9 @@
-import { and, asc, desc, eq, getTableColumns, inArray, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { ContactFilter } from '@leadmaster/contracts';
 import type { Tx } from '../../platform/db/database';
 import { blacklist, consentStates, contacts, scoreExplanations, type ConsentStatus, type ScoreDetails } from './contacts.tables';
 import { allOf, attributeContainment, filterConditions } from './contact-filter';
+import { equalsAny } from '../../platform/db/equals-any';
 
 /** The explanation of a contact's scores, read from the row it shares with other contacts (a look-up by key). */
 export const scoreDetailsOf = sql<ScoreDetails | null>`(select ${scoreExplanations.details} from ${scoreExplanations}
@@ -158,7 +159,7 @@ export async function consentByContact(tx: Tx, options: { tenantId: string; cont
   const rows = await tx
     .select({ contactId: consentStates.contactId, channel: consentStates.channel, status: consentStates.status })
     .from(consentStates)
-    .where(and(eq(consentStates.tenantId, options.tenantId), inArray(consentStates.contactId, options.contactIds)));
+    .where(and(eq(consentStates.tenantId, options.tenantId), equalsAny(consentStates.contactId, options.contactIds)));
   for (const r of rows) out.set(r.contactId, { ...out.get(r.contactId), [r.channel]: r.status });
   return out;
 }

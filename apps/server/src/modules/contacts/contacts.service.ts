@@ -11,6 +11,7 @@ import { mayBePhoneNumber, normalizePhone } from './phone';
 import { searchTextOf } from './contact-filter';
 import { presentContact } from './contacts.present';
 import { badAttribute, contactNotFound, phoneTaken, unknownAttribute, unknownOwner } from './contacts.errors';
+import { equalsAny } from '../../platform/db/equals-any';
 
 type Columns = Partial<typeof contacts.$inferInsert>;
 
@@ -23,7 +24,7 @@ export async function checkAttributes(tx: Tx, options: { tenantId: string; attri
   const defs = await tx
     .select()
     .from(fieldDefinitions)
-    .where(and(eq(fieldDefinitions.tenantId, options.tenantId), inArray(fieldDefinitions.key, keys)));
+    .where(and(eq(fieldDefinitions.tenantId, options.tenantId), equalsAny(fieldDefinitions.key, keys)));
   const byKey = new Map(defs.map((d) => [d.key, d]));
   for (const [key, value] of Object.entries(options.attributes)) {
     const def = byKey.get(key);

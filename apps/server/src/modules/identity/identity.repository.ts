@@ -1,8 +1,9 @@
-import { and, asc, count, eq, gt, inArray, isNull, ne, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import { BUILTIN_ROLE_PERMISSIONS, type BuiltinRole } from '@leadmaster/contracts';
 import type { Db, Tx } from '../../platform/db/database';
 import { tenants } from '../tenants/tenants.tables';
 import { loginDirectory, recoveryCodes, roles, sessions, users } from './identity.tables';
+import { equalsAny } from '../../platform/db/equals-any';
 
 export type UserRow = typeof users.$inferSelect;
 export type RoleRow = typeof roles.$inferSelect;
@@ -261,6 +262,6 @@ export async function userNames(tx: Tx, options: { tenantId: string; userIds: st
   const rows = await tx
     .select({ id: users.id, name: users.name, email: users.email })
     .from(users)
-    .where(and(eq(users.tenantId, options.tenantId), inArray(users.id, options.userIds)));
+    .where(and(eq(users.tenantId, options.tenantId), equalsAny(users.id, options.userIds)));
   return new Map(rows.map((r) => [r.id, r.name || r.email]));
 }

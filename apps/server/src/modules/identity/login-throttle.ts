@@ -1,6 +1,7 @@
 import { and, gt, inArray, max, sql } from 'drizzle-orm';
 import type { Tx } from '../../platform/db/database';
 import { authThrottle } from './identity.tables';
+import { equalsAny } from '../../platform/db/equals-any';
 
 /**
  * Brute-force limits for password and second-factor checks, kept in the database so they hold
@@ -20,7 +21,7 @@ export async function blockedUntil(tx: Tx, keys: string[], now: Date): Promise<D
   const [row] = await tx
     .select({ until: max(authThrottle.blockedUntil) })
     .from(authThrottle)
-    .where(and(inArray(authThrottle.key, keys), gt(authThrottle.blockedUntil, now)));
+    .where(and(equalsAny(authThrottle.key, keys), gt(authThrottle.blockedUntil, now)));
   return row?.until ?? null;
 }
 

@@ -1,10 +1,11 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { ChannelKind, ComposerRules, ComposerTemplate, TemplateMediaProblem } from '@leadmaster/contracts';
 import type { Tx } from '../../platform/db/database';
 import { AppError } from '../../platform/errors';
 import { headerMediaProblem } from '../channels';
 import { conversations } from './messaging.tables';
 import { approvedTemplates, channelForComposer, cloudChannelsOf } from './messaging.repository';
+import { equalsAny } from '../../platform/db/equals-any';
 
 type ConversationRow = typeof conversations.$inferSelect;
 
@@ -95,7 +96,7 @@ export async function markAnswered(tx: Tx, options: { tenantId: string; conversa
   await tx
     .update(conversations)
     .set({ answeredSeq: sql`${conversations.inboundSeq}` })
-    .where(and(eq(conversations.tenantId, options.tenantId), inArray(conversations.id, [...new Set(options.conversationIds)]), sql`${conversations.answeredSeq} < ${conversations.inboundSeq}`));
+    .where(and(eq(conversations.tenantId, options.tenantId), equalsAny(conversations.id, options.conversationIds), sql`${conversations.answeredSeq} < ${conversations.inboundSeq}`));
 }
 
 function windowOf(kind: string, lastInboundAt: Date | null, now: Date): { mode: 'text' | 'template'; windowClosesAt: string | null } {
@@ -117,7 +118,7 @@ export async function composerRules(tx: Tx, options: { tenantId: string; convers
     ? await tx
         .select({ channelId: conversations.channelId, lastInboundAt: conversations.lastInboundAt })
         .from(conversations)
-        .where(and(eq(conversations.tenantId, tenantId), eq(conversations.contactId, conversation.contactId), inArray(conversations.channelId, clouds.map((c) => c.id))))
+        .where(and(eq(conversations.tenantId, tenantId), eq(conversations.contactId, conversation.contactId), equalsAny(conversations.channelId, clouds.map((c) => c.id))))
     : [];
   const answerFrom = clouds.map((c) => ({
     channelId: c.id,

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, isNull, sql } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { CreateInboxLabelBody, CreateQuickReplyBody, InboxLabel, UpdateInboxLabelBody, UpdateQuickReplyBody } from '@leadmaster/contracts';
 import type { Tx } from '../../platform/db/database';
@@ -10,6 +10,7 @@ import { getTenant } from '../tenants';
 import { conversations, inboxLabels, messages, messagingSettings, quickReplies } from './messaging.tables';
 import { conversationNotFound, type ConversationsService } from './conversations.service';
 import type { Realtime } from './realtime';
+import { equalsAny } from '../../platform/db/equals-any';
 
 type LabelRow = typeof inboxLabels.$inferSelect;
 const labelNotFound = () => notFound('Label');
@@ -114,7 +115,7 @@ export function createLabelsService(deps: ModuleDeps & { realtime: Realtime; con
     const { tenantId, userId } = options.principal;
     const wanted = [...new Set(options.labelIds)];
     return database.withTenant(tenantId, async (tx) => {
-      const known = wanted.length ? await tx.select({ id: inboxLabels.id }).from(inboxLabels).where(and(eq(inboxLabels.tenantId, tenantId), inArray(inboxLabels.id, wanted))) : [];
+      const known = wanted.length ? await tx.select({ id: inboxLabels.id }).from(inboxLabels).where(and(eq(inboxLabels.tenantId, tenantId), equalsAny(inboxLabels.id, wanted))) : [];
       if (known.length !== wanted.length) throw new AppError('validation_failed', 'Unknown label', { fields: { labelIds: 'not a label of this workspace' } });
       const [row] = await tx
         .update(conversations)

@@ -1,9 +1,10 @@
-import { and, eq, inArray, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { and, eq, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import type { ChannelTemplate, ComposerTemplate } from '@leadmaster/contracts';
 import type { Tx } from '../../platform/db/database';
 import { channelAccounts } from '../channels/channels.tables';
 import { contacts } from '../contacts/contacts.tables';
 import { conversationReads, conversations, messages } from './messaging.tables';
+import { equalsAny } from '../../platform/db/equals-any';
 
 /** What a conversation list orders by: its last message, or its creation while it has none. */
 export const conversationActivity = sql`coalesce(${conversations.lastMessageAt}, ${conversations.createdAt})`;
@@ -56,7 +57,7 @@ export async function contactAddress(tx: Tx, tenantId: string, contactId: string
 /** The kinds of several channel accounts (a missing one is absent from the map). */
 export async function channelKindsOf(tx: Tx, tenantId: string, channelIds: string[]): Promise<Map<string, string>> {
   if (channelIds.length === 0) return new Map();
-  const rows = await tx.select({ id: channelAccounts.id, kind: channelAccounts.kind }).from(channelAccounts).where(and(eq(channelAccounts.tenantId, tenantId), inArray(channelAccounts.id, channelIds)));
+  const rows = await tx.select({ id: channelAccounts.id, kind: channelAccounts.kind }).from(channelAccounts).where(and(eq(channelAccounts.tenantId, tenantId), equalsAny(channelAccounts.id, channelIds)));
   return new Map(rows.map((r) => [r.id, r.kind]));
 }
 

@@ -14,6 +14,7 @@ import { identitiesOf } from './identity';
 import { channelKindOf, channelKindsOf, channelSendSettings, contactAddress, contactAddresses } from './messaging.repository';
 import { presentMessage, previewOf } from './messaging.present';
 import type { Realtime } from './realtime';
+import { equalsAny } from '../../platform/db/equals-any';
 
 type MessageRow = typeof messages.$inferSelect;
 type OutboundMedia = Extract<OutboundSend['content'], { type: 'media' }>['media'];
@@ -265,8 +266,6 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
    * so scoring must not count it against the person. Each touches only messages still `queued`: one
    * a drain has claimed (`sending`) is on its way and goes. Answers the ids changed.
    */
-  /** The ids as one array parameter: one prepared statement whatever their number (up to MAX_AHEAD), not one per length. */
-  const idIn = (ids: string[]) => sql`${messages.id} = any(${sql.param(ids)}::uuid[])`;
   const heldByCampaign = inArray(messages.errorCode, [CAMPAIGN_PAUSED, CAMPAIGN_WINDOW]);
 
   async function hold(tx: Tx, tenantId: string, ids: string[], why: keyof typeof HOLD_CODES = 'paused'): Promise<string[]> {
@@ -275,7 +274,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     const rows = await tx
       .update(messages)
       .set({ nextAttemptAt: HELD_UNTIL, errorCode: code, errorMessage: null })
-      .where(and(eq(messages.tenantId, tenantId), idIn(ids), eq(messages.status, 'queued')))
+      .where(and(eq(messages.tenantId, tenantId), equalsAny(messages.id, ids), eq(messages.status, 'queued')))
       .returning({ id: messages.id, conversationId: messages.conversationId });
     announceWaiting(tx, tenantId, rows, { code, message: null });
     return rows.map((r) => r.id);
@@ -286,7 +285,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     const rows = await tx
       .update(messages)
       .set({ nextAttemptAt: null, errorCode: null })
-      .where(and(eq(messages.tenantId, tenantId), idIn(ids), eq(messages.status, 'queued'), heldByCampaign))
+      .where(and(eq(messages.tenantId, tenantId), equalsAny(messages.id, ids), eq(messages.status, 'queued'), heldByCampaign))
       .returning({ id: messages.id, conversationId: messages.conversationId });
     announceWaiting(tx, tenantId, rows, null);
     if (rows.length > 0) await scheduleDrain(tx, tenantId);
@@ -304,7 +303,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     const rows = await tx
       .update(messages)
       .set({ status: 'failed', errorCode: reason.code, errorMessage: reason.message, failedAt: now, statusAt: now, nextAttemptAt: null, leaseUntil: null })
-      .where(and(eq(messages.tenantId, tenantId), idIn(ids), eq(messages.status, 'queued')))
+      .where(and(eq(messages.tenantId, tenantId), equalsAny(messages.id, ids), eq(messages.status, 'queued')))
       .returning();
     for (const row of rows) {
       realtime.publishAfterCommit(tx, tenantId, 'message.status_updated', { id: row.id, conversationId: row.conversationId, status: row.status, error: { code: reason.code, message: reason.message }, deliveredAt: null, readAt: null });

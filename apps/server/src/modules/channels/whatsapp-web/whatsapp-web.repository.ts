@@ -1,9 +1,10 @@
-import { and, eq, inArray, isNull, lt, or, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Database } from '../../../platform/db/database';
 import type { Secrets } from '../../../platform/crypto/secrets';
 import { channelAccounts } from '../channels.tables';
 import { whatsappWebKeys, whatsappWebSessions } from './whatsapp-web.tables';
 import type { WaAuthStore } from './socket';
+import { equalsAny } from '../../../platform/db/equals-any';
 
 export type SessionRow = typeof whatsappWebSessions.$inferSelect;
 type Key = { tenantId: string; channelId: string };
@@ -110,7 +111,7 @@ export function createSessionRepository(deps: { database: Database; secrets: Sec
       async readKeys(type, ids) {
         if (ids.length === 0) return {};
         const rows = await database.withTenant(k.tenantId, (tx) =>
-          tx.select({ keyId: whatsappWebKeys.keyId, value: whatsappWebKeys.value }).from(whatsappWebKeys).where(and(keyWhere(type), inArray(whatsappWebKeys.keyId, ids))),
+          tx.select({ keyId: whatsappWebKeys.keyId, value: whatsappWebKeys.value }).from(whatsappWebKeys).where(and(keyWhere(type), equalsAny(whatsappWebKeys.keyId, ids))),
         );
         return Object.fromEntries(rows.map((r) => [r.keyId, secrets.decrypt(r.value)]));
       },
