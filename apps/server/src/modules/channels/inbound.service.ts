@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { and, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { ModuleDeps } from '../../platform/deps';
@@ -193,14 +193,15 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
       ...options,
       kind: 'whatsapp_cloud',
       // Meta sends no delivery id and retries the same bytes: the body's hash identifies the delivery.
-      providerEventId: `sha256:${createHash('sha256').update(options.rawBody).digest('hex')}`,
+      // One-shot `hash` (no Hash object): half the CPU of createHash's update and digest.
+      providerEventId: `sha256:${hash('sha256', options.rawBody, 'hex')}`,
       verify: (channel) => !!channel.appSecretKey && verifyMetaSignature({ rawBody: options.rawBody, header: options.headers['x-hub-signature-256'], appSecret: channel.appSecretKey }),
       rejected: () => new AppError('invalid_signature', 'Invalid X-Hub-Signature-256'),
     });
   }
 
   async function receiveBlueBubbles(options: { channelId: string; secret: string; rawBody: Buffer; headers: Record<string, string | string[] | undefined> }) {
-    let providerEventId = `sha256:${createHash('sha256').update(options.rawBody).digest('hex')}`;
+    let providerEventId = `sha256:${hash('sha256', options.rawBody, 'hex')}`;
     try {
       const body = JSON.parse(options.rawBody.toString('utf8')) as { type?: unknown; data?: unknown };
       // The same key the reconciliation poll uses, so a message both see is stored once.
