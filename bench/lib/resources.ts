@@ -77,6 +77,11 @@ export type CpuReport = {
 export function measureCpu() {
   const started = { at: performance.now(), process: process.cpuUsage(), main: threadRunNs() };
   return {
+    /** CPU seconds of the whole process so far (every thread), to split a run into phases. */
+    processSecondsSoFar(): number {
+      const used = process.cpuUsage(started.process);
+      return (used.user + used.system) / 1e6;
+    },
     stop(): CpuReport {
       const wallSeconds = (performance.now() - started.at) / 1000;
       const used = process.cpuUsage(started.process);
@@ -168,7 +173,10 @@ export function samplePostgresActivity(options: { sql: postgres.Sql; intervalMs:
       if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
     }
   })();
+  const backendCpuSeconds = () => (cpuVisible && cpu.size > 0 ? [...cpu.values()].reduce((sum, c) => sum + (c.last - c.first), 0) : null);
   return {
+    /** The backends' CPU so far (as of the last sample), to split a run into phases; null when not visible. */
+    backendCpuSecondsSoFar: backendCpuSeconds,
     async stop(): Promise<ActivityReport> {
       running = false;
       await loop;
@@ -178,7 +186,7 @@ export function samplePostgresActivity(options: { sql: postgres.Sql; intervalMs:
         shares: [...counts].map(([label, count]) => ({ label, share: count / n })).sort((a, b) => b.share - a.share),
         idleInTransaction: idleInTransaction / n,
         idle: idle / n,
-        backendCpuSeconds: cpuVisible && cpu.size > 0 ? [...cpu.values()].reduce((sum, c) => sum + (c.last - c.first), 0) : null,
+        backendCpuSeconds: backendCpuSeconds(),
       };
     },
   };

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import { Logger, run as runGraphileWorker, makeWorkerUtils } from 'graphile-worker';
@@ -356,6 +357,9 @@ the same process), so its absolute RSS says more about the bench than about the 
     let cpuReport: CpuReport;
     let activityReport: ActivityReport | null = null;
     const cpu = measureCpu();
+    // CPU at the start and the end of the run (phase 2), to price one recipient: what bounds the rate on this machine.
+    let runStart: { processSeconds: number; backendSeconds: number | null } | null = null;
+    let runEnd: { processSeconds: number; backendSeconds: number | null } | null = null;
     const updatesBefore = kind === 'postgres' ? await tableUpdates(owner) : null;
     const activity = kind === 'postgres' ? samplePostgresActivity({ sql: owner, intervalMs: 20, classify: classifyEngineStatement, localServer: isLocalPostgres(database.env.DATABASE_URL) }) : null;
     try {
@@ -367,6 +371,7 @@ the same process), so its absolute RSS says more about the bench than about the 
         ctx.log(`${database.label}: ${written.toLocaleString('en-US')} ledger rows in ${seconds.toFixed(1)} s; running the campaign`);
         phase = 1;
         await owner`analyze campaign_recipients`;
+        runStart = { processSeconds: cpu.processSecondsSoFar(), backendSeconds: activity?.backendCpuSecondsSoFar() ?? null };
         let lastLog = performance.now();
         const driven = await driveCampaign(runtime, {
           tenantId,
@@ -382,6 +387,7 @@ the same process), so its absolute RSS says more about the bench than about the 
         });
         return { written, seconds, driven };
       });
+      runEnd = { processSeconds: cpu.processSecondsSoFar(), backendSeconds: activity?.backendCpuSecondsSoFar() ?? null };
       materialized = measured.result.written;
       materializeSeconds = measured.result.seconds;
       run = measured.result.driven;
@@ -450,6 +456,7 @@ the same process), so its absolute RSS says more about the bench than about the 
         ...(kind === 'postgres' ? { target: { op: '>=' as const, value: 50_000 } } : {}),
       },
       { name: 'Claimed, gated, rendered and queued (claim loops alone)', value: runSize / run.queuedSeconds, unit: 'recipients/s', decimals: 0 },
+      ...runCpuFigures({ start: runStart, end: runEnd, recipients: runSize }),
       ...(graphileSeconds !== null
         ? [
             { name: `graphile-worker ${'0.16'}: no-op jobs`, value: runSize / graphileSeconds, unit: 'jobs/s', decimals: 0, detail: `${runSize.toLocaleString('en-US')} jobs, ${WORKERS} runners × concurrency ${GRAPHILE_CONCURRENCY}` },
@@ -487,3 +494,31 @@ the same process), so its absolute RSS says more about the bench than about the 
     ] satisfies Figure[];
   },
 };
+
+/**
+ * The CPU one recipient of the run costs, in the product's process (every thread: the bench's own
+ * sampling is small) and in the database's backends (the autovacuum stand-in included: a production
+ * server pays for its autovacuum too), and the rate that price allows if both cores did nothing else.
+ */
+function runCpuFigures(options: { start: { processSeconds: number; backendSeconds: number | null } | null; end: { processSeconds: number; backendSeconds: number | null } | null; recipients: number }): Figure[] {
+  const { start, end, recipients } = options;
+  if (!start || !end) return [];
+  const processUs = ((end.processSeconds - start.processSeconds) / recipients) * 1e6;
+  const backendUs = start.backendSeconds !== null && end.backendSeconds !== null ? ((end.backendSeconds - start.backendSeconds) / recipients) * 1e6 : null;
+  const cores = availableParallelism();
+  return [
+    { name: 'CPU per recipient in the run: the product’s process', value: processUs, unit: 'µs', decimals: 0 },
+    ...(backendUs !== null
+      ? [
+          { name: 'CPU per recipient in the run: PostgreSQL backends', value: backendUs, unit: 'µs', decimals: 0 },
+          {
+            name: 'Rate that CPU allows with every core on it',
+            value: (cores * 1e6) / (processUs + backendUs),
+            unit: 'recipients/s',
+            decimals: 0,
+            detail: `${cores} cores ÷ ${Math.round(processUs + backendUs)} µs per recipient`,
+          },
+        ]
+      : []),
+  ];
+}
