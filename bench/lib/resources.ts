@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type postgres from 'postgres';
 import type { Figure } from './types';
 
@@ -238,8 +239,12 @@ export function activityFigures(activity: ActivityReport, prefix: string): Figur
   return figures;
 }
 
-/** CPU time by thread (and PostgreSQL's backends) against the wall time. */
-export function cpuFigures(cpu: CpuReport, backendCpuSeconds: number | null, prefix: string): Figure[] {
+/**
+ * CPU time by thread (and PostgreSQL's backends) against the wall time; with `per`, also the CPU
+ * one unit of work cost in all and the rate that price allows with every core of the machine on it
+ * (the ceiling of the design here, whatever the scheduling), when the backends' CPU is known.
+ */
+export function cpuFigures(cpu: CpuReport, backendCpuSeconds: number | null, prefix: string, per?: { count: number; unit: string }): Figure[] {
   const pct = (seconds: number) => `${Math.round((100 * seconds) / cpu.wallSeconds)}% of the wall time`;
   const figures: Figure[] = [];
   if (cpu.mainThreadSeconds !== null) {
@@ -256,6 +261,14 @@ export function cpuFigures(cpu: CpuReport, backendCpuSeconds: number | null, pre
   }
   if (backendCpuSeconds !== null) {
     figures.push({ name: `${prefix}: CPU of the PostgreSQL backends`, value: backendCpuSeconds, unit: 's', decimals: 1, detail: pct(backendCpuSeconds) });
+    if (per && per.count > 0 && cpu.mainThreadSeconds !== null && cpu.otherThreadsSeconds !== null) {
+      const us = ((cpu.mainThreadSeconds + cpu.otherThreadsSeconds + backendCpuSeconds) / per.count) * 1e6;
+      const cores = availableParallelism();
+      figures.push(
+        { name: `${prefix}: CPU per ${per.unit}, process and backends`, value: us, unit: 'µs', decimals: 0 },
+        { name: `${prefix}: rate that CPU allows with every core on it`, value: (cores * 1e6) / us, unit: `${per.unit}s/s`, decimals: 0, detail: `${cores} cores ÷ ${Math.round(us)} µs per ${per.unit}` },
+      );
+    }
   }
   return figures;
 }

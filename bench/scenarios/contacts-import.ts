@@ -173,7 +173,7 @@ async function measureImport(options: { ctx: ScenarioContext; database: BenchDat
     { name: 'Contacts table size after the import (with indexes and TOAST)', value: (phones?.bytes ?? 0) / 1024 / 1024, unit: 'MB', decimals: 0 },
     ...memoryFigures(memoryReport, 'Memory during the import', { embedded: database.kind === 'embedded', growthTarget: true }),
     ...stallFigures({ prefix: 'Event-loop delay during the import', delay: loop, target: { op: '<', value: MAX_STALL_MS } }),
-    ...cpuFigures(cpuReport, activityReport?.backendCpuSeconds ?? null, 'Profile of the import'),
+    ...cpuFigures(cpuReport, activityReport?.backendCpuSeconds ?? null, 'Profile of the import', { count: rows, unit: 'row' }),
     ...(activityReport ? activityFigures(activityReport, 'PostgreSQL activity') : []),
   ];
   return {

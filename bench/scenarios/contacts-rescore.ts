@@ -154,7 +154,7 @@ runs alone, one built the same way first. Target (issue): at least 50,000 contac
       { name: 'Re-score time', value: seconds, unit: 's', decimals: 1 },
       ...memoryFigures(memoryReport, 'Memory during the re-score', { embedded: database.kind === 'embedded', growthTarget: false }),
       ...stallFigures({ prefix: 'Event-loop delay during the re-score', delay: loop }),
-      ...cpuFigures(cpuReport, activityReport?.backendCpuSeconds ?? null, 'Profile of the re-score'),
+      ...cpuFigures(cpuReport, activityReport?.backendCpuSeconds ?? null, 'Profile of the re-score', { count: rescored, unit: 'contact' }),
       ...(activityReport ? activityFigures(activityReport, 'PostgreSQL activity') : []),
       ...writesFigures(writesBefore, writesAfter, 'Writes of the re-score'),
     ] satisfies Figure[];
