@@ -32,6 +32,11 @@ const HANDOVER_WINDOW_MS = 10_000;
 /** Processing attempts before an event is dead-lettered. */
 const MAX_ATTEMPTS = 5;
 
+/** A provider webhook as the route hands it over. */
+type WebhookRequest = { channelId: string; rawBody: Buffer; headers: Record<string, string | string[] | undefined> };
+/** How a provider's webhooks are checked against their channel, and what a refusal says. */
+type WebhookCheck<R extends WebhookRequest> = { kind: ChannelKind; verify(channel: CachedChannel, request: R): boolean; rejection: string };
+
 const sameText = (a: string, b: string) => {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -141,29 +146,22 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
    * Verifies a webhook against its channel, then stores it. The channel comes from a cache: when
    * the request fails the check, or the store finds the channel changed (a rotated secret, a deleted
    * account), it is read again from the database and the request checked once more against that.
+   * The check is one of the provider checks below, made once: a webhook allocates no closures for it.
    */
-  async function receive(options: {
-    channelId: string;
-    kind: ChannelKind;
-    rawBody: Buffer;
-    headers: Record<string, string | string[] | undefined>;
-    providerEventId: string;
-    verify(channel: CachedChannel): boolean;
-    rejected(): AppError;
-  }) {
-    let channel = await channelFor(options.channelId, options.kind);
+  async function receive<R extends WebhookRequest>(check: WebhookCheck<R>, request: R, providerEventId: string) {
+    let channel = await channelFor(request.channelId, check.kind);
     for (let fresh = false; ; fresh = true) {
-      if (fresh) channel = await channelFor(options.channelId, options.kind, { fresh });
-      if (!options.verify(channel)) {
-        if (fresh) throw options.rejected();
+      if (fresh) channel = await channelFor(request.channelId, check.kind, { fresh });
+      if (!check.verify(channel, request)) {
+        if (fresh) throw new AppError('invalid_signature', check.rejection);
         continue;
       }
       const outcome = await storage.store({
         tenantId: channel.row.tenant_id,
-        channelId: options.channelId,
-        providerEventId: options.providerEventId,
-        body: options.rawBody,
-        headers: keptHeaders(options.headers),
+        channelId: request.channelId,
+        providerEventId,
+        body: request.rawBody,
+        headers: keptHeaders(request.headers),
         fingerprint: channel.fingerprint,
       });
       if (outcome !== 'stale') return { stored: outcome === 'stored', duplicate: outcome === 'duplicate' };
@@ -171,6 +169,18 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
       if (fresh) throw new AppError('not_ready', 'The channel changed while the webhook was stored; retry');
     }
   }
+
+  const whatsAppCheck: WebhookCheck<WebhookRequest> = {
+    kind: 'whatsapp_cloud',
+    verify: (channel, request) =>
+      !!channel.appSecretKey && verifyMetaSignature({ rawBody: request.rawBody, header: request.headers['x-hub-signature-256'], appSecret: channel.appSecretKey }),
+    rejection: 'Invalid X-Hub-Signature-256',
+  };
+  const blueBubblesCheck: WebhookCheck<WebhookRequest & { secret: string }> = {
+    kind: 'bluebubbles',
+    verify: (channel, request) => !!channel.row.webhook_secret_hash && secrets.verifyToken(request.secret, channel.row.webhook_secret_hash),
+    rejection: 'Unknown webhook address',
+  };
 
   /** An event that needs no verification (LeadMaster read or made it): stored once per provider event id. */
   async function storeTrusted(options: { tenantId: string; channelId: string; providerEventId: string; rawBody: Buffer }) {
@@ -188,19 +198,13 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
     return options.challenge ?? '';
   }
 
-  async function receiveWhatsApp(options: { channelId: string; rawBody: Buffer; headers: Record<string, string | string[] | undefined> }) {
-    return receive({
-      ...options,
-      kind: 'whatsapp_cloud',
-      // Meta sends no delivery id and retries the same bytes: the body's hash identifies the delivery.
-      // One-shot `hash` (no Hash object): half the CPU of createHash's update and digest.
-      providerEventId: `sha256:${hash('sha256', options.rawBody, 'hex')}`,
-      verify: (channel) => !!channel.appSecretKey && verifyMetaSignature({ rawBody: options.rawBody, header: options.headers['x-hub-signature-256'], appSecret: channel.appSecretKey }),
-      rejected: () => new AppError('invalid_signature', 'Invalid X-Hub-Signature-256'),
-    });
+  function receiveWhatsApp(request: WebhookRequest) {
+    // Meta sends no delivery id and retries the same bytes: the body's hash identifies the delivery.
+    // One-shot `hash` (no Hash object): half the CPU of createHash's update and digest.
+    return receive(whatsAppCheck, request, `sha256:${hash('sha256', request.rawBody, 'hex')}`);
   }
 
-  async function receiveBlueBubbles(options: { channelId: string; secret: string; rawBody: Buffer; headers: Record<string, string | string[] | undefined> }) {
+  async function receiveBlueBubbles(options: WebhookRequest & { secret: string }) {
     let providerEventId = `sha256:${hash('sha256', options.rawBody, 'hex')}`;
     try {
       const body = JSON.parse(options.rawBody.toString('utf8')) as { type?: unknown; data?: unknown };
@@ -209,13 +213,7 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
     } catch {
       // Stored as it is; the processor dead-letters it.
     }
-    return receive({
-      ...options,
-      kind: 'bluebubbles',
-      providerEventId,
-      verify: (channel) => !!channel.row.webhook_secret_hash && secrets.verifyToken(options.secret, channel.row.webhook_secret_hash),
-      rejected: () => new AppError('invalid_signature', 'Unknown webhook address'),
-    });
+    return receive(blueBubblesCheck, options, providerEventId);
   }
 
   /** A message read off a WhatsApp Web session: stored like a webhook (once per message id), processed from the store. */
