@@ -301,6 +301,18 @@ describe('a batch of inbound webhooks', () => {
         const plan = (row as Record<string, unknown>)['QUERY PLAN'] as { Plan: Node }[];
         walk((typeof plan === 'string' ? JSON.parse(plan) : plan)[0]!.Plan, query);
       }
+      // The claim, run again and again, may get the plan PostgreSQL makes for any parameters (a
+      // generic plan): that plan still walks the pending index instead of every stored event.
+      const claim = reads.find(({ query }) => /skip locked/i.test(query))!;
+      const literal = (v: unknown) => (typeof v === 'number' ? String(v) : `'${String(v).replace(/'/g, "''")}'`);
+      await connection.unsafe('begin');
+      await connection.unsafe("select set_config('app.tenant_id', $1, true), set_config('plan_cache_mode', 'force_generic_plan', true)", [user.tenantId]);
+      await connection.unsafe(`prepare lm_claim as ${claim.query}`);
+      const [row] = await connection.unsafe(`explain (analyze, format json) execute lm_claim(${claim.params.map(literal).join(', ')})`);
+      await connection.unsafe('deallocate lm_claim');
+      await connection.unsafe('rollback');
+      const plan = (row as Record<string, unknown>)['QUERY PLAN'] as { Plan: Node }[];
+      walk((typeof plan === 'string' ? JSON.parse(plan) : plan)[0]!.Plan, `generic plan: ${claim.query}`);
     } finally {
       connection.release();
     }

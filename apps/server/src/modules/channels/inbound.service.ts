@@ -31,6 +31,13 @@ const LINGER_POLL_MS = 25;
 const HANDOVER_WINDOW_MS = 10_000;
 /** Processing attempts before an event is dead-lettered. */
 const MAX_ATTEMPTS = 5;
+/**
+ * Pending, written as a constant rather than a parameter: the pending index is partial (pending and
+ * dead events only), and a plan made for any value of a parameter cannot use it. Once PostgreSQL
+ * settled on such a generic plan for the drain's claim, every batch read all the tenant's stored
+ * events, processed ones too, and sorted the pending ones on disk (60 ms a batch at 20,000 events).
+ */
+const pendingStatus = sql`${inboundEvents.status} = 'pending'`;
 
 /** A provider webhook as the route hands it over. */
 type WebhookRequest = { channelId: string; rawBody: Buffer; headers: Record<string, string | string[] | undefined> };
@@ -368,7 +375,7 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
               .where(
                 and(
                   eq(inboundEvents.tenantId, tenantId),
-                  eq(inboundEvents.status, 'pending'),
+                  pendingStatus,
                   sql`(${inboundEvents.attempts} = 0 or ${inboundEvents.processedAt} < now() - make_interval(secs => power(2, ${inboundEvents.attempts})))`,
                 ),
               )
@@ -428,7 +435,7 @@ export function createInboundService(deps: ModuleDeps & { secretsOf(row: { secre
           retryIn: sql<number | null>`ceil(min(case when ${inboundEvents.attempts} = 0 then 0 else extract(epoch from ${inboundEvents.processedAt} + make_interval(secs => power(2, ${inboundEvents.attempts})) - now()) end))::int`,
         })
         .from(inboundEvents)
-        .where(and(eq(inboundEvents.tenantId, tenantId), eq(inboundEvents.status, 'pending'))),
+        .where(and(eq(inboundEvents.tenantId, tenantId), pendingStatus)),
     );
     if (waiting && waiting.n > 0) {
       const retryIn = waiting.retryIn ?? 1;
