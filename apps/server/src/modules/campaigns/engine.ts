@@ -188,7 +188,7 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
     const rows = await tx
       .select({ messageId: campaignRecipients.messageId })
       .from(campaignRecipients)
-      .where(and(eq(campaignRecipients.tenantId, tenantId), sql`${campaignRecipients.messageId} = any(${sql.param(candidates)}::uuid[])`, eq(campaignRecipients.campaignId, campaignId)));
+      .where(and(eq(campaignRecipients.tenantId, tenantId), equalsAny(campaignRecipients.messageId, candidates), eq(campaignRecipients.campaignId, campaignId)));
     return rows.map((r) => r.messageId!);
   }
 
@@ -218,7 +218,7 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
     const held = await tx
       .select({ contactId: campaignRecipients.contactId, channelId: campaignRecipients.channelId, messageId: campaignRecipients.messageId })
       .from(campaignRecipients)
-      .where(and(eq(campaignRecipients.tenantId, tenantId), eq(campaignRecipients.campaignId, campaignId), sql`${campaignRecipients.messageId} = any(${sql.param(ids)}::uuid[])`));
+      .where(and(eq(campaignRecipients.tenantId, tenantId), eq(campaignRecipients.campaignId, campaignId), equalsAny(campaignRecipients.messageId, ids)));
     const [template, channelList, settings, data] = await Promise.all([
       findTemplate(tx, tenantId, campaign.templateId),
       channelsByIds(tx, tenantId, campaign.channelIds),
@@ -255,7 +255,7 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
       await tx
         .update(campaignRecipients)
         .set({ status: 'skipped', skipReason: reason, messageId: null })
-        .where(and(eq(campaignRecipients.tenantId, tenantId), eq(campaignRecipients.campaignId, campaignId), sql`${campaignRecipients.messageId} = any(${sql.param(withdrawn)}::uuid[])`));
+        .where(and(eq(campaignRecipients.tenantId, tenantId), eq(campaignRecipients.campaignId, campaignId), equalsAny(campaignRecipients.messageId, withdrawn)));
     }
     return released;
   }
@@ -268,7 +268,7 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
       await tx
         .update(campaignRecipients)
         .set({ status: 'pending', messageId: null })
-        .where(and(eq(campaignRecipients.tenantId, tenantId), eq(campaignRecipients.campaignId, campaignId), sql`${campaignRecipients.messageId} = any(${sql.param(withdrawn)}::uuid[])`));
+        .where(and(eq(campaignRecipients.tenantId, tenantId), eq(campaignRecipients.campaignId, campaignId), equalsAny(campaignRecipients.messageId, withdrawn)));
     }
     return withdrawn.length;
   }
@@ -762,7 +762,7 @@ export function createEngine(deps: ModuleDeps & { outbound: Outbound }) {
           .where(
             and(
               eq(campaignRecipients.tenantId, batch.tenantId),
-              sql`${campaignRecipients.contactId} = any(${sql.param(contactIds)}::uuid[])`,
+              equalsAny(campaignRecipients.contactId, contactIds),
               inArray(campaignRecipients.status, ['queued', 'ambiguous', 'sent', 'delivered', 'read']),
             ),
           )

@@ -8,6 +8,7 @@ import { blacklist, contacts } from './contacts.tables';
 import { searchTextOf } from './contact-filter';
 import { normalizePhone } from './phone';
 import { explanationsOf, storeExplanationsCte } from './scores.repository';
+import { equalsAny } from '../../platform/db/equals-any';
 
 export type ContactForSender = { contactId: string; created: boolean; phoneE164: string | null; country: string };
 
@@ -92,7 +93,7 @@ export async function findOrCreateContactsForSenders(
             await tx
               .select({ phoneKey: blacklist.phoneKey })
               .from(blacklist)
-              .where(and(eq(blacklist.tenantId, tenantId), sql`${blacklist.phoneKey} = any(${sql.param(newKeys)}::text[])`))
+              .where(and(eq(blacklist.tenantId, tenantId), equalsAny(blacklist.phoneKey, newKeys)))
           ).map((b) => b.phoneKey),
         )
       : new Set<string>();

@@ -3,6 +3,7 @@ import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
 import type { Tx } from '../../platform/db/database';
 import { contacts, scoreExplanations, type ScoreDetails } from './contacts.tables';
 import { consentFromPairs, consentPairs } from './contacts.repository';
+import { equalsAny } from '../../platform/db/equals-any';
 
 /**
  * What scoring reads of a contact (the scoring module computes; this module owns the columns), with
@@ -31,7 +32,7 @@ export async function loadScoringRows(tx: Tx, options: { tenantId: string; conta
     .where(
       and(
         eq(contacts.tenantId, options.tenantId),
-        options.contactIds ? sql`${contacts.id} = any(${sql.param(options.contactIds)}::uuid[])` : undefined,
+        options.contactIds ? equalsAny(contacts.id, options.contactIds) : undefined,
         options.afterId ? gt(contacts.id, options.afterId) : undefined,
       ),
     )

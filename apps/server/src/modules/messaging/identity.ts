@@ -4,6 +4,7 @@ import type { DomainEvents } from '../../platform/events/domain-events';
 import { findOrCreateContactsForSenders } from '../contacts';
 import type { InboundSender } from '../channels';
 import { contactIdentities, type IdentityKind } from './messaging.tables';
+import { equalsAny } from '../../platform/db/equals-any';
 
 export type ResolvedSender = { contactId: string; created: boolean; phoneE164: string | null; country: string };
 
@@ -114,5 +115,5 @@ export async function identitiesOf(tx: Tx, options: { tenantId: string; contactI
     .select()
     .from(contactIdentities)
     // One array parameter, one prepared statement whatever the number of contacts (see contactAddresses).
-    .where(and(eq(contactIdentities.tenantId, options.tenantId), sql`${contactIdentities.contactId} = any(${sql.param(options.contactIds)}::uuid[])`));
+    .where(and(eq(contactIdentities.tenantId, options.tenantId), equalsAny(contactIdentities.contactId, options.contactIds)));
 }

@@ -10,6 +10,7 @@ import { resolveSenders } from './identity';
 import { matchOptOut, DEFAULT_OPT_OUT_KEYWORDS } from './opt-out';
 import { presentMessage, previewOf } from './messaging.present';
 import type { Realtime } from './realtime';
+import { equalsAny } from '../../platform/db/equals-any';
 
 type MessageRow = typeof messages.$inferSelect;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -189,7 +190,7 @@ export function createInboundHandler(deps: ModuleDeps & { realtime: Realtime; fe
     // The echo of a message we sent (BlueBubbles reports our own sends): it is a status.
     const refs = uniq(items.flatMap((m) => (m.item.direction === 'outbound' && ourId(m.item.clientRef) ? [ourId(m.item.clientRef)!] : [])));
     const ours = refs.length
-      ? new Set((await tx.select({ id: messages.id }).from(messages).where(and(eq(messages.tenantId, tenantId), sql`${messages.id} = any(${sql.param(refs)}::uuid[])`))).map((r) => r.id))
+      ? new Set((await tx.select({ id: messages.id }).from(messages).where(and(eq(messages.tenantId, tenantId), equalsAny(messages.id, refs)))).map((r) => r.id))
       : new Set<string>();
     const incoming: At<InboundMessageItem>[] = [];
     for (const m of items) {
@@ -419,7 +420,7 @@ export function createInboundHandler(deps: ModuleDeps & { realtime: Realtime; fe
       ? await tx
           .select()
           .from(messages)
-          .where(and(eq(messages.tenantId, tenantId), sql`${messages.id} = any(${sql.param(ids)}::uuid[])`))
+          .where(and(eq(messages.tenantId, tenantId), equalsAny(messages.id, ids)))
           .orderBy(messages.id)
           .for('update')
       : [];

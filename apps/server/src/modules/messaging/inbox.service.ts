@@ -14,6 +14,7 @@ import { presentConversation, presentMessage, unreadOf } from './messaging.prese
 import { composerRules } from './composer';
 import { conversationNotFound, type ConversationsService } from './conversations.service';
 import type { Realtime } from './realtime';
+import { equalsAny } from '../../platform/db/equals-any';
 
 /** The keyset of the list: pinned first, then the latest activity. */
 export type ListCursor = [boolean, string, string];
@@ -129,7 +130,7 @@ export function createInboxService(deps: ModuleDeps & { realtime: Realtime; conv
         const last = walked.length === count ? walked.at(-1)! : null;
         return { ids: walked.map((r) => r.id), edge: last ? [last.pinned, last.activity, last.id] : null };
       };
-      const walkedPage = (ids: string[], limit: number) => (ids.length ? page(and(sql`${conversations.id} = any(${sql.param(ids)}::uuid[])`, search.condition('thread')), limit) : Promise.resolve([]));
+      const walkedPage = (ids: string[], limit: number) => (ids.length ? page(and(equalsAny(conversations.id, ids), search.condition('thread')), limit) : Promise.resolve([]));
       const wanted = q.limit + 1;
       const probe = await walk(after, PROBED_PER_ROW * wanted);
       rows = await walkedPage(probe.ids, wanted);

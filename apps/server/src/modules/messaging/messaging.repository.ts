@@ -69,7 +69,7 @@ export async function contactAddresses(tx: Tx, tenantId: string, contactIds: str
   const rows = await tx
     .select({ id: contacts.id, phoneE164: contacts.phoneE164, email: contacts.email })
     .from(contacts)
-    .where(and(eq(contacts.tenantId, tenantId), sql`${contacts.id} = any(${sql.param(contactIds)}::uuid[])`));
+    .where(and(eq(contacts.tenantId, tenantId), equalsAny(contacts.id, contactIds)));
   return new Map(rows.map((r) => [r.id, r]));
 }
 

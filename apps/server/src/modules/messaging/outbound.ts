@@ -568,7 +568,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
     await tx
       .update(messages)
       .set({ nextAttemptAt: retryAt, errorCode: 'messaging_limit', errorMessage: "The number's WhatsApp messaging limit is reached for the last 24 hours" })
-      .where(and(eq(messages.tenantId, tenantId), sql`${messages.id} = any(${sql.param(held.map((m) => m.id))}::uuid[])`, eq(messages.status, 'queued')));
+      .where(and(eq(messages.tenantId, tenantId), equalsAny(messages.id, held.map((m) => m.id)), eq(messages.status, 'queued')));
     const heldIds = new Set(held.map((m) => m.id));
     return { items: items.filter((m) => !heldIds.has(m.id)), retryAt };
   }

@@ -8,6 +8,7 @@ import { defineJob } from '../../platform/jobs/queue';
 import { loadScoringRows, writeScores, type ScoreUpdate } from '../contacts';
 import { contactSignals, scoringSettings, type PotentialRule } from './scoring.tables';
 import { computeScores, type ScoringInput } from './scores';
+import { equalsAny } from '../../platform/db/equals-any';
 
 type ScoringRow = Awaited<ReturnType<typeof loadScoringRows>>[number];
 
@@ -44,7 +45,7 @@ async function signalsOf(tx: Tx, options: { tenantId: string; contactIds: string
   const signals = await tx
     .select()
     .from(contactSignals)
-    .where(and(eq(contactSignals.tenantId, options.tenantId), sql`${contactSignals.contactId} = any(${sql.param(options.contactIds)}::uuid[])`));
+    .where(and(eq(contactSignals.tenantId, options.tenantId), equalsAny(contactSignals.contactId, options.contactIds)));
   return new Map<string, ScoringInput['signals']>(signals.map((s) => [s.contactId, s]));
 }
 

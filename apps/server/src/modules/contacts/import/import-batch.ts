@@ -6,6 +6,7 @@ import { blacklist, consentEvents, consentStates, contacts, importIssues, type C
 import { searchTextOf } from '../contact-filter';
 import { explanationsOf, storeExplanationsCte } from '../scores.repository';
 import type { Candidate } from './import-rows';
+import { equalsAny } from '../../../platform/db/equals-any';
 
 export type BatchCounts = { inserted: number; updated: number; skipped: number; rejected: number };
 export type Issue = { rowNumber: number; kind: 'rejected' | 'skipped'; reason: string; data: string[] };
@@ -111,7 +112,7 @@ export async function writeBatch(
             await tx
               .select({ phoneKey: blacklist.phoneKey })
               .from(blacklist)
-              .where(and(eq(blacklist.tenantId, tenantId), sql`${blacklist.phoneKey} = any(${sql.param(insertKeys)}::text[])`))
+              .where(and(eq(blacklist.tenantId, tenantId), equalsAny(blacklist.phoneKey, insertKeys)))
           ).map((b) => b.phoneKey),
         )
       : new Set<string>();
