@@ -17,6 +17,20 @@ export default tseslint.config(
     },
   },
   {
+    // One prepared statement per list length (decision 0003): a list known only at runtime goes as one array parameter.
+    files: ['apps/server/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.name=/^(inArray|notInArray)$/][arguments.1.type!='ArrayExpression']",
+          message: 'A list known only at runtime: use equalsAny (platform/db/equals-any), one prepared statement whatever its length. inArray is for a literal list.',
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.test.ts', '**/*.e2e.ts', 'bench/**', 'e2e/**', '**/*.cjs', 'apps/server/test/**'],
     rules: { 'no-console': 'off' },
   },

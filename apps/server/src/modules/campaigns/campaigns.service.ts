@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, lt, or } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt, or } from 'drizzle-orm';
 import type { z } from 'zod';
 import type { CampaignInput, CampaignPatch, TemplateOnChannel } from '@leadmaster/contracts';
 import type { Tx } from '../../platform/db/database';
@@ -18,6 +18,7 @@ import { openTimeWalker } from './send-window';
 import { slotPlan, type Engine } from './engine';
 import { effectiveDailyCap, messagingLimitOf } from './limits';
 import { templateBlockers, templateMediaBlockers, templateOnChannels, templateParameterBlockers } from './template-readiness';
+import { equalsAny } from '../../platform/db/equals-any';
 
 type CampaignRow = typeof campaigns.$inferSelect;
 const PLAN_BATCH = 1000;
@@ -221,7 +222,7 @@ export function createCampaignsService(deps: ModuleDeps & { engine: Engine }) {
           ...(target === 'running' && !current.launchedAt ? { launchedAt: now } : {}),
           ...(action === 'resume' || action === 'cancel' ? { pausedReason: null } : {}),
         })
-        .where(and(eq(campaigns.tenantId, tenantId), eq(campaigns.id, current.id), inArray(campaigns.status, statesAllowing(action) as CampaignStatus[])))
+        .where(and(eq(campaigns.tenantId, tenantId), eq(campaigns.id, current.id), equalsAny(campaigns.status, statesAllowing(action) as CampaignStatus[])))
         .returning();
       if (!row) throw invalidState(current.status, action);
       if (action === 'launch' || action === 'resume') {

@@ -8,6 +8,7 @@ import { campaigns, messageTemplates, type CampaignStatus } from './campaigns.ta
 import { statesAllowing } from './campaign-state';
 import type { Engine } from './engine';
 import { TEMPLATE_PAUSE_REASONS } from './template-readiness';
+import { equalsAny } from '../../platform/db/equals-any';
 
 /**
  * What a campaign hears from the channel accounts it sends on:
@@ -44,7 +45,7 @@ export function followChannels(deps: ModuleDeps & { engine: Engine }) {
       .where(
         and(
           eq(campaigns.tenantId, options.tenantId),
-          inArray(campaigns.status, options.statuses),
+          equalsAny(campaigns.status, options.statuses),
           sql`${options.channelId}::uuid = any(${campaigns.channelIds})`,
           sql`${messageTemplates.whatsappTemplate}->>'name' = ${update.message_template_name}`,
           update.message_template_language ? sql`${messageTemplates.whatsappTemplate}->>'language' = ${update.message_template_language}` : undefined,
@@ -60,7 +61,7 @@ export function followChannels(deps: ModuleDeps & { engine: Engine }) {
     const [row] = await tx
       .update(campaigns)
       .set({ status: 'paused', pausedReason: options.reason })
-      .where(and(eq(campaigns.tenantId, options.tenantId), eq(campaigns.id, options.campaignId), inArray(campaigns.status, statesAllowing('hold'))))
+      .where(and(eq(campaigns.tenantId, options.tenantId), eq(campaigns.id, options.campaignId), equalsAny(campaigns.status, statesAllowing('hold'))))
       .returning({ id: campaigns.id });
     if (!row) return;
     await recordAudit(tx, { tenantId: options.tenantId, actor: systemActor, action: 'campaign.auto_paused', target: { type: 'campaign', id: options.campaignId }, details: { reason: options.reason, beforeStart: true, ...options.details } });
