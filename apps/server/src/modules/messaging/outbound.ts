@@ -486,7 +486,11 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
       await jobs.enqueue(drainJob, {}, { tenantId, tx, singletonKey: tenantId, startAfterSeconds: delay });
       return row;
     });
-    if (holdOthers) channelHeldUntil.set(held, Date.now() + Math.max(0, delay - 1) * 1000);
+    if (holdOthers) {
+      // The lapsed entries go: a long-lived worker keeps none for every channel it ever held.
+      for (const [key, at] of channelHeldUntil) if (at < Date.now()) channelHeldUntil.delete(key);
+      channelHeldUntil.set(held, Date.now() + Math.max(0, delay - 1) * 1000);
+    }
     return { outcome: 'deferred' as const, code: error.code, inSeconds: delay };
   }
 
