@@ -145,7 +145,7 @@ describe('CSV import', () => {
       }),
     ).rejects.toThrow('worker killed');
     const midway = (await client.get(`/api/v1/contacts/imports/${preview.body.import.id}`)).body;
-    expect(midway).toMatchObject({ status: 'queued', processedRows: 2000 });
+    expect(midway).toMatchObject({ status: 'queued', processedRows: 1000 });
     await t.runtime.modules.contacts.imports.run({ tenantId: me.tenant.id, importId: preview.body.import.id });
     const done = (await client.get(`/api/v1/contacts/imports/${preview.body.import.id}`)).body;
     expect(done).toMatchObject({ status: 'completed', processedRows: 4500, counts: { inserted: 4500, skipped: 0, rejected: 0 } });
