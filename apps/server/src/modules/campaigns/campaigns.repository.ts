@@ -59,6 +59,12 @@ export async function countAudience(tx: Tx, where: SQL): Promise<number> {
   return row?.n ?? 0;
 }
 
+/**
+ * The advisory-lock class of a tenant's ledger ('LMLG'; the second key is hashtext(tenant id)):
+ * held exclusively by a materialisation batch, shared by contact deletions (migration 0033).
+ */
+const LEDGER_LOCK_CLASS = 0x4c4d4c47;
+
 export type SlotPlan = {
   start: Date;
   /** Seconds between two sends of one channel account. */
@@ -73,10 +79,11 @@ export type SlotPlan = {
  * recipient (in contact id order) goes to channel n mod k and gets its due time from its place in
  * that channel's queue (pacing, per-number rate, daily cap). Returns the last contact id taken, how
  * many contacts were taken and how many ledger rows written (fewer when a phone line was already in).
- * The contacts are locked FOR KEY SHARE, as a foreign key's check would lock them (the ledger has
- * none, decision 0046): a contact being deleted is waited for and then skipped (the limit still
- * fills from the next ones), and one deleted after this has written it waits for the commit, so its
- * delete trigger sees the row and removes it.
+ * The batch holds its tenant's ledger lock exclusively (decision 0055), the lock whatever deletes
+ * contacts takes shared in its trigger (migration 0033) before it deletes their ledger rows: a contact
+ * deleted before is gone from this batch's snapshot (taken after the lock; the limit still fills
+ * from the next ones), and one deleted after waits for this commit, so its trigger sees the rows
+ * written and removes them.
  */
 export async function materializeBatch(
   tx: Tx,
@@ -91,12 +98,13 @@ export async function materializeBatch(
   const jitter = slots.jitterSeconds > 0 ? sql`(random() - 0.5) * ${slots.jitterSeconds}::float8` : sql`0`;
   const due = sql`${slots.start.toISOString()}::timestamptz + make_interval(days => ${day}::int, secs => greatest(0, ${slot} * ${slots.intervalSeconds}::float8 + ${jitter}))`;
   const channelArray = sql`${sql.param(channelIds)}::uuid[]`;
+  // Its own statement, before the insert's: the insert's snapshot is then taken after the lock is held.
+  await tx.execute(sql`select pg_advisory_xact_lock(${LEDGER_LOCK_CLASS}::int, hashtext(${tenantId}::text))`);
   const rows = await tx.execute(sql`
     with picked as (
       select ${contacts.id} as id, ${contacts.phoneKey} as phone_key from ${contacts}
       where ${options.where} ${options.afterId ? sql`and ${contacts.id} > ${options.afterId}::uuid` : sql``}
       order by ${contacts.id} limit ${options.limit}::int
-      for key share of ${contacts}
     ),
     batch as (select id, phone_key, row_number() over (order by id) as rn from picked),
     ins as (

@@ -104,9 +104,9 @@ export const campaignRecipients = pgTable(
     index('campaign_recipients_tenant_contact_idx').on(t.tenantId, t.contactId, t.queuedAt),
     // No foreign keys (decision 0046): their per-row checks were a third of a materialisation's
     // database CPU. The one writer of ledger rows (materializeBatch) takes them from a select of the
-    // campaign (locked FOR UPDATE) and of the tenant's contacts (locked FOR KEY SHARE, as the key's
-    // check did); triggers of migration 0031 delete a contact's or a campaign's rows with it and
-    // refuse a change of the keys.
+    // campaign (locked FOR UPDATE) and of the tenant's contacts, holding the tenant's ledger lock
+    // (decision 0055) that contact deletions take too; triggers of migrations 0031/0033 delete a
+    // contact's or a campaign's rows with it and refuse a change of the keys.
   ],
 );
 

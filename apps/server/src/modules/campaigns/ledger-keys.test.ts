@@ -10,9 +10,9 @@ import { materializeBatch } from './campaigns.repository';
 /**
  * The ledger has no foreign keys (decision 0046). What they guaranteed is kept by the triggers of
  * migration 0031 (a deleted contact or campaign takes its ledger rows along; keys do not change
- * under the ledger) and by materializeBatch locking the contacts it reads FOR KEY SHARE (a contact
- * deleted while its batch is written never leaves a ledger row behind). Each test fails without
- * its piece.
+ * under the ledger) and by the tenant's ledger lock, exclusive in materializeBatch and shared in the
+ * contacts' triggers (migration 0033, decision 0055: a contact deleted while its batch is written
+ * never leaves a ledger row behind). Each test fails without its piece.
  */
 let t: TestApp;
 beforeAll(async () => {
@@ -145,5 +145,22 @@ describe.skipIf(!usingRealPostgres())('a contact deleted while its ledger batch 
     });
     await deleting;
     expect(await ledgerContacts(user.tenantId)).toEqual([ids[0], ids[1], ids[3]]);
+  });
+  it('two transactions deleting contacts of the tenant do not wait for each other (they share the lock)', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const { campaignId, ids } = await launched(client, user.tenantId, 3);
+    await t.runtime.modules.campaigns.engine.materialize(user.tenantId, campaignId);
+    const held = gate();
+    const first = t.db.withTenant(user.tenantId, async (tx) => {
+      await tx.delete(contacts).where(and(eq(contacts.tenantId, user.tenantId), eq(contacts.id, ids[0]!)));
+      await held.opened;
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    // The first is still open, holding the lock shared: the second deletes and commits meanwhile.
+    await deleteContacts(user.tenantId, [ids[1]!]);
+    expect(await ledgerContacts(user.tenantId)).toEqual([ids[0], ids[2]]);
+    held.open();
+    await first;
+    expect(await ledgerContacts(user.tenantId)).toEqual([ids[2]]);
   });
 });
