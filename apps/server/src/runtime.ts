@@ -8,6 +8,7 @@ import { createLocalBus, createPostgresBus } from './platform/events/bus';
 import { JobQueue } from './platform/jobs/queue';
 import { systemClock, type Clock } from './platform/clock';
 import { DomainEvents } from './platform/events/domain-events';
+import { setHeapGrowth } from './platform/heap';
 import { buildApp, type BuiltApp } from './app';
 import { createModules, type Modules } from './modules';
 
@@ -33,6 +34,7 @@ export async function startRuntime(options: {
   database?: Database;
 }): Promise<Runtime> {
   const { config, logger } = options;
+  if (config.heapGrowthPercent > 0) setHeapGrowth(config.heapGrowthPercent);
   const secrets = createSecrets(await loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir }));
   const database =
     options.database ??

@@ -22,6 +22,8 @@ const EnvSchema = z.object({
   LOG_LEVEL: LogLevel.default('info'),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
   BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  /** How far the heap may grow past its live size before a full collection (platform/heap.ts); 0: V8's own heuristic. */
+  HEAP_GROWTH_PERCENT: z.coerce.number().int().min(0).max(400).default(50),
   /** Per address and process, on sign-in and setup routes, before the per-account limits. */
   AUTH_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   GOOGLE_CLIENT_ID: z.string().min(1).optional(),
@@ -45,6 +47,7 @@ export type Config = {
   logLevel: z.infer<typeof LogLevel>;
   poolSize: number;
   bodyLimit: number;
+  heapGrowthPercent: number;
   trustProxy: boolean;
   authRateLimitPerMinute: number;
   /** Google Contacts sync; absent client id/secret: the feature says it is not configured. */
@@ -77,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     poolSize: e.DATABASE_POOL_SIZE,
     bodyLimit: e.BODY_LIMIT_BYTES,
+    heapGrowthPercent: e.HEAP_GROWTH_PERCENT,
     trustProxy: e.TRUST_PROXY,
     authRateLimitPerMinute: e.AUTH_RATE_LIMIT_PER_MINUTE,
     google: {
