@@ -14,6 +14,8 @@ type ScoringRow = Awaited<ReturnType<typeof loadScoringRows>>[number];
 
 export const DEFAULT_THRESHOLD = 70;
 const PAGE = 2000;
+/** Pages a re-score of every contact writes at once (each its own transaction and connection on PostgreSQL). */
+const WRITES_IN_FLIGHT = 2;
 /** How long signals gather before their contacts are rescored (one rescore per contact for a burst). */
 const RESCORE_DELAY_SECONDS = 2;
 
@@ -190,9 +192,10 @@ export function createScoringService(deps: ModuleDeps) {
 
   /**
    * Re-scores every contact of a tenant, page by page, as a pipeline: the next page is read (on
-   * another connection, on PostgreSQL) and scored while the previous one is written, one write in
-   * flight at a time; only changed scores are written, each page in its own transaction. Progress
-   * counts pages written.
+   * another connection, on PostgreSQL) and scored while the previous ones are written, up to
+   * WRITES_IN_FLIGHT writes at a time (pages hold distinct contacts, and explanations are stored in
+   * id order, so concurrent writes never wait on each other in a cycle); only changed scores are
+   * written, each page in its own transaction. Progress counts pages written, in page order.
    */
   async function rescoreAll(options: { tenantId: string; onProgress?: (done: number) => Promise<void> }) {
     const { tenantId } = options;
@@ -204,23 +207,26 @@ export function createScoringService(deps: ModuleDeps) {
       });
     let done = 0;
     let next = read(null);
-    let writing: Promise<number> = Promise.resolve(0);
+    const writing: Promise<number>[] = [];
+    const settleOldest = async () => {
+      done += await writing.shift()!;
+      await options.onProgress?.(done);
+    };
     for (;;) {
       const page = await next;
       const last = page.rows.length === PAGE ? page.rows.at(-1)!.id : null;
       next = last ? read(last) : Promise.resolve({ rows: [], signals: new Map() });
       // A failed read or write is seen when the loop awaits it; until then it must not count as unhandled.
       next.catch(() => undefined);
-      // Scored while the previous page is written, before this write's transaction opens: it holds no transaction while computing.
+      // Scored while earlier pages are written, before this write's transaction opens: it holds no transaction while computing.
       const updates = scoreRows({ rows: page.rows, signals: page.signals, rules: potentialRules });
-      done += await writing;
-      if (done > 0) await options.onProgress?.(done);
+      while (writing.length >= WRITES_IN_FLIGHT) await settleOldest();
       const count = page.rows.length;
-      writing = updates.length ? database.withTenant(tenantId, (tx) => writeScores(tx, { tenantId, updates, at: clock.now() })).then(() => count) : Promise.resolve(count);
-      writing.catch(() => undefined);
+      const write = updates.length ? database.withTenant(tenantId, (tx) => writeScores(tx, { tenantId, updates, at: clock.now() })).then(() => count) : Promise.resolve(count);
+      write.catch(() => undefined);
+      writing.push(write);
       if (!last) {
-        done += await writing;
-        await options.onProgress?.(done);
+        while (writing.length) await settleOldest();
         await next;
         return done;
       }
