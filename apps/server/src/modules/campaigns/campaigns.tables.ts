@@ -91,7 +91,10 @@ export const campaignRecipients = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.campaignId, t.contactId] }),
-    uniqueIndex('campaign_recipients_tenant_campaign_hash_key').on(t.tenantId, t.campaignId, t.messageHash),
+    // The hash is of the campaign id and the phone line, so unique on it alone is unique per
+    // campaign (decision 0057): 16-byte keys, where (tenant, campaign, hash) made them 48 for the
+    // index every materialised row writes at a random place.
+    uniqueIndex('campaign_recipients_message_hash_key').on(t.messageHash),
     // What the engine claims: only pending rows are in it, so finished rows are never walked again.
     // Its condition names no `status` (decision 0027): a pending row is one with no message and no
     // skip reason, and a status change after the claim (queued → sent → delivered → read → replied)

@@ -63,6 +63,22 @@ describe('the campaign ledger without foreign keys', () => {
     expect(await ledgerContacts(user.tenantId)).toEqual([]);
   });
 
+  it('refuses a second ledger row with a message hash already in the ledger (the campaign and phone line it names)', async () => {
+    const { client, user } = await buildSignedInUser(t);
+    const { campaignId, ids } = await launched(client, user.tenantId, 2);
+    await t.runtime.modules.campaigns.engine.materialize(user.tenantId, campaignId);
+    const copy = (contactId: string) =>
+      errorCode(
+        t.db.withTenant(user.tenantId, (tx) =>
+          tx.execute(sql`insert into campaign_recipients (tenant_id, campaign_id, contact_id, message_hash, due_at)
+                         select tenant_id, campaign_id, ${contactId}::uuid, message_hash, due_at from campaign_recipients
+                          where tenant_id = ${user.tenantId} and contact_id = ${ids[0]}`),
+        ),
+      );
+    expect(await copy(crypto.randomUUID())).toBe('23505');
+    expect(await ledgerContacts(user.tenantId)).toEqual(ids);
+  });
+
   it("refuses to change a ledger row's key, or the key of a contact or campaign the ledger refers to", async () => {
     const { client, user } = await buildSignedInUser(t);
     const { campaignId, ids } = await launched(client, user.tenantId, 2);
