@@ -16,7 +16,9 @@ export type InProcessRuntime = {
  * on the database `env` names. Closed by the scenario's cleanup, or earlier by `close()` (once).
  */
 export async function startInProcess(ctx: ScenarioContext, options: { env: Record<string, string>; http: boolean }): Promise<InProcessRuntime> {
-  const config = loadConfig({ ...options.env, LOG_LEVEL: 'warn', PORT: '0' });
+  // The product's own settings; HEAP_GROWTH_PERCENT from the bench's environment, when set, for experiments.
+  const heap = process.env.HEAP_GROWTH_PERCENT ? { HEAP_GROWTH_PERCENT: process.env.HEAP_GROWTH_PERCENT } : {};
+  const config = loadConfig({ ...options.env, ...heap, LOG_LEVEL: 'warn', PORT: '0' });
   const logger = createLogger({ level: config.logLevel, destination: process.stderr as never });
   const runtime = await startRuntime({ config, logger, owner: 'server', http: options.http, work: false });
   let autovacuum: AutovacuumStandIn | null = null;
