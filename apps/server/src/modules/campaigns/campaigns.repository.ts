@@ -9,6 +9,7 @@ import { tenants } from '../tenants/tenants.tables';
 import { campaignRecipients, campaignTimeline as campaignTimeline_, type CampaignAudience } from './campaigns.tables';
 import type { ConsentState, GateRecipient } from './gate';
 import { equalsAny } from '../../platform/db/equals-any';
+import { pushTo } from '../../platform/collections';
 
 /**
  * The campaign engine's reads of other modules' tables (contacts, consent, channels,
@@ -169,7 +170,7 @@ export async function gateData(tx: Tx, options: { tenantId: string; campaignId: 
         .groupBy(campaignRecipients.contactId)
     : [];
   const consentBy = new Map<string, ConsentState[]>();
-  for (const c of consent) consentBy.set(c.contactId, [...(consentBy.get(c.contactId) ?? []), { channel: c.channel, status: c.status, at: c.at }]);
+  for (const c of consent) pushTo(consentBy, c.contactId, { channel: c.channel, status: c.status, at: c.at });
   const windowsBy = new Map<string, Map<string, Date | null>>();
   for (const w of windows) {
     const byChannel = windowsBy.get(w.contactId) ?? new Map<string, Date | null>();

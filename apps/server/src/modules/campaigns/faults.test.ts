@@ -12,6 +12,7 @@ import { BIN } from '../../../test/processes';
 import type { BusEvent } from '../../platform/events/bus';
 import { channelAccounts } from '../channels/channels.tables';
 import { campaigns } from './campaigns.tables';
+import { pushTo } from '../../platform/collections';
 
 /**
  * Campaigns through a provider having a bad time (issue #5): a local Graph server answers 503,
@@ -112,7 +113,7 @@ function suite(options: { db?: () => TestDatabase }) {
     )) as unknown as { status: string; phone: string }[];
     const sends = requests.filter((r) => r.method === 'POST' && r.path.endsWith('/messages') && r.json?.type === 'template');
     const byPhone = new Map<string, GraphRequest[]>();
-    for (const r of sends) byPhone.set(`+${r.json.to}`, [...(byPhone.get(`+${r.json.to}`) ?? []), r]);
+    for (const r of sends) pushTo(byPhone, `+${r.json.to}`, r);
     const byStatus: Record<string, number> = {};
     for (const r of rows) byStatus[r.status] = (byStatus[r.status] ?? 0) + 1;
     const sentStatuses = ['sent', 'delivered', 'read', 'replied'];

@@ -11,6 +11,7 @@ import { matchOptOut, DEFAULT_OPT_OUT_KEYWORDS } from './opt-out';
 import { presentMessage, previewOf } from './messaging.present';
 import type { Realtime } from './realtime';
 import { equalsAny } from '../../platform/db/equals-any';
+import { pushTo } from '../../platform/collections';
 
 type MessageRow = typeof messages.$inferSelect;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -435,8 +436,8 @@ export function createInboundHandler(deps: ModuleDeps & { realtime: Realtime; fe
       const message = byProvider.get(pairKey(s.channelId, s.item.providerMessageId)) ?? (ref ? byId.get(ref) : undefined);
       if (!message || message.channelId !== s.channelId) keep.push(s);
       // A send that does not know its provider id yet (ambiguous, in flight): one by one, rare.
-      else if (!message.providerMessageId || slow.has(message.id)) slow.set(message.id, [...(slow.get(message.id) ?? []), s]);
-      else fast.set(message.id, [...(fast.get(message.id) ?? []), s]);
+      else if (!message.providerMessageId || slow.has(message.id)) pushTo(slow, message.id, s);
+      else pushTo(fast, message.id, s);
     }
 
     if (keep.length) {

@@ -15,6 +15,7 @@ import { channelKindOf, channelKindsOf, channelSendSettings, contactAddress, con
 import { presentMessage, previewOf } from './messaging.present';
 import type { Realtime } from './realtime';
 import { equalsAny } from '../../platform/db/equals-any';
+import { pushTo } from '../../platform/collections';
 
 type MessageRow = typeof messages.$inferSelect;
 type OutboundMedia = Extract<OutboundSend['content'], { type: 'media' }>['media'];
@@ -617,7 +618,7 @@ export function createOutbound(deps: ModuleDeps & { realtime: Realtime; adapterF
   async function buildSends(tenantId: string, rows: MessageRow[], recipients: Recipients, files: Map<string, Promise<Buffer>>): Promise<Map<string, OutboundSend | Error>> {
     const { addresses, identities } = recipients;
     const identitiesBy = new Map<string, typeof identities>();
-    for (const i of identities) identitiesBy.set(i.contactId, [...(identitiesBy.get(i.contactId) ?? []), i]);
+    for (const i of identities) pushTo(identitiesBy, i.contactId, i);
     const out = new Map<string, OutboundSend | Error>();
     for (const message of rows) {
       if (message.media[0]?.blobId) {

@@ -7,6 +7,7 @@ import type { EventBus } from '../events/bus';
 import type { Logger } from '../logger';
 import { APP_ROLE } from '../db/security';
 import { backgroundTasks } from './tasks.tables';
+import { pushTo } from '../collections';
 
 /**
  * The one durable job mechanism of the product: pg-boss queues in the same PostgreSQL (retries
@@ -228,7 +229,7 @@ export class JobQueue {
             if (job) await this.runJob(d, job);
           },
         );
-        this.workers.set(d.name, [...(this.workers.get(d.name) ?? []), workerId]);
+        pushTo(this.workers, d.name, workerId);
         if (d.cron) await boss.schedule(d.name, d.cron, { tenantId: null, taskId: null, payload: {} } satisfies Envelope);
       }
     } catch (err) {
