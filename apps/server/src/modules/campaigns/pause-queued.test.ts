@@ -306,3 +306,74 @@ describe('pausing or cancelling a campaign whose messages are queued', () => {
     for (const m of (await messagesTo(user.tenantId, contactIds)).filter((x) => held.some((h) => h.id === x.id))) expect(m).toMatchObject({ status: 'queued', errorCode: 'campaign_paused' });
   });
 });
+
+/**
+ * The release at the window's opening (decision 0054) as it happens in production: enqueued by the
+ * resume, run by the job worker of a runtime that works when pg-boss finds it due. Its start_after
+ * is hours ahead; the test moves it to now instead of waiting.
+ */
+describe('the send window of a resumed campaign opening, with workers on', () => {
+  let w: TestApp;
+  beforeAll(async () => {
+    w = await startTestApp({ work: true });
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  it("sends what was held for the window when the release job's worker runs it, not before", async () => {
+    const { client, user } = await buildSignedInUser(w);
+    const channel = await client.post('/api/v1/channels', { kind: 'sandbox', name: 'Demo' });
+    expect(channel.status, channel.text).toBe(201);
+    await w.db.withTenant(user.tenantId, (tx) =>
+      tx
+        .update(channelAccounts)
+        .set({ settings: sql`${channelAccounts.settings} || ${JSON.stringify({ messagesPerSecond: 1 })}::jsonb` })
+        .where(and(eq(channelAccounts.tenantId, user.tenantId), eq(channelAccounts.id, channel.body.id))),
+    );
+    const contactIds = await buildGatePassingContacts(w, user.tenantId, { count: 6, numberPrefix: '+549118' });
+    const template = await client.post('/api/v1/templates', { name: 'Hola', body: 'Hola {{firstName}}' });
+    const campaign = await client.post('/api/v1/campaigns', { name: 'Ventana', templateId: template.body.id, channelIds: [channel.body.id], audience: { contactIds }, minScore: 0 });
+    expect(campaign.status, campaign.text).toBe(201);
+    const campaignId = campaign.body.id as string;
+    const inDb = () => w.db.withTenant(user.tenantId, (tx) => tx.select().from(messages).where(and(eq(messages.tenantId, user.tenantId), inArray(messages.contactId, contactIds))));
+    const setWindow = (sendWindow: { days: number[]; start: string; end: string }) =>
+      w.db.withTenant(user.tenantId, (tx) => tx.update(campaigns).set({ sendWindow }).where(and(eq(campaigns.tenantId, user.tenantId), eq(campaigns.id, campaignId))));
+
+    // The workers run it and send at 1/s; paused while some of what the run queued is still waiting.
+    expect((await client.post(`/api/v1/campaigns/${campaignId}/launch`)).status).toBe(200);
+    await until('the run to queue messages', async () => count(await inDb(), (m) => m.status === 'queued') >= 3);
+    expect((await client.post(`/api/v1/campaigns/${campaignId}/pause`)).status).toBe(200);
+    const held = await until('messages held by the pause', async () => {
+      const rows = (await inDb()).filter((m) => m.errorCode === 'campaign_paused');
+      return rows.length > 0 && rows;
+    });
+
+    // Resumed while its send window is closed: held for the window, the release job enqueued for its opening, hours ahead.
+    const hour = new Date().getUTCHours();
+    await setWindow({ days: [1, 2, 3, 4, 5, 6, 7], start: `${String((hour + 6) % 24).padStart(2, '0')}:00`, end: `${String((hour + 7) % 24).padStart(2, '0')}:00` });
+    expect((await client.post(`/api/v1/campaigns/${campaignId}/resume`)).status).toBe(200);
+    const isHeld = (m: { id: string }) => held.some((h) => h.id === m.id);
+    for (const m of (await inDb()).filter(isHeld)) expect(m).toMatchObject({ status: 'queued', errorCode: 'campaign_window' });
+    const job = () => w.db.sql<{ id: string; state: string; startAfter: Date }[]>`
+      select id, state, start_after as "startAfter" from pgboss.job where name = 'campaigns.release-at-window' and singleton_key = ${campaignId}`;
+    const [waiting] = await job();
+    expect(waiting).toMatchObject({ state: 'created' });
+    expect(new Date(waiting!.startAfter).getTime()).toBeGreaterThan(Date.now() + 5 * 60 * 60 * 1000);
+    // The workers poll every half second: not due, it is left alone and nothing held leaves.
+    await sleep(1_500);
+    expect((await job())[0]).toMatchObject({ id: waiting!.id, state: 'created' });
+    for (const m of (await inDb()).filter(isHeld)) expect(m).toMatchObject({ status: 'queued', errorCode: 'campaign_window' });
+
+    // The window opens (its hours become now's) and the job becomes due: the time it waited for has come.
+    await setWindow({ days: [1, 2, 3, 4, 5, 6, 7], start: '00:00', end: '23:59' });
+    await w.db.sql`update pgboss.job set start_after = now() where id = ${waiting!.id}`;
+    // A worker takes it (no one calls releaseAtWindow here), lets the held messages go, and the drain it schedules sends them.
+    await until('the release job to be completed by a worker', async () => (await job()).find((j) => j.id === waiting!.id)?.state === 'completed');
+    const sent = await until('the held messages to be sent', async () => {
+      const rows = (await inDb()).filter(isHeld);
+      return rows.every((m) => m.sentAt !== null) && rows;
+    });
+    expect(sent.map((m) => m.errorCode)).toEqual(held.map(() => null));
+  });
+});
