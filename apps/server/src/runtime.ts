@@ -34,7 +34,7 @@ export async function startRuntime(options: {
   database?: Database;
 }): Promise<Runtime> {
   const { config, logger } = options;
-  if (config.heapGrowthPercent > 0) setHeapGrowth(config.heapGrowthPercent);
+  setHeapGrowth(config.heapGrowthPercent);
   const secrets = createSecrets(await loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir }));
   const database =
     options.database ??
